@@ -1,0 +1,74 @@
+// Allocator start-up and the process-level hooks: configuration, the free-tag secret, the
+// thread-exit key, fork handlers, the crash log, and the exit summary.
+//
+// Init runs on the first allocator call, which may come before any constructor (another
+// preloaded library's constructor, or libc itself), and never calls malloc. The state word
+// goes to "ready" before anything that may re-enter the allocator (pthread_key_create,
+// pthread_atfork), so re-entry finds a working allocator.
+#include <pthread.h>
+#include <sys/auxv.h>
+
+#include <atomic>
+
+#include "crash_log.h"
+#include "env_config.h"
+#include "lock.h"
+#include "os/os.h"
+#include "slab.h"
+#include "stats.h"
+#include "thread_heap.h"
+
+namespace hakmem {
+
+void thread_heap_init_globals();
+void pool_reset_after_fork_child();
+
+namespace {
+
+enum : int { kUninit = 0, kIniting = 1, kReady = 2 };
+std::atomic<int> g_init_state{kUninit};
+
+uintptr_t make_secret() {
+  uintptr_t s = 0;
+  // AT_RANDOM: 16 random bytes the kernel gives every process; no syscall needed.
+  if (auto* bytes = reinterpret_cast<const unsigned char*>(getauxval(AT_RANDOM))) {
+    for (int i = 0; i < 8; ++i) s = (s << 8) | bytes[i + 8];
+  }
+  s ^= os::now_ns() * 0x9E3779B97F4A7C15ull;
+  return s | 1;   // never zero, so zeroed memory never carries a tag
+}
+
+void before_fork() { lock_all_for_fork(); }
+void after_fork_parent() { unlock_all_after_fork(false); }
+void after_fork_child() {
+  unlock_all_after_fork(true);
+  pool_reset_after_fork_child();
+}
+
+}  // namespace
+
+void ensure_initialized() {
+  if (__builtin_expect(g_init_state.load(std::memory_order_acquire) == kReady, 1)) return;
+  int expected = kUninit;
+  if (!g_init_state.compare_exchange_strong(expected, kIniting, std::memory_order_acq_rel)) {
+    while (g_init_state.load(std::memory_order_acquire) != kReady) {
+      // Another thread is initializing; it needs no help and takes microseconds.
+    }
+    return;
+  }
+  load_config();
+  g_free_secret = make_secret();
+  g_init_state.store(kReady, std::memory_order_release);
+  thread_heap_init_globals();
+  pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+  install_crash_handler();
+}
+
+}  // namespace hakmem
+
+namespace {
+
+[[gnu::constructor]] void hakmem_constructor() { hakmem::ensure_initialized(); }
+[[gnu::destructor]] void hakmem_destructor() { hakmem::print_stats_at_exit(); }
+
+}  // namespace

@@ -1,0 +1,21 @@
+// Error reporting for invalid pointers: built on the stack, written with one write(2).
+#include "invalid_free.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "env_config.h"
+#include "text_buffer.h"
+
+namespace hakmem {
+
+void report_invalid(const char* op, const void* p, const char* reason) {
+  char storage[256];
+  TextBuffer t(storage, sizeof storage);
+  t.str("hakmem: invalid ").str(op).str("(").hex(reinterpret_cast<uintptr_t>(p)).str("): ");
+  t.str(reason).str("\n");
+  t.flush_to(STDERR_FILENO);
+  if (config().on_invalid_free != kInvalidIgnore) abort();
+}
+
+}  // namespace hakmem

@@ -1,0 +1,82 @@
+// The instrumented futex lock and the table of named locks.
+#include "lock.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "os/os.h"
+
+namespace hakmem {
+namespace {
+
+Lock g_locks[kNumLocks];
+
+void futex_wait(std::atomic<uint32_t>* word, uint32_t expected) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr,
+          nullptr, 0);
+}
+
+void futex_wake_one(std::atomic<uint32_t>* word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
+          0);
+}
+
+}  // namespace
+
+void Lock::lock() {
+  uint32_t expected = 0;
+  uint64_t start = os::now_ns();
+  if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                      std::memory_order_relaxed)) {
+    lock_contended(start);
+  }
+  acquired_at_ = os::now_ns();
+  add(acquisitions_, 1);
+}
+
+void Lock::lock_contended(uint64_t start) {
+  // Spin briefly: pool critical sections are a few hundred instructions.
+  for (int i = 0; i < 100; ++i) {
+    uint32_t expected = 0;
+    if (state_.load(std::memory_order_relaxed) == 0 &&
+        state_.compare_exchange_weak(expected, 1, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+      goto acquired;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(&state_, 2);
+acquired:
+  uint64_t waited = os::now_ns() - start;
+  add(contended_, 1);
+  add(wait_total_, waited);
+  if (waited > wait_max_.load(std::memory_order_relaxed)) {
+    wait_max_.store(waited, std::memory_order_relaxed);
+  }
+}
+
+void Lock::unlock() {
+  add(hold_total_, os::now_ns() - acquired_at_);
+  if (state_.exchange(0, std::memory_order_release) == 2) futex_wake_one(&state_);
+}
+
+Lock& lock_of(LockId id) { return g_locks[id]; }
+
+void lock_all_for_fork() {
+  for (unsigned i = 0; i < kNumLocks; ++i) g_locks[i].lock();
+}
+
+void unlock_all_after_fork(bool child) {
+  for (unsigned i = kNumLocks; i-- > 0;) {
+    if (child) {
+      g_locks[i].reset_after_fork();
+    } else {
+      g_locks[i].unlock();
+    }
+  }
+}
+
+}  // namespace hakmem

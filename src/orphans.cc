@@ -1,0 +1,62 @@
+// Slabs whose owner exited while blocks were still live, one list per class under the
+// orphans lock. Any thread may push blocks onto an orphan's remote list meanwhile; adoption
+// (refill path `adopt`) makes the adopter the owner, and its next drain takes those blocks.
+#include "heap.h"
+#include "lock.h"
+#include "slab.h"
+
+namespace hakmem {
+namespace {
+
+SlabMeta* g_orphans[kNumClasses];
+
+}  // namespace
+
+void orphan_push(SlabMeta* m) {
+  m->state.store(kSlabOrphan, std::memory_order_relaxed);
+  // Release: the adopter sees every owner-side write made before the slab was orphaned.
+  m->owner.store(nullptr, std::memory_order_release);
+  LockGuard g(lock_of(kLockORPHANS));
+  m->prev = nullptr;
+  m->next = g_orphans[m->cls];
+  g_orphans[m->cls] = m;
+}
+
+SlabMeta* orphan_pop(unsigned cls) {
+  // Racy peek: skips the lock in the common case of no orphans.
+  if (__atomic_load_n(&g_orphans[cls], __ATOMIC_RELAXED) == nullptr) return nullptr;
+  LockGuard g(lock_of(kLockORPHANS));
+  SlabMeta* m = g_orphans[cls];
+  if (m != nullptr) {
+    g_orphans[cls] = m->next;
+    m->next = nullptr;
+  }
+  return m;
+}
+
+void orphans_reclaim(ThreadHeap* h) {
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+    SlabMeta* list;
+    {
+      LockGuard g(lock_of(kLockORPHANS));
+      list = g_orphans[cls];
+      g_orphans[cls] = nullptr;
+    }
+    while (list != nullptr) {
+      SlabMeta* m = list;
+      list = m->next;
+      m->next = nullptr;
+      m->owner.store(h, std::memory_order_release);
+      m->state.store(kSlabOwned, std::memory_order_relaxed);
+      BlockChain none;
+      slab_drain_remote(m, &none, 0);
+      if (m->used == 0) {
+        heap_release_empty_slab(h, m);
+      } else {
+        owned_push_back(&h->slabs[cls], m);
+      }
+    }
+  }
+}
+
+}  // namespace hakmem

@@ -1,0 +1,101 @@
+// Syscall wrappers with their own counters. The counters are relaxed atomics: they are
+// touched only on slow paths (a mapping is at least a slab's worth of work).
+#include "os/os.h"
+
+#include <cerrno>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "hakmem/stats_names.h"
+
+namespace hakmem::os {
+namespace {
+
+enum : unsigned {
+#define HAK_X_ENUM(id, name) kOs##id,
+  HAK_OS_CALLS(HAK_X_ENUM)
+#undef HAK_X_ENUM
+};
+
+std::atomic<uint64_t> g_calls[3];
+std::atomic<uint64_t> g_bytes[3];
+std::atomic<uint64_t> g_mapped;
+
+void count(unsigned call, size_t bytes) {
+  g_calls[call].fetch_add(1, std::memory_order_relaxed);
+  g_bytes[call].fetch_add(bytes, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void* map(size_t bytes) {
+  count(kOsMMAP, bytes);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  g_mapped.fetch_add(bytes, std::memory_order_relaxed);
+  return p;
+}
+
+void* map_aligned(size_t bytes, size_t align) {
+  if (bytes + align < bytes) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  // Over-map by align - page, then cut the unaligned head and the tail off.
+  size_t span = bytes + align - 4096;
+  char* raw = static_cast<char*>(map(span));
+  if (raw == nullptr) return nullptr;
+  uintptr_t base = reinterpret_cast<uintptr_t>(raw);
+  uintptr_t aligned = (base + align - 1) & ~(uintptr_t{align} - 1);
+  size_t head = aligned - base;
+  size_t tail = span - head - bytes;
+  if (head != 0) unmap(raw, head);
+  if (tail != 0) unmap(reinterpret_cast<char*>(aligned) + bytes, tail);
+  return reinterpret_cast<void*>(aligned);
+}
+
+void unmap(void* addr, size_t bytes) {
+  count(kOsMUNMAP, bytes);
+  if (munmap(addr, bytes) == 0) g_mapped.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
+void discard(void* addr, size_t bytes) {
+  count(kOsMADVISE, bytes);
+  madvise(addr, bytes, MADV_DONTNEED);
+}
+
+void write_all(int fd, const char* buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    buf += n;
+    len -= static_cast<size_t>(n);
+  }
+}
+
+uint64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+int current_tid() { return static_cast<int>(syscall(SYS_gettid)); }
+
+OsStats os_stats() {
+  OsStats s{};
+  for (unsigned i = 0; i < 3; ++i) {
+    s.calls[i] = g_calls[i].load(std::memory_order_relaxed);
+    s.bytes[i] = g_bytes[i].load(std::memory_order_relaxed);
+  }
+  s.mapped_bytes = g_mapped.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace hakmem::os

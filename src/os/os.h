@@ -1,0 +1,32 @@
+// The allocator's only door to the kernel. Every syscall HAKMEM makes goes through here, so
+// the counts in os_stats() are the complete record of its own mmap/munmap/madvise traffic
+// (what the daemon's eBPF probes are held against). None of these allocate or throw.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace hakmem::os {
+
+// Anonymous private read-write mapping; nullptr on failure (errno from the kernel).
+void* map(size_t bytes);
+// A mapping of `bytes` whose start is aligned to `align` (a power of two >= page size),
+// trimming the slack; nullptr on failure.
+void* map_aligned(size_t bytes, size_t align);
+void unmap(void* addr, size_t bytes);
+// MADV_DONTNEED: the pages read back as zero and stop counting towards RSS.
+void discard(void* addr, size_t bytes);
+
+// write(2) all of buf, retrying on EINTR; async-signal-safe.
+void write_all(int fd, const char* buf, size_t len);
+// Monotonic clock in nanoseconds (vDSO, no syscall on x86-64).
+uint64_t now_ns();
+int current_tid();
+
+struct OsStats {
+  uint64_t calls[3];   // indexed by the HAK_OS_CALLS order
+  uint64_t bytes[3];
+  uint64_t mapped_bytes;
+};
+OsStats os_stats();
+
+}  // namespace hakmem::os

@@ -1,0 +1,170 @@
+// Refill and flush. A refill gathers up to half the class cache's capacity, trying the paths
+// cheapest first and stopping at the first slab that yields anything:
+//   bound slab: slab_local -> remote_drain -> virgin_carve
+//   then a new bound slab: partial_slab -> adopt -> pool_slab -> new_superslab
+// Blocks from a slab that was just bound are credited to the path that produced the slab.
+// Each path is one list operation or a bounded scan (HAKMEM_PARTIAL_SCAN): no unbounded walk.
+#include "refill.h"
+
+#include "env_config.h"
+#include "heap.h"
+#include "slab.h"
+
+namespace hakmem {
+namespace {
+
+struct Gather {
+  BlockChain chain;
+  uint32_t objects[kNumPaths] = {};
+  void credit(unsigned path, uint32_t n) { objects[path] += n; }
+};
+
+// Takes what the bound slab m can give; `path` is kPathSLAB_LOCAL for a slab bound before this
+// refill, otherwise the path that just produced m.
+void take_from(SlabMeta* m, Gather* g, uint32_t want, unsigned path, const Config& cfg) {
+  bool bound_before = path == kPathSLAB_LOCAL;
+  if (cfg.slab_local != 0 || !bound_before) {
+    g->credit(path, slab_take_local(m, &g->chain, want - g->chain.count));
+  }
+  if (g->chain.count < want && (cfg.remote_drain != 0 || !bound_before)) {
+    g->credit(bound_before ? kPathREMOTE_DRAIN : path,
+              slab_drain_remote(m, &g->chain, want - g->chain.count));
+  }
+  if (g->chain.count < want) {
+    g->credit(bound_before ? kPathVIRGIN_CARVE : path,
+              slab_carve(m, &g->chain, want - g->chain.count));
+  }
+}
+
+// Scans at most partial_scan owned slabs from the front; misses rotate to the back, so slabs
+// that only regained remotely freed blocks are found within a few refills.
+SlabMeta* find_partial(ClassSlabs* cs, unsigned budget) {
+  for (; budget > 0 && cs->head != nullptr; --budget) {
+    SlabMeta* m = cs->head;
+    owned_unlink(cs, m);
+    if (slab_has_free(m)) return m;
+    owned_push_back(cs, m);
+  }
+  return nullptr;
+}
+
+SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& cfg) {
+  ClassSlabs* cs = &h->slabs[cls];
+  if (cfg.partial_scan != 0) {
+    if (SlabMeta* m = find_partial(cs, static_cast<unsigned>(cfg.partial_scan))) {
+      *path = kPathPARTIAL_SLAB;
+      return m;
+    }
+  }
+  if (cfg.adopt != 0) {
+    if (SlabMeta* m = orphan_pop(cls)) {
+      m->owner.store(h, std::memory_order_release);
+      m->state.store(kSlabOwned, std::memory_order_relaxed);
+      *path = kPathADOPT;
+      return m;
+    }
+  }
+  SlabMeta* m = pool_acquire(h, path);
+  if (m != nullptr) {
+    slab_bind(m, cls, h, cfg.virgin_carve == 0);
+    note_slab_bound(cls);
+  }
+  return m;
+}
+
+}  // namespace
+
+void publish_class(ThreadCache& tc, unsigned cls) {
+  HeapCounters& c = tc.heap->counters;
+  ClassCache& cc = tc.cls[cls];
+  if (cc.allocs != 0) {
+    c.allocs[cls].store(c.allocs[cls].load(std::memory_order_relaxed) + cc.allocs,
+                        std::memory_order_relaxed);
+    cc.allocs = 0;
+  }
+  if (cc.frees != 0) {
+    c.frees[cls].store(c.frees[cls].load(std::memory_order_relaxed) + cc.frees,
+                       std::memory_order_relaxed);
+    cc.frees = 0;
+  }
+}
+
+void publish_all(ThreadCache& tc) {
+  for (unsigned c = 0; c < kNumClasses; ++c) publish_class(tc, c);
+}
+
+bool refill(ThreadCache& tc, unsigned cls) {
+  const Config& cfg = config();
+  ThreadHeap* h = tc.heap;
+  ClassCache& cc = tc.cls[cls];
+  ClassSlabs* cs = &h->slabs[cls];
+  uint32_t want = cc.cap > 1 ? cc.cap / 2 : 1;
+  Gather g;
+  publish_class(tc, cls);
+
+  if (cs->bound != nullptr) take_from(cs->bound, &g, want, kPathSLAB_LOCAL, cfg);
+  while (g.chain.count == 0) {
+    // The bound slab is exhausted for this refill: park it with the other owned slabs.
+    if (cs->bound != nullptr) owned_push_back(cs, cs->bound);
+    cs->bound = nullptr;
+    unsigned path;
+    SlabMeta* m = next_slab(h, cls, &path, cfg);
+    if (m == nullptr) break;
+    cs->bound = m;
+    take_from(m, &g, want, path, cfg);
+  }
+  for (unsigned p = 0; p < kNumPaths; ++p) {
+    if (g.objects[p] == 0) continue;
+    auto& refills = h->counters.refills[cls][p];
+    auto& objects = h->counters.refill_objects[cls][p];
+    refills.store(refills.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    objects.store(objects.load(std::memory_order_relaxed) + g.objects[p],
+                  std::memory_order_relaxed);
+  }
+  if (g.chain.count == 0) return false;
+  *static_cast<void**>(g.chain.tail) = cc.head;
+  cc.head = g.chain.head;
+  cc.count += g.chain.count;
+  return true;
+}
+
+namespace {
+
+// Gives block b back to its slab, which h owns. A slab emptied by this leaves h unless bound.
+void return_block(ThreadHeap* h, void* b) {
+  SlabMeta* m = slab_of(superslab_of(b), b);
+  bool had_free = m->free_list != nullptr;
+  slab_put_local(m, b);
+  ClassSlabs* cs = &h->slabs[m->cls];
+  if (m == cs->bound) return;
+  if (m->used == 0) {
+    owned_unlink(cs, m);
+    heap_release_empty_slab(h, m);
+  } else if (!had_free && m->in_owned_list != 0 && cs->head != m) {
+    // It regained free blocks: move it where find_partial looks first.
+    owned_unlink(cs, m);
+    owned_push_front(cs, m);
+  }
+}
+
+void flush_n(ThreadCache& tc, unsigned cls, uint32_t n) {
+  ClassCache& cc = tc.cls[cls];
+  publish_class(tc, cls);
+  for (; n > 0 && cc.head != nullptr; --n) {
+    void* b = cc.head;
+    cc.head = *static_cast<void**>(b);
+    --cc.count;
+    return_block(tc.heap, b);
+  }
+}
+
+}  // namespace
+
+void flush(ThreadCache& tc, unsigned cls) {
+  uint32_t cap = tc.cls[cls].cap;
+  flush_n(tc, cls, cap > 1 ? cap / 2 : 1);
+}
+
+void flush_all(ThreadCache& tc, unsigned cls) { flush_n(tc, cls, tc.cls[cls].count); }
+
+}  // namespace hakmem

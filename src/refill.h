@@ -1,0 +1,19 @@
+// The thread cache's slow paths: refill when a class list runs empty, flush when it is full.
+// Both run on the thread that owns the cache (or under the global heap lock).
+#pragma once
+#include "types.h"
+
+namespace hakmem {
+
+// Fills tc's list for cls through the refill paths (DESIGN.md order). Returns false when no
+// memory could be had (the list stays empty).
+[[gnu::cold, gnu::noinline]] bool refill(ThreadCache& tc, unsigned cls);
+// Returns half of tc's list for cls to the slabs the blocks came from.
+[[gnu::cold, gnu::noinline]] void flush(ThreadCache& tc, unsigned cls);
+// Returns tc's whole list for cls (thread exit, trim).
+void flush_all(ThreadCache& tc, unsigned cls);
+// Copies tc's unpublished per-class counts into its heap's counters.
+void publish_class(ThreadCache& tc, unsigned cls);
+void publish_all(ThreadCache& tc);
+
+}  // namespace hakmem

@@ -1,0 +1,260 @@
+// The shared pool of slabs and SuperSlabs. Stages, in the order pool_acquire tries them:
+//   thread_stash            lock-free: slabs this heap emptied itself (HAKMEM_POOL_STASH)
+//   locked_free_slab        pool lock: a free slab of a SuperSlab that is partly in use
+//   locked_empty_superslab  pool lock: a slab of a wholly empty SuperSlab awaiting decay
+//   superslab_carve         lock-free: a never-used slab of the SuperSlab this heap mapped
+//   new_superslab           mmap of a fresh 2 MiB-aligned SuperSlab
+// The first three are the `pool_slab` refill path, the last two `new_superslab`.
+// Partly used SuperSlabs are preferred so empty ones can decay and go back to the OS
+// (HAKMEM_DECAY_MS), by the background thread (HAKMEM_BG_RELEASE) or the next slow path.
+#include <pthread.h>
+#include <time.h>
+
+#include <atomic>
+
+#include "env_config.h"
+#include "heap.h"
+#include "large.h"
+#include "os/os.h"
+#include "page_map.h"
+#include "stats.h"
+
+namespace hakmem {
+namespace {
+
+constexpr uint32_t kAllSlabs = 0xFFFFFFFFu;
+enum : uint32_t { kInNoList = 0, kInPartialList = 1, kInEmptyList = 2 };
+
+struct SsList {
+  SuperSlab* head = nullptr;
+  void push(SuperSlab* ss) {
+    ss->prev = nullptr;
+    ss->next = head;
+    if (head != nullptr) head->prev = ss;
+    head = ss;
+  }
+  void unlink(SuperSlab* ss) {
+    if (ss->prev != nullptr) ss->prev->next = ss->next; else head = ss->next;
+    if (ss->next != nullptr) ss->next->prev = ss->prev;
+    ss->prev = ss->next = nullptr;
+  }
+};
+
+SsList g_partial;   // some slabs free, some in use (pool lock)
+SsList g_empty;     // every slab free, waiting for the decay (pool lock)
+std::atomic<uint64_t> g_pool_free_slabs{0};
+std::atomic<uint64_t> g_empty_count{0};
+std::atomic<uint64_t> g_superslab_count{0};
+std::atomic<bool> g_bg_started{false};
+std::atomic<uint64_t> g_next_expiry_check{0};
+
+uint64_t decay_ns() { return config().decay_ms * 1000000ull; }
+
+SuperSlab* superslab_map() {
+  void* mem = os::map_aligned(kSuperSlabSize, kSuperSlabSize);
+  if (mem == nullptr) return nullptr;
+  auto base = reinterpret_cast<uintptr_t>(mem);
+  if (!page_map_set(base, kSuperSlabSize, kChunkSuperSlab, kChunkSuperSlab)) {
+    os::unmap(mem, kSuperSlabSize);
+    return nullptr;
+  }
+  // Fresh anonymous memory is zero: only non-zero fields need writing.
+  auto* ss = static_cast<SuperSlab*>(mem);
+  ss->magic = kSuperSlabMagic ^ base;
+  for (unsigned i = 0; i < kSlabsPerSuperSlab; ++i) ss->slabs[i].index = static_cast<uint8_t>(i);
+  g_superslab_count.fetch_add(1, std::memory_order_relaxed);
+  return ss;
+}
+
+SlabMeta* take_locked(SsList* list, SuperSlab* ss) {
+  unsigned i = static_cast<unsigned>(__builtin_ctz(ss->free_mask));
+  if (ss->pool_list == kInEmptyList) {
+    g_empty_count.fetch_sub(1, std::memory_order_relaxed);
+  }
+  ss->free_mask &= ~(1u << i);
+  list->unlink(ss);
+  ss->pool_list = kInNoList;
+  if (ss->free_mask != 0) {
+    g_partial.push(ss);
+    ss->pool_list = kInPartialList;
+  }
+  g_pool_free_slabs.fetch_sub(1, std::memory_order_relaxed);
+  return &ss->slabs[i];
+}
+
+SlabMeta* acquire_locked(unsigned* stage) {
+  if (g_pool_free_slabs.load(std::memory_order_relaxed) == 0) return nullptr;
+  LockGuard g(lock_of(kLockPOOL));
+  if (g_partial.head != nullptr) {
+    *stage = kStageLOCKED_FREE_SLAB;
+    return take_locked(&g_partial, g_partial.head);
+  }
+  if (g_empty.head != nullptr) {
+    *stage = kStageLOCKED_EMPTY_SUPERSLAB;
+    return take_locked(&g_empty, g_empty.head);
+  }
+  return nullptr;
+}
+
+void release_locked(SlabMeta* m, unsigned* kind) {
+  SuperSlab* ss = superslab_of_meta(m);
+  ss->free_mask |= 1u << m->index;
+  g_pool_free_slabs.fetch_add(1, std::memory_order_relaxed);
+  *kind = kReleaseSLOT;
+  if (ss->pool_list == kInNoList) {
+    g_partial.push(ss);
+    ss->pool_list = kInPartialList;
+  }
+  if (ss->free_mask == kAllSlabs) {
+    g_partial.unlink(ss);
+    g_empty.push(ss);
+    ss->pool_list = kInEmptyList;
+    ss->empty_since_ns = os::now_ns();
+    g_empty_count.fetch_add(1, std::memory_order_relaxed);
+    *kind = kReleaseSUPERSLAB_EMPTY;
+  }
+}
+
+void* background_release(void*) {
+  for (;;) {
+    uint64_t period = decay_ns() / 2 + 1000000;   // at least every ms, at most half a decay
+    timespec ts{static_cast<time_t>(period / 1000000000u), static_cast<long>(period % 1000000000u)};
+    nanosleep(&ts, nullptr);
+    pool_release_expired(false);
+    large_cache_release_expired(false);
+  }
+  return nullptr;
+}
+
+void maybe_start_background() {
+  if (config().bg_release == 0 || g_bg_started.load(std::memory_order_relaxed)) return;
+  if (g_bg_started.exchange(true)) return;
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  if (pthread_create(&t, &attr, background_release, nullptr) != 0) g_bg_started.store(false);
+  pthread_attr_destroy(&attr);
+}
+
+// Called from slow paths: one relaxed load when nothing is empty, and at most one locked walk
+// of the empty list per eighth of the decay otherwise.
+void maybe_release_expired() {
+  if (!pool_has_empty()) return;
+  uint64_t now = os::now_ns();
+  uint64_t next = g_next_expiry_check.load(std::memory_order_relaxed);
+  if (now < next) return;
+  uint64_t step = decay_ns() / 8 > 1000000 ? decay_ns() / 8 : 1000000;
+  if (!g_next_expiry_check.compare_exchange_strong(next, now + step)) return;
+  pool_release_expired(false);
+}
+
+}  // namespace
+
+SlabMeta* pool_acquire(ThreadHeap* h, unsigned* path) {
+  const Config& cfg = config();
+  maybe_release_expired();
+  unsigned stage = kStageTHREAD_STASH;
+  SlabMeta* m = nullptr;
+  if (cfg.pool != 0) {
+    if (h->stash_count > 0) {
+      m = h->stash[--h->stash_count];
+    } else {
+      m = acquire_locked(&stage);
+    }
+  }
+  if (m != nullptr) {
+    *path = kPathPOOL_SLAB;
+  } else {
+    *path = kPathNEW_SUPERSLAB;
+    stage = kStageSUPERSLAB_CARVE;
+    if (h->carve_ss == nullptr || h->carve_next == kSlabsPerSuperSlab) {
+      SuperSlab* ss = superslab_map();
+      if (ss == nullptr) return nullptr;
+      h->carve_ss = ss;
+      h->carve_next = 0;
+      stage = kStageNEW_SUPERSLAB;
+    }
+    m = &h->carve_ss->slabs[h->carve_next++];
+  }
+  count_pool_acquire(stage);
+  return m;
+}
+
+void pool_release(SlabMeta* m) {
+  unsigned kind;
+  {
+    LockGuard g(lock_of(kLockPOOL));
+    release_locked(m, &kind);
+  }
+  count_pool_release(kind);
+  if (kind == kReleaseSUPERSLAB_EMPTY) maybe_start_background();
+  maybe_release_expired();
+}
+
+void heap_release_empty_slab(ThreadHeap* h, SlabMeta* m) {
+  note_slab_unbound(m->cls);
+  m->state.store(kSlabFree, std::memory_order_relaxed);
+  m->owner.store(nullptr, std::memory_order_relaxed);
+  if (h->stash_count < config().pool_stash) {
+    h->stash[h->stash_count++] = m;
+    count_pool_release(kReleaseSTASH);
+    return;
+  }
+  pool_release(m);
+}
+
+void pool_return_heap_reserve(ThreadHeap* h) {
+  while (h->stash_count > 0) pool_release(h->stash[--h->stash_count]);
+  if (h->carve_ss != nullptr) {
+    while (h->carve_next < kSlabsPerSuperSlab) pool_release(&h->carve_ss->slabs[h->carve_next++]);
+    h->carve_ss = nullptr;
+  }
+}
+
+bool pool_has_empty() { return g_empty_count.load(std::memory_order_relaxed) != 0; }
+
+size_t pool_release_expired(bool force) {
+  uint64_t now = os::now_ns();
+  uint64_t decay = decay_ns();
+  SuperSlab* doomed = nullptr;
+  {
+    LockGuard g(lock_of(kLockPOOL));
+    SuperSlab* ss = g_empty.head;
+    while (ss != nullptr) {
+      SuperSlab* next = ss->next;
+      if (force || now - ss->empty_since_ns >= decay) {
+        g_empty.unlink(ss);
+        ss->pool_list = kInNoList;
+        g_empty_count.fetch_sub(1, std::memory_order_relaxed);
+        g_pool_free_slabs.fetch_sub(kSlabsPerSuperSlab, std::memory_order_relaxed);
+        ss->next = doomed;
+        doomed = ss;
+      }
+      ss = next;
+    }
+  }
+  size_t freed = 0;
+  while (doomed != nullptr) {
+    SuperSlab* ss = doomed;
+    doomed = ss->next;
+    auto base = reinterpret_cast<uintptr_t>(ss);
+    page_map_clear(base, kSuperSlabSize);
+    ss->magic = 0;
+    os::unmap(ss, kSuperSlabSize);
+    g_superslab_count.fetch_sub(1, std::memory_order_relaxed);
+    count_pool_release(kReleaseSUPERSLAB_UNMAPPED);
+    freed += kSuperSlabSize;
+  }
+  return freed;
+}
+
+void pool_reset_after_fork_child() { g_bg_started.store(false, std::memory_order_relaxed); }
+
+void superslab_counts(uint64_t* active, uint64_t* empty) {
+  uint64_t total = g_superslab_count.load(std::memory_order_relaxed);
+  *empty = g_empty_count.load(std::memory_order_relaxed);
+  *active = total > *empty ? total - *empty : 0;
+}
+
+}  // namespace hakmem

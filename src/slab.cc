@@ -1,0 +1,87 @@
+// Slab block bookkeeping. All of it is owner-only except the remote list detach, which is a
+// single atomic exchange against concurrent pushers.
+#include "slab.h"
+
+#include "size_classes.h"
+
+namespace hakmem {
+
+uintptr_t g_free_secret;
+
+void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
+  ClassInfo info = class_info_of(cls);
+  SuperSlab* ss = superslab_of_meta(m);
+  char* slab_base = reinterpret_cast<char*>(ss) + size_t{m->index} * kSlabSize;
+  char* start = m->index == 0 ? reinterpret_cast<char*>(ss) + kSuperSlabHeaderSize : slab_base;
+  uint32_t capacity = static_cast<uint32_t>((slab_base + kSlabSize - start) / info.size);
+  m->start = start;
+  m->recip = info.recip;
+  m->obj_size = info.size;
+  m->capacity = capacity;
+  m->cls = static_cast<uint16_t>(cls);
+  m->free_list = nullptr;
+  m->virgin = start;
+  m->limit = start + size_t{capacity} * info.size;
+  m->used = 0;
+  m->in_owned_list = 0;
+  m->prev = m->next = nullptr;
+  m->remote_head.store(nullptr, std::memory_order_relaxed);
+  if (eager_carve) {
+    for (char* b = m->limit - info.size; b >= start; b -= info.size) {
+      set_free_tag(b);
+      *reinterpret_cast<void**>(b) = m->free_list;
+      m->free_list = b;
+    }
+    m->virgin = m->limit;
+  }
+  m->state.store(kSlabOwned, std::memory_order_relaxed);
+  // Release: a thread that sees this owner also sees the fields above.
+  m->owner.store(h, std::memory_order_release);
+}
+
+uint32_t slab_take_local(SlabMeta* m, BlockChain* out, uint32_t n) {
+  uint32_t got = 0;
+  while (got < n && m->free_list != nullptr) {
+    void* b = m->free_list;
+    m->free_list = *static_cast<void**>(b);
+    out->push(b);
+    ++got;
+  }
+  m->used += got;
+  return got;
+}
+
+uint32_t slab_drain_remote(SlabMeta* m, BlockChain* out, uint32_t n) {
+  if (m->remote_head.load(std::memory_order_relaxed) == nullptr) return 0;
+  // Acquire pairs with the pushers' release: their writes to the block (next, tag) are seen.
+  void* b = m->remote_head.exchange(nullptr, std::memory_order_acquire);
+  uint32_t taken = 0;
+  uint32_t drained = 0;
+  while (b != nullptr) {
+    void* next = *static_cast<void**>(b);
+    ++drained;
+    if (taken < n) {
+      out->push(b);
+      ++taken;
+    } else {
+      *static_cast<void**>(b) = m->free_list;
+      m->free_list = b;
+    }
+    b = next;
+  }
+  m->used -= drained - taken;
+  return taken;
+}
+
+uint32_t slab_carve(SlabMeta* m, BlockChain* out, uint32_t n) {
+  uint32_t got = 0;
+  while (got < n && m->virgin < m->limit) {
+    out->push(m->virgin);
+    m->virgin += m->obj_size;
+    ++got;
+  }
+  m->used += got;
+  return got;
+}
+
+}  // namespace hakmem

@@ -1,0 +1,138 @@
+// Heaps: creation from a metadata arena (never malloc), the registry that snapshots walk,
+// and thread teardown. Heap structs of exited threads are reused, so thread churn costs no
+// syscall after the first few threads.
+#include "thread_heap.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "env_config.h"
+#include "heap.h"
+#include "lock.h"
+#include "os/os.h"
+#include "refill.h"
+#include "size_classes.h"
+#include "stats.h"
+
+namespace hakmem {
+
+__thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
+ThreadCache g_global_cache;
+
+namespace {
+
+constexpr size_t kArenaChunk = 256 * 1024;
+
+ThreadHeap* g_registry;        // live heaps (registry lock)
+ThreadHeap* g_free_heaps;      // retired heap structs for reuse, linked by reg_next
+char* g_arena_cursor;
+char* g_arena_end;
+pthread_key_t g_exit_key;
+bool g_exit_key_ok;
+
+ThreadHeap* heap_create() {
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
+  ThreadHeap* h = g_free_heaps;
+  if (h != nullptr) {
+    g_free_heaps = h->reg_next;
+  } else {
+    constexpr size_t kSize = (sizeof(ThreadHeap) + 63) & ~size_t{63};
+    if (g_arena_cursor == nullptr || g_arena_end - g_arena_cursor < static_cast<long>(kSize)) {
+      auto* chunk = static_cast<char*>(os::map(kArenaChunk));
+      if (chunk == nullptr) return nullptr;
+      g_arena_cursor = chunk;
+      g_arena_end = chunk + kArenaChunk;
+    }
+    h = reinterpret_cast<ThreadHeap*>(g_arena_cursor);
+    g_arena_cursor += kSize;
+  }
+  memset(static_cast<void*>(h), 0, sizeof(ThreadHeap));
+  h->reg_next = g_registry;
+  if (g_registry != nullptr) g_registry->reg_prev = h;
+  g_registry = h;
+  return h;
+}
+
+void heap_retire(ThreadHeap* h) {
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
+  retire_counters_locked(h->counters);
+  if (h->reg_prev != nullptr) h->reg_prev->reg_next = h->reg_next; else g_registry = h->reg_next;
+  if (h->reg_next != nullptr) h->reg_next->reg_prev = h->reg_prev;
+  h->reg_prev = nullptr;
+  h->reg_next = g_free_heaps;
+  g_free_heaps = h;
+}
+
+// Every slab of h leaves it: empty ones to the pool, the rest orphaned for adoption.
+void heap_abandon(ThreadHeap* h) {
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+    ClassSlabs* cs = &h->slabs[cls];
+    if (cs->bound != nullptr) owned_push_back(cs, cs->bound);
+    cs->bound = nullptr;
+    while (cs->head != nullptr) {
+      SlabMeta* m = cs->head;
+      owned_unlink(cs, m);
+      if (m->used == 0) {
+        heap_release_empty_slab(h, m);
+      } else {
+        orphan_push(m);   // still in use: it keeps counting in slabs_in_use
+      }
+    }
+  }
+  pool_return_heap_reserve(h);
+}
+
+void thread_exit(void* arg) {
+  auto* tc = static_cast<ThreadCache*>(arg);
+  if (tc->state != kCacheActive) return;
+  ThreadHeap* h = tc->heap;
+  publish_all(*tc);
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) flush_all(*tc, cls);
+  heap_abandon(h);
+  heap_retire(h);
+  memset(static_cast<void*>(tc->cls), 0, sizeof tc->cls);
+  tc->heap = nullptr;
+  tc->state = kCacheTornDown;
+}
+
+}  // namespace
+
+void set_cache_caps(ThreadCache& tc) {
+  const Config& cfg = config();
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+    uint64_t by_bytes = cfg.tcache_bytes / class_size_of(cls);
+    uint64_t cap = by_bytes < cfg.tcache_cap ? by_bytes : cfg.tcache_cap;
+    tc.cls[cls].cap = static_cast<uint32_t>(cap < 2 ? 2 : cap);
+  }
+}
+
+bool thread_cache_ready() {
+  if (t_cache.state == kCacheActive) return true;
+  if (t_cache.state == kCacheTornDown) return false;
+  ensure_initialized();
+  ThreadHeap* h = heap_create();
+  if (h == nullptr) return false;
+  t_cache.heap = h;
+  set_cache_caps(t_cache);
+  t_cache.state = kCacheActive;
+  // May allocate (pthread's second-level key array); the cache is already usable then.
+  if (g_exit_key_ok) pthread_setspecific(g_exit_key, &t_cache);
+  return true;
+}
+
+void thread_heap_init_globals() {
+  g_exit_key_ok = pthread_key_create(&g_exit_key, thread_exit) == 0;
+  g_global_cache.heap = heap_create();
+  if (g_global_cache.heap != nullptr) {
+    set_cache_caps(g_global_cache);
+    g_global_cache.state = kCacheActive;
+  }
+}
+
+void registry_lock() { lock_of(kLockHEAP_REGISTRY).lock(); }
+void registry_unlock() { lock_of(kLockHEAP_REGISTRY).unlock(); }
+ThreadHeap* registry_first() { return g_registry; }
+
+void thread_heap_after_fork_child() {}
+
+}  // namespace hakmem

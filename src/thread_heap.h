@@ -1,0 +1,38 @@
+// Thread lifecycle: the TLS cache, its heap, the registry of live heaps, and teardown.
+// A thread's cache starts in kCacheNew (cap 0, so every fast path misses); the first slow
+// path creates its heap. At thread exit (a pthread key destructor) the cache is flushed, the
+// heap's slabs are released or orphaned, its counters retired, and the cache goes to
+// kCacheTornDown: later calls from that thread (other TLS destructors) use the global heap
+// under its lock.
+#pragma once
+#include "types.h"
+
+namespace hakmem {
+
+extern __thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
+extern ThreadCache g_global_cache;   // guarded by the global_heap lock
+
+// Makes sure allocator globals exist (config, secret, key, atfork). Idempotent, cheap after.
+void ensure_initialized();
+// Creates the calling thread's heap if its cache is new. Returns false when the thread must
+// use the global heap (torn down, or no memory for a heap).
+bool thread_cache_ready();
+// Computes the per-class capacities from the config.
+void set_cache_caps(ThreadCache& tc);
+// Runs fn(heap) for every registered heap, registry lock held.
+template <typename Fn> void for_each_heap(Fn fn);
+void registry_lock();
+void registry_unlock();
+ThreadHeap* registry_first();
+
+// fork(): the child keeps the forking thread's heap; other threads' heaps stay registered
+// (their slabs keep their owners; blocks freed into them go to their remote lists).
+void thread_heap_after_fork_child();
+
+template <typename Fn> void for_each_heap(Fn fn) {
+  registry_lock();
+  for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) fn(h);
+  registry_unlock();
+}
+
+}  // namespace hakmem

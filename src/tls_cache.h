@@ -1,0 +1,56 @@
+// FAST PATH. malloc: class lookup, pop the thread's list. free: page-map check, slab owner
+// check, block-boundary and free-tag checks, push the thread's list. No locks, atomics with
+// ordering, syscalls or shared writes: the owner load is a relaxed read of a line written
+// only when the slab changes hands. Everything else is malloc_slow / free_slow.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "page_map.h"
+#include "size_classes.h"
+#include "slab.h"
+#include "thread_heap.h"
+
+#define HAKMEM_LIKELY(x) __builtin_expect(!!(x), 1)
+
+namespace hakmem {
+
+[[gnu::cold, gnu::noinline]] void* malloc_slow(size_t size);
+[[gnu::cold, gnu::noinline]] void free_slow(void* p);
+
+inline void* malloc_fast(size_t size) {
+  if (HAKMEM_LIKELY(size <= kMaxSmallSize)) {
+    ClassCache& cc = t_cache.cls[size_to_class(size)];
+    void* b = cc.head;
+    if (HAKMEM_LIKELY(b != nullptr)) {
+      cc.head = *static_cast<void**>(b);
+      --cc.count;
+      ++cc.allocs;
+      static_cast<uintptr_t*>(b)[1] = 0;   // clear the free tag
+      return b;
+    }
+  }
+  return malloc_slow(size);
+}
+
+inline void free_fast(void* p) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  if (HAKMEM_LIKELY(chunk_kind(a) == kChunkSuperSlab)) {
+    SlabMeta* m = slab_of(superslab_of(p), p);
+    if (HAKMEM_LIKELY(m->owner.load(std::memory_order_relaxed) == t_cache.heap &&
+                      slab_is_block_start(m, p) && !has_free_tag(p))) {
+      ClassCache& cc = t_cache.cls[m->cls];
+      if (HAKMEM_LIKELY(cc.count < cc.cap)) {
+        *static_cast<void**>(p) = cc.head;
+        set_free_tag(p);
+        cc.head = p;
+        ++cc.count;
+        ++cc.frees;
+        return;
+      }
+    }
+  }
+  free_slow(p);
+}
+
+}  // namespace hakmem

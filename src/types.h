@@ -1,0 +1,135 @@
+// The allocator's core structures, each with the invariant that holds whenever its owner is
+// not inside a slow path. validate_*() in heap_check.cc checks them in debug builds.
+//
+// Ownership: a slab belongs to at most one ThreadHeap; only that heap touches the slab's
+// free list, virgin range, `used` and list links. Other threads touch a slab only through its
+// remote list (one CAS push) and by reading `owner`.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "constants.h"
+#include "lock.h"
+
+namespace hakmem {
+
+struct ThreadHeap;
+
+enum SlabState : uint8_t {
+  kSlabFree = 0,     // in the shared pool or a heap's stash; no class
+  kSlabOwned = 1,    // bound to a class, owned by `owner`
+  kSlabOrphan = 2,   // its owner exited with blocks still live; waits for adoption
+};
+
+// Per-slab metadata, in the SuperSlab header. Line A is read on every free (by any thread)
+// and written only when the slab changes hands; line B is the owner's working state plus the
+// remote list, so remote pushes never invalidate line A.
+//
+// Invariant (owned or orphaned slab):
+//   used + length(free_list) + (limit - virgin) / obj_size == capacity
+// where `used` counts blocks with users, in thread caches, or on the remote list.
+struct alignas(64) SlabMeta {
+  // line A
+  std::atomic<ThreadHeap*> owner;
+  char* start;            // first block
+  uint64_t recip;         // exact division by obj_size, see size_classes.h
+  uint32_t obj_size;
+  uint32_t capacity;
+  uint16_t cls;
+  std::atomic<uint8_t> state;
+  uint8_t index;          // position in the SuperSlab
+  alignas(64) std::atomic<void*> remote_head;   // line B: MPSC list, next pointer in word 0
+  void* free_list;
+  char* virgin;           // [virgin, limit): never handed out
+  char* limit;
+  uint32_t used;
+  uint32_t in_owned_list;
+  SlabMeta* prev;         // owner's per-class list, the orphan list, or the stash
+  SlabMeta* next;
+};
+static_assert(sizeof(SlabMeta) == 128);
+
+constexpr uint64_t kSuperSlabMagic = 0x48414b4d454d5353ull;   // "HAKMEMSS"
+
+// A 2 MiB-aligned region: this header, then 32 slabs of 64 KiB (slab 0 starts after the
+// header). Pool fields are guarded by the pool lock.
+// Invariant: popcount(free_mask) == number of slabs in the pool's free state;
+//            on the pool's empty list  <=>  free_mask == all ones.
+struct SuperSlab {
+  uint64_t magic;          // kSuperSlabMagic ^ address: a scribbled header is detected
+  uint32_t free_mask;      // slabs handed back to the pool
+  uint32_t pool_list;      // which pool list holds it (shared_pool.cc)
+  uint64_t empty_since_ns;
+  SuperSlab* prev;
+  SuperSlab* next;
+  alignas(64) SlabMeta slabs[kSlabsPerSuperSlab];
+};
+static_assert(sizeof(SuperSlab) <= kSuperSlabHeaderSize);
+
+inline SuperSlab* superslab_of(const void* p) {
+  return reinterpret_cast<SuperSlab*>(reinterpret_cast<uintptr_t>(p) & ~kSuperSlabMask);
+}
+inline bool superslab_header_ok(const SuperSlab* ss) {
+  return ss->magic == (kSuperSlabMagic ^ reinterpret_cast<uintptr_t>(ss));
+}
+inline SlabMeta* slab_of(SuperSlab* ss, const void* p) {
+  return &ss->slabs[(reinterpret_cast<uintptr_t>(p) & kSuperSlabMask) >> kSlabShift];
+}
+inline SuperSlab* superslab_of_meta(const SlabMeta* m) { return superslab_of(m); }
+
+// A thread's hot per-class cache: a singly linked list of free blocks (next in word 0) plus
+// the thread's unpublished allocation counts. Invariant: count == length(head) <= cap.
+struct ClassCache {
+  void* head;
+  uint32_t count;
+  uint32_t cap;
+  uint64_t allocs;
+  uint64_t frees;
+};
+static_assert(sizeof(ClassCache) == 32);
+
+enum CacheState : uint8_t { kCacheNew = 0, kCacheActive = 1, kCacheTornDown = 2 };
+
+// The thread-local part: everything the fast paths touch. cap is 0 until the thread's heap
+// exists and again after teardown, so both states fall into the slow path.
+struct ThreadCache {
+  ClassCache cls[kNumClasses];
+  ThreadHeap* heap;
+  uint8_t state;
+};
+
+// Published counters of one heap: single writer (the heap's thread, or the holder of the
+// global heap lock), read by snapshots; relaxed atomics make the racy read well defined.
+struct HeapCounters {
+  std::atomic<uint64_t> allocs[kNumClasses];
+  std::atomic<uint64_t> frees[kNumClasses];
+  std::atomic<uint64_t> remote_frees[kNumClasses];
+  std::atomic<uint64_t> refills[kNumClasses][kNumPaths];
+  std::atomic<uint64_t> refill_objects[kNumClasses][kNumPaths];
+};
+
+// Slabs a heap owns for one class: the bound slab refills come from, and the others.
+struct ClassSlabs {
+  SlabMeta* bound;
+  SlabMeta* head;   // owned, not bound; slabs that regained free blocks are moved to the front
+  SlabMeta* tail;
+  uint32_t count;
+};
+
+constexpr unsigned kMaxStash = 32;
+
+// Slow-path state of one thread (or of the global heap that serves torn-down threads).
+// Lives in the metadata arena, not in TLS, so it outlives the thread for stats and adoption.
+struct ThreadHeap {
+  ClassSlabs slabs[kNumClasses];
+  SlabMeta* stash[kMaxStash];   // empty slabs kept for this heap (pool stage thread_stash)
+  uint32_t stash_count;
+  uint32_t carve_next;          // next never-used slab of carve_ss
+  SuperSlab* carve_ss;          // SuperSlab this heap took from the OS (stage superslab_carve)
+  ThreadHeap* reg_prev;
+  ThreadHeap* reg_next;
+  HeapCounters counters;
+};
+
+}  // namespace hakmem
