@@ -25,7 +25,7 @@ def build(seed, out):
     """Builds ~6 objects per row, keeps them all alive, then sorts and digests them."""
     rows = []
     for i in range(ROWS_PER_BUILDER):
-        k = (seed * 1_000_003 + i * 7_919) % 1_000_003
+        k = (seed * 104_729 + i * 7_919) % 1_000_003
         rows.append({"id": i, "key": "k%07d" % k, "pair": (k, i), "list": [k, i, k ^ i],
                      "big": (k + 1) ** 5})
     rows.sort(key=lambda r: (r["key"], r["id"]))

@@ -1,0 +1,93 @@
+// The counters API: exact per-class counts (allocations, frees, remote frees) for a class
+// this test alone uses at that moment, refill identity, lock table and names.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "hakmem/hakmem.h"
+
+namespace {
+
+constexpr size_t kSize = 2800;   // class 3072: gtest itself never allocates through hak_*
+constexpr int kCount = 5000;
+
+hak_class_stats class_stats(int cls) {
+  hak_stats s;
+  EXPECT_EQ(hak_stats_snapshot(&s), 0);
+  return s.classes[cls];
+}
+
+}  // namespace
+
+TEST(Stats, ExactCountsWithCrossThreadFrees) {
+  int cls = hak_size_to_class(kSize);
+  hak_class_stats before = class_stats(cls);
+  std::vector<void*> blocks;
+  std::thread producer([&] {
+    for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kSize));
+  });
+  producer.join();   // its counts are retired with it
+  std::thread consumer([&] {
+    for (void* b : blocks) hak_free(b);
+    // Still alive: its own snapshot publishes its counts first.
+    hak_class_stats during = class_stats(cls);
+    EXPECT_EQ(during.frees - before.frees, static_cast<uint64_t>(kCount));
+  });
+  consumer.join();
+  hak_class_stats after = class_stats(cls);
+  EXPECT_EQ(after.allocs - before.allocs, static_cast<uint64_t>(kCount));
+  EXPECT_EQ(after.frees - before.frees, static_cast<uint64_t>(kCount));
+  EXPECT_EQ(after.remote_frees - before.remote_frees, static_cast<uint64_t>(kCount));
+  // Every block handed out came from a refill; at most one batch per refill is left over.
+  uint64_t objects = 0, refills = 0;
+  for (int p = 0; p < HAK_NUM_PATHS; ++p) {
+    objects += after.refill_objects[p] - before.refill_objects[p];
+    refills += after.refills[p] - before.refills[p];
+  }
+  EXPECT_GE(objects, static_cast<uint64_t>(kCount));
+  EXPECT_GT(refills, 0u);
+}
+
+TEST(Stats, NamesAreTheStableLabels) {
+  EXPECT_STREQ(hak_path_name(0), "slab_local");
+  EXPECT_STREQ(hak_path_name(HAK_NUM_PATHS - 1), "new_superslab");
+  EXPECT_EQ(hak_path_name(HAK_NUM_PATHS), nullptr);
+  EXPECT_EQ(hak_path_name(-1), nullptr);
+  for (int i = 0; i < HAK_NUM_LOCKS; ++i) EXPECT_NE(hak_lock_name(i), nullptr);
+  EXPECT_STREQ(hak_lock_name(1), "pool");
+  EXPECT_STREQ(hak_os_call_name(0), "mmap");
+  EXPECT_NE(hak_pool_stage_name(0), nullptr);
+  EXPECT_NE(hak_pool_release_kind_name(0), nullptr);
+  EXPECT_STREQ(hak_superslab_state_name(1), "empty");
+}
+
+TEST(Stats, LocksAndOsCallsAreCounted) {
+  std::vector<void*> big;
+  for (int i = 0; i < 8; ++i) big.push_back(hak_malloc(3 << 20));
+  for (void* b : big) hak_free(b);
+  hak_stats s;
+  hak_stats_snapshot(&s);
+  EXPECT_GT(s.os_calls[0], 0u);
+  EXPECT_GT(s.os_bytes[0], 0u);
+  EXPECT_GT(s.mapped_bytes, 0u);
+  EXPECT_GE(s.large_allocs, 8u);
+  EXPECT_GT(s.locks[3].acquisitions, 0u);   // large_cache
+  EXPECT_GE(s.locks[3].hold_ns_total, 0u);
+  EXPECT_EQ(hak_stats_snapshot(nullptr), -1);
+}
+
+TEST(Stats, OccupancyIsCoherent) {
+  std::vector<void*> blocks;
+  for (int i = 0; i < 3000; ++i) blocks.push_back(hak_malloc(700));
+  hak_stats s;
+  hak_stats_snapshot(&s);
+  int cls = hak_size_to_class(700);
+  const hak_class_stats& c = s.classes[cls];
+  uint64_t per_slab = 65536 / c.size;
+  EXPECT_GE(c.slabs_in_use * per_slab, (c.allocs - c.frees));
+  EXPECT_GE(c.live_bytes, 3000u * c.size);
+  EXPECT_GT(s.superslabs[0], 0u);
+  for (void* b : blocks) hak_free(b);
+}
