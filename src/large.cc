@@ -1,5 +1,5 @@
-// Large spans and their cache. The cache is a singly linked list under the large_cache lock,
-// newest first; a hit takes the smallest span that fits without wasting more than a quarter.
+// Large spans and their cache: a small array under the large_cache lock; a hit takes the
+// smallest span that fits without wasting more than a quarter, eviction drops the oldest.
 #include "large.h"
 
 #include <cerrno>
@@ -16,7 +16,10 @@
 namespace hakmem {
 namespace {
 
-LargeHeader* g_cache;
+// At most kCacheSlots spans: every cache operation is one scan of this small array.
+constexpr unsigned kCacheSlots = 64;
+LargeHeader* g_cache[kCacheSlots];   // large_cache lock
+std::atomic<unsigned> g_cache_count{0};
 size_t g_cache_bytes;
 std::atomic<uint64_t> g_allocs{0};
 std::atomic<uint64_t> g_frees{0};
@@ -24,21 +27,27 @@ std::atomic<uint64_t> g_live{0};
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
+LargeHeader* remove_slot_locked(unsigned i) {
+  LargeHeader* h = g_cache[i];
+  g_cache[i] = nullptr;
+  g_cache_bytes -= h->map_size;
+  g_cache_count.fetch_sub(1, std::memory_order_relaxed);
+  return h;
+}
+
 LargeHeader* cache_take(size_t need) {
-  if (__atomic_load_n(&g_cache, __ATOMIC_RELAXED) == nullptr) return nullptr;
+  if (g_cache_count.load(std::memory_order_relaxed) == 0) return nullptr;
   LockGuard g(lock_of(kLockLARGE_CACHE));
-  LargeHeader** best = nullptr;
-  for (LargeHeader** link = &g_cache; *link != nullptr; link = &(*link)->cache_next) {
-    size_t sz = (*link)->map_size;
-    if (sz >= need && sz - need <= need / 4 && (best == nullptr || sz < (*best)->map_size)) {
-      best = link;
+  int best = -1;
+  for (unsigned i = 0; i < kCacheSlots; ++i) {
+    LargeHeader* h = g_cache[i];
+    if (h == nullptr) continue;
+    size_t sz = h->map_size;
+    if (sz >= need && sz - need <= need / 4 && (best < 0 || sz < g_cache[best]->map_size)) {
+      best = static_cast<int>(i);
     }
   }
-  if (best == nullptr) return nullptr;
-  LargeHeader* h = *best;
-  *best = h->cache_next;
-  g_cache_bytes -= h->map_size;
-  return h;
+  return best < 0 ? nullptr : remove_slot_locked(static_cast<unsigned>(best));
 }
 
 void unmap_span(LargeHeader* h) {
@@ -49,15 +58,21 @@ void unmap_span(LargeHeader* h) {
   os::unmap(h, bytes);
 }
 
-// Takes spans out of the cache until it fits its budget, oldest (at the tail) first.
-LargeHeader* evict_locked(size_t budget) {
+// Evicts the oldest spans until a free slot exists and the bytes fit the budget; returns them
+// linked through cache_next for unmapping outside the lock.
+LargeHeader* evict_locked(size_t budget, size_t incoming) {
   LargeHeader* doomed = nullptr;
-  while (g_cache_bytes > budget && g_cache != nullptr) {
-    LargeHeader** link = &g_cache;
-    while ((*link)->cache_next != nullptr) link = &(*link)->cache_next;
-    LargeHeader* h = *link;
-    *link = nullptr;
-    g_cache_bytes -= h->map_size;
+  while (g_cache_count.load(std::memory_order_relaxed) > 0 &&
+         (g_cache_count.load(std::memory_order_relaxed) == kCacheSlots ||
+          g_cache_bytes + incoming > budget)) {
+    unsigned oldest = kCacheSlots;
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      if (g_cache[i] != nullptr &&
+          (oldest == kCacheSlots || g_cache[i]->cached_at_ns < g_cache[oldest]->cached_at_ns)) {
+        oldest = i;
+      }
+    }
+    LargeHeader* h = remove_slot_locked(oldest);
     h->cache_next = doomed;
     doomed = h;
   }
@@ -124,10 +139,15 @@ void large_free(LargeHeader* h) {
   LargeHeader* doomed;
   {
     LockGuard g(lock_of(kLockLARGE_CACHE));
-    h->cache_next = g_cache;
-    g_cache = h;
+    doomed = evict_locked(budget, h->map_size);
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      if (g_cache[i] == nullptr) {
+        g_cache[i] = h;
+        break;
+      }
+    }
     g_cache_bytes += h->map_size;
-    doomed = evict_locked(budget);
+    g_cache_count.fetch_add(1, std::memory_order_relaxed);
   }
   unmap_list(doomed);
 }
@@ -165,24 +185,20 @@ LargeHeader* large_header_of(const void* p, const char** reason) {
 }
 
 size_t large_cache_release_expired(bool force) {
-  if (__atomic_load_n(&g_cache, __ATOMIC_RELAXED) == nullptr) return 0;
+  if (g_cache_count.load(std::memory_order_relaxed) == 0) return 0;
   uint64_t now = os::now_ns();
   uint64_t decay = config().decay_ms * 1000000ull;
   LargeHeader* doomed = nullptr;
   size_t bytes = 0;
   {
     LockGuard g(lock_of(kLockLARGE_CACHE));
-    for (LargeHeader** link = &g_cache; *link != nullptr;) {
-      LargeHeader* h = *link;
-      if (force || now - h->cached_at_ns >= decay) {
-        *link = h->cache_next;
-        g_cache_bytes -= h->map_size;
-        bytes += h->map_size;
-        h->cache_next = doomed;
-        doomed = h;
-      } else {
-        link = &h->cache_next;
-      }
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      LargeHeader* h = g_cache[i];
+      if (h == nullptr || (!force && now - h->cached_at_ns < decay)) continue;
+      bytes += h->map_size;
+      remove_slot_locked(i);
+      h->cache_next = doomed;
+      doomed = h;
     }
   }
   unmap_list(doomed);

@@ -22,8 +22,11 @@ awk 'BEGIN {
 
 workload() {
   mkdir spill
-  echo "plain: $("${RUN[@]}" sort --parallel=2 -T spill ../input.txt | sha256sum)"
-  echo "keyed: $("${RUN[@]}" sort --parallel=2 -S 32M -T spill -k2,2 -k3,3n ../input.txt | sha256sum)"
+  local plain keyed  # assigned apart from echo, so that a failing sort fails the run
+  plain=$("${RUN[@]}" sort --parallel=2 -T spill ../input.txt | sha256sum)
+  keyed=$("${RUN[@]}" sort --parallel=2 -S 32M -T spill -k2,2 -k3,3n ../input.txt | sha256sum)
+  echo "plain: $plain"
+  echo "keyed: $keyed"
 }
 
 preload_run_both

@@ -10,6 +10,7 @@
  * _exit(0). A fork-time deadlock is a failure, never a hang: each child arms alarm(), the
  * parent kills a child older than CHILD_TIMEOUT_S + 5 s, and an overall alarm of OVERALL_S
  * kills every child and exits 3. Exits 0 with one summary line on stdout. */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,13 +64,17 @@ void check_free(const Block& b, const char* what) {
 // Every small class boundary of hakmem.h (16 B steps to 128, then four per power of two to
 // 32 KiB), twice, and a few large spans. Large sizes stay modest: page faults in a freshly
 // forked child cost tens of microseconds each on our VMs, and the test needs many children.
-std::vector<size_t> class_sizes() {
-  std::vector<size_t> s;
-  for (size_t n = 16; n <= 128; n += 16) s.insert(s.end(), 2, n);
+// A fixed array, like everything the child touches: in the hak flavour the program's own heap
+// is libc's (or a sanitizer's, which is not fork-safe), and the child tests only HAKMEM's.
+constexpr size_t kClassSizesMax = 128;
+
+size_t class_sizes(size_t* out) {
+  size_t n = 0;
+  for (size_t s = 16; s <= 128; s += 16) out[n++] = s, out[n++] = s;
   for (size_t p = 128; p < 32768; p *= 2)
-    for (size_t q = 1; q <= 4; q++) s.insert(s.end(), 2, p + p * q / 4);
-  for (size_t n : {32769ul, 65536ul + 123, 262144ul + 16, (1ul << 20) + 5}) s.push_back(n);
-  return s;
+    for (size_t q = 1; q <= 4; q++) out[n++] = p + p * q / 4, out[n++] = p + p * q / 4;
+  for (size_t s : {32769ul, 65536ul + 123, 262144ul + 16, (1ul << 20) + 5}) out[n++] = s;
+  return n;
 }
 
 size_t pick_size(Rng& r) {
@@ -131,44 +136,60 @@ void background(uint64_t seed, uint64_t index) {
 
 void child_class_check(uint64_t seed, uint64_t stream) {
   Rng r(seed, stream);
-  std::vector<size_t> sizes = class_sizes();
-  std::vector<Block> blocks(sizes.size());
-  for (size_t i = 0; i < blocks.size(); i++) make_block(r, blocks[i], sizes[i]);
-  for (const Block& b : blocks) check_free(b, "child class block");
+  size_t sizes[kClassSizesMax];
+  Block blocks[kClassSizesMax];
+  size_t n = class_sizes(sizes);
+  for (size_t i = 0; i < n; i++) make_block(r, blocks[i], sizes[i]);
+  for (size_t i = 0; i < n; i++) check_free(blocks[i], "child class block");
+}
+
+struct ChildChurn {
+  uint64_t seed, index;
+};
+
+void* child_churn(void* p) {
+  const ChildChurn* a = static_cast<const ChildChurn*>(p);
+  Rng r(a->seed, 3000000 + a->index);
+  Block set[32];
+  churn(r, set, 32, 2000);
+  free_set(set, 32);
+  return nullptr;
 }
 
 [[noreturn]] void child_main(uint64_t seed, uint64_t index, size_t nsnap, unsigned timeout_s) {
   // The parent's SIGALRM handler kills the parent's children: never run it here.
   signal(SIGALRM, SIG_DFL);
   alarm(timeout_s);
-  std::thread worker([seed, index] {
-    Rng r(seed, 3000000 + index);
-    Block set[32];
-    churn(r, set, 32, 2000);
-    free_set(set, 32);
-  });
+  setpgid(0, 0);
+  ChildChurn arg{seed, index};
+  pthread_t worker;
+  if (pthread_create(&worker, nullptr, child_churn, &arg) != 0) fail("pthread_create in child");
   child_class_check(seed, 1000000 + index);
   for (size_t i = 0; i < nsnap; i++) check_free(g_snapshot[i], "parent block freed in child");
   if (index % 10 == 0) {
     pid_t g = fork();
     if (g < 0) fail("fork of grandchild failed");
     if (g == 0) {
-      alarm(timeout_s);
+      // Sooner than the child's own alarm, so a hang is reported as the grandchild's.
+      alarm(timeout_s > 1 ? timeout_s / 2 : 1);
       child_class_check(seed, 2000000 + index);
       _exit(0);
     }
     int st = 0;
-    if (waitpid(g, &st, 0) != g || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-      fail("grandchild failed or was killed");
+    if (waitpid(g, &st, 0) != g || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "grandchild failed or was killed (status 0x%x)", st);
+      fail(msg);
+    }
   }
-  worker.join();
+  pthread_join(worker, nullptr);
   _exit(0);
 }
 
 void kill_children() {
   for (auto& c : g_children) {
     pid_t p = c.load();
-    if (p > 0) kill(p, SIGKILL);
+    if (p > 0) kill(-p, SIGKILL);  // the child's group: a hung grandchild must not outlive us
   }
 }
 
@@ -242,6 +263,7 @@ int run(int argc, char** argv) {
       if (pid == 0) child_main(seed, forked, nsnap, child_timeout);
       g_registry_mu.unlock();
       if (pid < 0) parent_fail("fork failed", pid, 0);
+      setpgid(pid, pid);  // also here, so the group exists before any kill_children()
       started[k] = std::chrono::steady_clock::now();
       g_children[k].store(pid);
       forked++;

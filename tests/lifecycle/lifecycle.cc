@@ -1,0 +1,137 @@
+// Process-lifecycle cases run under LD_PRELOAD=libhakmem.so (plain malloc/free here):
+//   late_tls     thread_local and pthread-key destructors that allocate after HAKMEM tore the
+//                thread's cache down, plus atexit handlers and static destructors that do
+//   dlopen       a dlopen'ed library allocates and frees; blocks cross the boundary both ways
+//   glibc_extras mallinfo2, malloc_trim, mallopt, malloc_stats answer from HAKMEM
+//   threads      blocks allocated before main's threads start, freed by them, and back
+// Each prints "ok <case>" and exits 0 on success.
+#include <dlfcn.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+void churn(int n, size_t max) {
+  std::vector<void*> v;
+  for (int i = 0; i < n; ++i) {
+    size_t sz = 1 + (static_cast<size_t>(i) * 7919) % max;
+    void* p = malloc(sz);
+    if (p == nullptr) abort();
+    memset(p, i, sz);
+    v.push_back(p);
+  }
+  for (void* p : v) free(p);
+}
+
+struct LateAllocator {
+  ~LateAllocator() { churn(5000, 3000); }
+};
+thread_local LateAllocator t_late;
+LateAllocator g_static_late;
+pthread_key_t g_key;
+
+int late_tls() {
+  // Created after HAKMEM's own key (made at its first allocation): its destructor runs after
+  // HAKMEM's, on a torn-down cache.
+  pthread_key_create(&g_key, [](void* p) {
+    free(p);
+    churn(5000, 5000);
+    std::string s(100000, 'x');   // a large block too
+  });
+  std::vector<std::thread> ts;
+  for (int i = 0; i < 8; ++i) {
+    ts.emplace_back([] {
+      (void)&t_late;
+      pthread_setspecific(g_key, malloc(64));
+      churn(20000, 2000);
+    });
+  }
+  for (auto& t : ts) t.join();
+  atexit([] { churn(20000, 70000); });
+  return 0;
+}
+
+int dlopen_case(const char* lib) {
+  void* h = dlopen(lib, RTLD_NOW);
+  if (h == nullptr) {
+    fprintf(stderr, "dlopen %s: %s\n", lib, dlerror());
+    return 1;
+  }
+  auto make = reinterpret_cast<char* (*)(size_t)>(dlsym(h, "probe_make"));
+  auto take = reinterpret_cast<size_t (*)(char*)>(dlsym(h, "probe_take"));
+  if (make == nullptr || take == nullptr) return 1;
+  for (size_t n = 1; n < 200000; n = n * 2 + 1) {
+    char* p = make(n);   // allocated in the library, freed here
+    for (size_t i = 0; i < n; ++i) {
+      if (p[i] != static_cast<char>('a' + i % 26)) return 1;
+    }
+    free(p);
+    char* q = static_cast<char*>(malloc(n + 1));   // allocated here, freed in the library
+    memset(q, 'z', n);
+    q[n] = '\0';
+    if (take(q) != n) return 1;
+  }
+  dlclose(h);
+  return 0;
+}
+
+int glibc_extras() {
+  std::vector<void*> v;
+  for (int i = 0; i < 100000; ++i) v.push_back(malloc(100));
+  struct mallinfo2 mi = mallinfo2();
+  if (mi.arena == 0 || mi.uordblks < 100000u * 100) {
+    fprintf(stderr, "mallinfo2: arena=%zu uordblks=%zu\n", mi.arena, mi.uordblks);
+    return 1;
+  }
+  for (void* p : v) free(p);
+  if (mallopt(M_ARENA_MAX, 1) != 1) return 1;
+  if (malloc_trim(0) != 1) {
+    fprintf(stderr, "malloc_trim returned nothing\n");
+    return 1;
+  }
+  struct mallinfo2 after = mallinfo2();
+  if (after.arena >= mi.arena) {
+    fprintf(stderr, "trim did not lower arena: %zu -> %zu\n", mi.arena, after.arena);
+    return 1;
+  }
+  malloc_stats();   // the test checks stderr for HAKMEM's summary line
+  return 0;
+}
+
+int threads_case() {
+  std::vector<char*> blocks;
+  for (int i = 0; i < 10000; ++i) blocks.push_back(static_cast<char*>(malloc(48)));
+  std::vector<char*> back;
+  std::thread t([&] {
+    for (char* b : blocks) free(b);
+    for (int i = 0; i < 10000; ++i) back.push_back(static_cast<char*>(malloc(48)));
+  });
+  t.join();
+  for (char* b : back) free(b);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s late_tls|dlopen LIB|glibc_extras|threads\n", argv[0]);
+    return 2;
+  }
+  std::string mode = argv[1];
+  int rc = 2;
+  if (mode == "late_tls") rc = late_tls();
+  if (mode == "dlopen" && argc > 2) rc = dlopen_case(argv[2]);
+  if (mode == "glibc_extras") rc = glibc_extras();
+  if (mode == "threads") rc = threads_case();
+  if (rc == 0) printf("ok %s\n", mode.c_str());
+  return rc;
+}
