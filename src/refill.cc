@@ -8,6 +8,7 @@
 
 #include "env_config.h"
 #include "heap.h"
+#include "heap_check.h"
 #include "slab.h"
 
 namespace hakmem {
@@ -125,6 +126,8 @@ bool refill(ThreadCache& tc, unsigned cls) {
   *static_cast<void**>(g.chain.tail) = cc.head;
   cc.head = g.chain.head;
   cc.count += g.chain.count;
+  HAKMEM_VALIDATE(validate_slab(cs->bound));
+  HAKMEM_VALIDATE(validate_cache(cc));
   return true;
 }
 
@@ -135,6 +138,7 @@ void return_block(ThreadHeap* h, void* b) {
   SlabMeta* m = slab_of(superslab_of(b), b);
   bool had_free = m->free_list != nullptr;
   slab_put_local(m, b);
+  HAKMEM_VALIDATE(validate_slab(m));
   ClassSlabs* cs = &h->slabs[m->cls];
   if (m == cs->bound) return;
   if (m->used == 0) {

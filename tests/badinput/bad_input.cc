@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 
 namespace {
 
@@ -61,6 +62,11 @@ void bad_free(void* p) {
 void* bad_realloc(void* p, size_t n) {
   say_fd(1, "attempt realloc(%p)\n", p);
   return realloc(opaque(p), n);
+}
+
+// A legal free, also laundered: GCC must not connect it to a later bad free of the same pointer.
+void release(void* p) {
+  free(opaque(p));
 }
 
 void* must_malloc(size_t n) {
@@ -145,9 +151,9 @@ void mode_double_tcache() {
   for (void*& b : blocks) b = must_malloc(kSize);
   void* a = blocks[0];
   int guard = nearest(blocks, kOthers + 2, a);
-  free(a);
+  release(a);
   for (int i = 1; i < kOthers + 2; ++i) {
-    if (i != guard) free(blocks[i]);
+    if (i != guard) release(blocks[i]);
   }
   bad_free(a);
   free(blocks[guard]);
@@ -160,10 +166,10 @@ void mode_double_slab() {
   void* a = blocks[0];
   int guard = nearest(blocks, kSlabBlocks, a);
   for (int i = 0; i < kSlabBlocks; ++i) {
-    if (i != guard) free(blocks[i]);
+    if (i != guard) release(blocks[i]);
   }
   bad_free(a);
-  free(blocks[guard]);
+  release(blocks[guard]);
 }
 
 struct RemoteJob {
@@ -175,7 +181,7 @@ struct RemoteJob {
 // around them and might drain the remote list on the way.
 void* remote_worker(void* arg) {
   RemoteJob* job = static_cast<RemoteJob*>(arg);
-  for (void* b : job->blocks) free(b);  // A first, so it ends up below the others
+  for (void* b : job->blocks) release(b);  // A first, so it ends up below the others
   if (job->free_again) bad_free(job->blocks[0]);
   return nullptr;
 }
@@ -206,7 +212,6 @@ void mode_realloc_foreign() {
 
 // Everything below is legal: the same patterns done right must pass silently.
 void mode_valid() {
-  mode_double_slab_like:
   static void* blocks[kSlabBlocks];
   for (void*& b : blocks) b = must_malloc(kSize);
   for (void* b : blocks) free(b);
@@ -222,7 +227,7 @@ void mode_valid() {
   free(realloc(p, 16));
   free(nullptr);
   check_no_duplicates();
-  (void)&&mode_double_slab_like;
+  say_fd(1, "valid ok\n");
 }
 
 // VmSize of this process, from /proc/self/statm (first field, in pages).

@@ -1,0 +1,20 @@
+// Debug-build validation of the invariants written beside the structs in types.h. Release
+// builds (NDEBUG) compile every HAKMEM_VALIDATE to nothing; debug builds run them on the slow
+// paths and abort with a line naming the broken invariant.
+#pragma once
+#include "types.h"
+
+namespace hakmem {
+
+// used + length(free_list) + virgin blocks == capacity; every free-list entry is a block.
+void validate_slab(const SlabMeta* m);
+// count == length(head) <= cap.
+void validate_cache(const ClassCache& cc);
+
+}  // namespace hakmem
+
+#ifdef NDEBUG
+#define HAKMEM_VALIDATE(call) ((void)0)
+#else
+#define HAKMEM_VALIDATE(call) (call)
+#endif
