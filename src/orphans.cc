@@ -8,7 +8,12 @@
 namespace hakmem {
 namespace {
 
+// Heads are written under the orphans lock but peeked without it, so every access is atomic
+// (relaxed: the lock orders the list itself).
 SlabMeta* g_orphans[kNumClasses];
+
+SlabMeta* head(unsigned cls) { return __atomic_load_n(&g_orphans[cls], __ATOMIC_RELAXED); }
+void set_head(unsigned cls, SlabMeta* m) { __atomic_store_n(&g_orphans[cls], m, __ATOMIC_RELAXED); }
 
 }  // namespace
 
@@ -18,17 +23,17 @@ void orphan_push(SlabMeta* m) {
   m->owner.store(nullptr, std::memory_order_release);
   LockGuard g(lock_of(kLockORPHANS));
   m->prev = nullptr;
-  m->next = g_orphans[m->cls];
-  g_orphans[m->cls] = m;
+  m->next = head(m->cls);
+  set_head(m->cls, m);
 }
 
 SlabMeta* orphan_pop(unsigned cls) {
-  // Racy peek: skips the lock in the common case of no orphans.
-  if (__atomic_load_n(&g_orphans[cls], __ATOMIC_RELAXED) == nullptr) return nullptr;
+  // Unlocked peek: skips the lock in the common case of no orphans.
+  if (head(cls) == nullptr) return nullptr;
   LockGuard g(lock_of(kLockORPHANS));
-  SlabMeta* m = g_orphans[cls];
+  SlabMeta* m = head(cls);
   if (m != nullptr) {
-    g_orphans[cls] = m->next;
+    set_head(cls, m->next);
     m->next = nullptr;
   }
   return m;
@@ -39,8 +44,8 @@ void orphans_reclaim(ThreadHeap* h) {
     SlabMeta* list;
     {
       LockGuard g(lock_of(kLockORPHANS));
-      list = g_orphans[cls];
-      g_orphans[cls] = nullptr;
+      list = head(cls);
+      set_head(cls, nullptr);
     }
     while (list != nullptr) {
       SlabMeta* m = list;

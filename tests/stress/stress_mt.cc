@@ -9,7 +9,8 @@
  * zero, aligned allocations checked aligned, usable sizes checked >= the request. A quarter of
  * the blocks leave their thread through a mutex-protected ring and are freed by another worker
  * (remote frees), or by main after every worker has exited (frees into orphaned memory).
- * Exits 0 with one summary line on stdout; any mismatch aborts with the block and offset. */
+ * At the end the hak flavour also checks HAKMEM's own counters: zero live bytes, allocs ==
+ * frees. Exits 0 with one summary line on stdout; any mismatch aborts with the block and offset. */
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -231,11 +232,14 @@ int run(int argc, char** argv) {
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   const Counts& t = g_totals;
   if (t.created != t.frees) fail("blocks created != blocks freed: the test lost a block");
+  char buf[256];
+  if (const char* err = alloc_all_freed_error(t.created, buf, sizeof buf)) fail(err);
   uint64_t allocs = t.mallocs + t.callocs + t.memaligns + t.reallocs;
-  printf("stress_mt[%s] ok: seed=%llu threads=%llu lives=%llu ops=%llu allocs=%llu frees=%llu "
-         "remote_frees=%llu reallocs=%llu callocs=%llu memaligns=%llu large=%llu ms=%.0f\n",
+  printf("stress_mt[%s] ok: seed=%llu threads=%llu lives=%llu ops=%llu blocks=%llu allocs=%llu "
+         "frees=%llu remote_frees=%llu reallocs=%llu callocs=%llu memaligns=%llu large=%llu ms=%.0f\n",
          alloc_flavour(), (unsigned long long)seed, (unsigned long long)threads,
-         (unsigned long long)lives, (unsigned long long)(lives * ops), (unsigned long long)allocs,
+         (unsigned long long)lives, (unsigned long long)(lives * ops), (unsigned long long)t.created,
+         (unsigned long long)allocs,
          (unsigned long long)t.frees, (unsigned long long)t.remote_frees,
          (unsigned long long)t.reallocs, (unsigned long long)t.callocs,
          (unsigned long long)t.memaligns, (unsigned long long)t.large, ms);
