@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Preload test: GNU sort of a 100 MB file must produce the same bytes under HAKMEM. One
-# parallel in-memory sort (big buffers, two threads) and one keyed sort with a 32 MB buffer
-# (spills to temporary files and merges them). The input is generated here, deterministically,
-# and deleted with the scratch dir.
+# Preload test: GNU sort of a 100 MB file must produce the same bytes under HAKMEM. Two
+# threads sort in 40 MB buffers, so sort also spills to temporary files and merges them (a
+# second sort of the same size, in memory only, added ~20 s and no allocator path not
+# covered here). The input is generated here, deterministically, and deleted with the
+# scratch dir.
 # Usage: run_sort.sh /path/to/libhakmem.so
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 preload_setup sort "${1:-}"
@@ -22,14 +23,13 @@ awk 'BEGIN {
 
 workload() {
   mkdir spill
-  local plain keyed  # assigned apart from echo, so that a failing sort fails the run
-  plain=$("${RUN[@]}" sort --parallel=2 -T spill ../input.txt | sha256sum)
-  keyed=$("${RUN[@]}" sort --parallel=2 -S 32M -T spill -k2,2 -k3,3n ../input.txt | sha256sum)
-  echo "plain: $plain"
-  echo "keyed: $keyed"
+  local sorted  # assigned apart from echo, so that a failing sort fails the run
+  sorted=$("${RUN[@]}" sort --parallel=2 -S 40M -T spill -k2,2 -k1,1 ../input.txt | sha256sum)
+  echo "sorted: $sorted"
+  echo "spill files left: $(find spill -type f | wc -l)"
 }
 
 preload_run_both
-# sort allocates few, large buffers: ~125 allocations per run on glibc.
-preload_check_stats 40 2
+# sort allocates few, large buffers: ~70 allocations on glibc.
+preload_check_stats 30 1
 preload_pass
