@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include "hakmem/hakmem.h"
+#include "tls_cache.h"
 
 #define HAK_EXPORT extern "C" __attribute__((visibility("default")))
 
-HAK_EXPORT void* malloc(size_t size) noexcept { return hak_malloc(size); }
-HAK_EXPORT void free(void* ptr) noexcept { hak_free(ptr); }
+// malloc and free inline the fast paths themselves: a call through hak_* would cost a jump.
+HAK_EXPORT void* malloc(size_t size) noexcept { return hakmem::malloc_fast(size); }
+HAK_EXPORT void free(void* ptr) noexcept { hakmem::free_fast(ptr); }
 HAK_EXPORT void* calloc(size_t n, size_t size) noexcept { return hak_calloc(n, size); }
 HAK_EXPORT void* realloc(void* ptr, size_t size) noexcept { return hak_realloc(ptr, size); }
 HAK_EXPORT void* reallocarray(void* ptr, size_t n, size_t size) noexcept { return hak_reallocarray(ptr, n, size); }
