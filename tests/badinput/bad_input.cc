@@ -26,8 +26,9 @@
 namespace {
 
 constexpr size_t kSize = 64;          // one small class for all double-free modes
-constexpr int kOthers = 10;           // frees between the two frees of A (thread cache depth)
-constexpr int kSlabBlocks = 500;      // enough frees to flush the 64-block cache several times
+constexpr int kOthers = 10;           // frees between the two frees of A (cache depth)
+constexpr int kSlabBlocks = 2000;     // double_slab: blocks freed in all
+constexpr int kFreedBeforeA = 1100;   // of those, freed before A: > any cache capacity (max 1024)
 constexpr unsigned char kPattern = 0x5a;
 
 template <class T>
@@ -159,11 +160,15 @@ void mode_double_tcache() {
   free(blocks[guard]);
 }
 
-// 500 frees overflow the cache many times; A, freed first, is flushed to its slab's free list.
+// A must leave the thread cache for its slab's free list. The cache is a LIFO list and a full
+// one flushes the cap/2 blocks on top, so a block freed first would stay at the bottom for
+// good. Once >= cap blocks were freed, though, the cache is always over half full, and the
+// next flush (< cap/2 frees later) takes the block freed now. So A is the 1101st block freed
+// of 2000: enough for any HAKMEM_TCACHE_CAP (default 128, at most 1024).
 void mode_double_slab() {
   static void* blocks[kSlabBlocks];
   for (void*& b : blocks) b = must_malloc(kSize);
-  void* a = blocks[0];
+  void* a = blocks[kFreedBeforeA];
   int guard = nearest(blocks, kSlabBlocks, a);
   for (int i = 0; i < kSlabBlocks; ++i) {
     if (i != guard) release(blocks[i]);

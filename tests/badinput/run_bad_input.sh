@@ -10,7 +10,8 @@
 set -euo pipefail
 
 lib=${1:-} exe=${2:-} mode=${3:-} policy=${4:-abort}
-name="badinput.$mode${4:+.$policy}"
+name="badinput.$mode"
+[[ $policy == ignore ]] && name+=".ignore"
 die() {
   echo "$name: FAIL: $*" >&2
   if [[ -n ${work:-} && -f $work/out ]]; then
@@ -77,7 +78,7 @@ check_stderr() {
   local re="^hakmem: invalid $call\\((0x[0-9a-f]+)\\): $reason\$"
   [[ $line =~ $re ]] || die "stderr line does not match '$re'"
   reported=${BASH_REMATCH[1]}
-  (($reported == $attempt)) || die "reported address $reported, but the program passed $attempt"
+  ((reported == attempt)) || die "reported address $reported, but the program passed $attempt"
 }
 
 if [[ $policy == abort ]]; then

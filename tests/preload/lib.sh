@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Harness shared by the preload tests (sourced by run_*.sh; bash only).
 #
 # A test defines a function `workload` that runs a real program through "${RUN[@]}" and
@@ -7,14 +8,15 @@
 #   stdout and stderr of the two runs are byte-identical,
 #   the HAKMEM run's stderr carries no loader complaint about the preload,
 #   the stats file holds >= MIN_PROCS summary lines whose allocs= plus large_allocs= sum to
-#   >= MIN_ALLOCS
-#   (proof that HAKMEM, not glibc, served the program), and every line of it is well formed.
+#   >= MIN_ALLOCS (proof that HAKMEM, not glibc, served the programs), and every line of it
+#   starts with hakmem[PID] (the processes' O_APPEND blocks did not tear).
+# PRELOAD_KEEP=1 keeps the scratch dir (base/, hakmem/, *.out, *.err, the stats file).
 # Everything that legitimately varies between runs (locale, time zone, hash seeds, dates,
 # user configuration) is pinned here or by the test, never filtered from the output.
 
 set -euo pipefail
 
-PRELOAD_INSTALL_HINT="install the preload test programs with: apt-get install -y python3 git g++ sqlite3 coreutils binutils"
+PRELOAD_INSTALL_HINT="install them with scripts/install-deps.sh (apt-get install -y python3 git g++ sqlite3 coreutils binutils)"
 
 preload_die() {
   echo "preload.${PRELOAD_NAME:-?}: FAIL: $*" >&2
@@ -88,6 +90,7 @@ preload_run_both() {
   RUN=()
   _preload_run_one base
   local base_secs=$PRELOAD_SECS
+  # shellcheck disable=SC2034  # RUN is read by the caller's workload function
   RUN=(env "LD_PRELOAD=$PRELOAD_LIB" "HAKMEM_STATS_PRINT=$PRELOAD_STATS")
   _preload_run_one hakmem
   local hakmem_secs=$PRELOAD_SECS

@@ -3,6 +3,7 @@
 # diff, ls-tree and fsck must print the same bytes under HAKMEM. Identity, dates and config
 # are pinned, so commit hashes are identical too; every git process runs under the preload.
 # Usage: run_git.sh /path/to/libhakmem.so
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 preload_setup git "${1:-}"
 preload_require git awk
@@ -14,7 +15,7 @@ export GIT_COMMITTER_NAME="HAKMEM Test" GIT_COMMITTER_EMAIL="test@hakmem.invalid
 export GIT_AUTHOR_DATE="2020-01-01T00:00:00+0000" GIT_COMMITTER_DATE="2020-01-01T00:00:00+0000"
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_TRACE GIT_PAGER PAGER
 
-# FILE_COUNT files in 30 directories, 5..200 lines each; pass 1 writes them, pass 2 edits
+# 3000 files in 30 directories, 5..200 lines each; pass 1 writes them, pass 2 edits
 # every 10th file and pass 3 lists every 25th for deletion.
 make_files() {
   awk -v pass="$1" 'BEGIN {
@@ -37,7 +38,7 @@ make_files() {
 workload() {
   local -a git=("${RUN[@]}" git -c gc.auto=0 -c maintenance.auto=false -c core.pager=cat)
   "${git[@]}" init -q -b main repo
-  cd repo
+  cd repo || return
   make_files 1
   "${git[@]}" add -A
   "${git[@]}" commit -q -m "3000 files"

@@ -4,6 +4,7 @@
 # -frandom-seed pins the one random input GCC has; the source path is the same relative
 # path in both runs and there is no -g, so no directory names reach the object.
 # Usage: run_gxx.sh /path/to/libhakmem.so
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SOURCE=$(realpath "$(dirname "${BASH_SOURCE[0]}")/gxx_workload.cc")
 preload_setup gxx "${1:-}"

@@ -3,6 +3,7 @@
 # print the same digests under HAKMEM as on glibc. PYTHONMALLOC=malloc routes every object
 # through malloc (pymalloc would otherwise serve small objects from its own arenas).
 # Usage: run_python.sh /path/to/libhakmem.so
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SCRIPT=$(realpath "$(dirname "${BASH_SOURCE[0]}")/workload_threads.py")
 preload_setup python "${1:-}"

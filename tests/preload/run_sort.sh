@@ -5,6 +5,7 @@
 # covered here). The input is generated here, deterministically, and deleted with the
 # scratch dir.
 # Usage: run_sort.sh /path/to/libhakmem.so
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 preload_setup sort "${1:-}"
 preload_require sort awk sha256sum

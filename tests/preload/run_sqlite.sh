@@ -3,6 +3,7 @@
 # and prepared anew, so malloc-heavy), index builds, updates, deletes, aggregates, joins and
 # 20 000 point queries on an on-disk database must print the same bytes under HAKMEM.
 # Usage: run_sqlite.sh /path/to/libhakmem.so
+# shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 preload_setup sqlite "${1:-}"
 preload_require sqlite3 awk
