@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build HAKMEM and run all of its tests.
 # Idempotent: apt-get runs only when a package is missing.
+# --bench also installs the peers and tools of the benchmark runner (tests/bench/compare):
+# jemalloc, mimalloc, tcmalloc, gnuplot, valgrind (callgrind) and /usr/bin/time.
 set -euo pipefail
+
+bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) bench=1 ;;
+    *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   cmake ninja-build g++ pkg-config binutils       # build; readelf for the dependency check
@@ -9,6 +19,12 @@ packages=(
   python3 git sqlite3 coreutils gawk              # real programs run under LD_PRELOAD
   procps time                                     # ps, /usr/bin/time for RSS
 )
+if [ "$bench" -eq 1 ]; then
+  packages+=(
+    libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4  # the peers, through LD_PRELOAD
+    gnuplot-nox valgrind time                         # chart, callgrind, peak RSS
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,9 +2,10 @@
 // foreign pointer detectable without touching it: a pointer is dereferenced only after the
 // map says its chunk is ours.
 //
-// Two levels over the 47-bit user address space: 2^12 roots (static) of 2^14 one-byte
-// entries (mapped on first use, installed by CAS, never freed). Readers are lock-free; an
-// entry is set before the chunk is handed out and cleared before it is unmapped.
+// One byte per chunk of the 47-bit user address space: 2^26 bytes in .bss. The kernel maps
+// those zero pages lazily, so the map costs 64 MiB of address space but only a page of memory
+// per 8 GiB of address range in use; and being static, it needs no initialisation before the
+// first free. An entry is set before its chunk is handed out and cleared before it is unmapped.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -20,24 +21,19 @@ enum ChunkKind : uint8_t {
   kChunkLargeTail = 3,   // later chunks of a large span
 };
 
-constexpr unsigned kPageMapLeafBits = 14;
-constexpr unsigned kPageMapRootBits = 47 - kSuperSlabShift - kPageMapLeafBits;   // 12
+constexpr unsigned kPageMapBits = 47 - kSuperSlabShift;   // 26
+constexpr uintptr_t kPageMapEntries = uintptr_t{1} << kPageMapBits;
 
-extern std::atomic<uint8_t*> g_page_map_roots[size_t{1} << kPageMapRootBits];
+extern std::atomic<uint8_t> g_page_map[kPageMapEntries];
 
 inline ChunkKind chunk_kind(uintptr_t addr) {
-  if ((addr >> 47) != 0) return kChunkNone;
-  uint8_t* leaf = g_page_map_roots[addr >> (kSuperSlabShift + kPageMapLeafBits)].load(
-      std::memory_order_acquire);
-  if (leaf == nullptr) return kChunkNone;
-  return static_cast<ChunkKind>(
-      reinterpret_cast<std::atomic<uint8_t>*>(leaf)[(addr >> kSuperSlabShift) &
-                                                    ((1u << kPageMapLeafBits) - 1)]
-          .load(std::memory_order_relaxed));
+  uintptr_t chunk = addr >> kSuperSlabShift;
+  if (chunk >= kPageMapEntries) return kChunkNone;
+  return static_cast<ChunkKind>(g_page_map[chunk].load(std::memory_order_relaxed));
 }
 
-// Marks every chunk of [base, base + bytes) (base chunk-aligned). Returns false if a leaf
-// could not be mapped; nothing is marked then.
+// Marks every chunk of [base, base + bytes) (base chunk-aligned). Returns false, marking
+// nothing, if the range leaves the mapped address space.
 bool page_map_set(uintptr_t base, size_t bytes, ChunkKind first, ChunkKind rest);
 void page_map_clear(uintptr_t base, size_t bytes);
 

@@ -15,9 +15,10 @@ void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
   char* start = m->index == 0 ? reinterpret_cast<char*>(ss) + kSuperSlabHeaderSize : slab_base;
   uint32_t capacity = static_cast<uint32_t>((slab_base + kSlabSize - start) / info.size);
   m->start = start;
-  m->recip = info.recip;
+  m->divc = info.divc;
   m->obj_size = info.size;
   m->capacity = capacity;
+  m->span = capacity * info.size;
   m->cls = static_cast<uint16_t>(cls);
   m->free_list = nullptr;
   m->virgin = start;

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 
+#include "size_classes.h"
 #include "types.h"
 
 namespace hakmem {
@@ -55,8 +56,7 @@ inline bool slab_has_free(const SlabMeta* m) {
 // Offset check for block pointers: true when p is the start of a block of m.
 inline bool slab_is_block_start(const SlabMeta* m, const void* p) {
   uint64_t off = reinterpret_cast<uintptr_t>(p) - reinterpret_cast<uintptr_t>(m->start);
-  uint64_t idx = (off * m->recip) >> 40;
-  return off < kSlabSize && idx * m->obj_size == off && idx < m->capacity;
+  return off < m->span && is_multiple(off, m->divc);
 }
 
 }  // namespace hakmem

@@ -18,18 +18,22 @@ namespace hakmem {
 [[gnu::cold, gnu::noinline]] void* malloc_slow(size_t size);
 [[gnu::cold, gnu::noinline]] void free_slow(void* p);
 
-inline void* malloc_fast(size_t size) {
-  if (HAKMEM_LIKELY(size <= kMaxSmallSize)) {
-    ClassCache& cc = t_cache.cls[size_to_class(size)];
-    void* b = cc.head;
-    if (HAKMEM_LIKELY(b != nullptr)) {
-      cc.head = *static_cast<void**>(b);
-      --cc.count;
-      ++cc.allocs;
-      static_cast<uintptr_t*>(b)[1] = 0;   // clear the free tag
-      return b;
-    }
+inline void* pop_fast(ClassCache& cc, size_t size) {
+  void* b = cc.head;
+  if (HAKMEM_LIKELY(b != nullptr)) {
+    cc.head = *static_cast<void**>(b);
+    --cc.count;
+    ++cc.allocs;
+    static_cast<uintptr_t*>(b)[1] = 0;   // clear the free tag
+    return b;
   }
+  return malloc_slow(size);
+}
+
+inline void* malloc_fast(size_t size) {
+  // Sizes up to 1 KiB first: one compare and one table load to the class cache.
+  if (HAKMEM_LIKELY(size <= 1024)) return pop_fast(t_cache.cls[kSmallClasses.cls[(size + 15) >> 4]], size);
+  if (HAKMEM_LIKELY(size <= kMaxSmallSize)) return pop_fast(t_cache.cls[size_to_class_arith(size)], size);
   return malloc_slow(size);
 }
 

@@ -33,7 +33,8 @@ struct alignas(64) SlabMeta {
   // line A
   std::atomic<ThreadHeap*> owner;
   char* start;            // first block
-  uint64_t recip;         // exact division by obj_size, see size_classes.h
+  uint64_t divc;          // divisibility test by obj_size, see size_classes.h
+  uint32_t span;          // capacity * obj_size: offsets below it lie in a block
   uint32_t obj_size;
   uint32_t capacity;
   uint16_t cls;
