@@ -22,6 +22,7 @@ summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 printf '%-8s %-10s %22s\n' threads allocator "ops/s (larson ${args[*]} T)"
 for t in "${threads[@]}"; do
+  : >"$summary"
   h=$(HAKMEM_STATS_PRINT="$summary" LD_PRELOAD="$lib" "$larson" "${args[@]}" "$t" | throughput)
   g=$("$larson" "${args[@]}" "$t" | throughput)
   printf '%-8s %-10s %22s\n' "$t" hakmem "$h" "$t" glibc "$g"
@@ -29,4 +30,4 @@ for t in "${threads[@]}"; do
 done
 echo
 echo "HAKMEM's exit summary of the last run (HAKMEM_STATS_PRINT; refill paths as refills/objects):"
-grep -v ' lock name=.* acquisitions=0 ' "$summary" | tail -n +1
+grep -v ' lock name=.* acquisitions=0 ' "$summary"
