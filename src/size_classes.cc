@@ -2,6 +2,8 @@
 // the arithmetic mapping so the two cannot disagree.
 #include "size_classes.h"
 
+#include "types.h"
+
 namespace hakmem {
 namespace {
 
@@ -12,6 +14,7 @@ constexpr SmallClassTable build_table() {
     unsigned cls = 0;
     while (class_size_of(cls) < n) ++cls;
     t.cls[i] = static_cast<uint8_t>(cls);
+    t.cache_offset[i] = static_cast<uint16_t>(cls * sizeof(ClassCache));
   }
   return t;
 }

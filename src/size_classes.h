@@ -21,6 +21,7 @@ constexpr size_t class_size_of(unsigned cls) {
 // malloc fast path for the common sizes.
 struct SmallClassTable {
   uint8_t cls[65];
+  uint16_t cache_offset[65];   // cls * sizeof(ClassCache), for the malloc fast path
 };
 extern const SmallClassTable kSmallClasses;
 

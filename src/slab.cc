@@ -20,6 +20,7 @@ void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
   m->capacity = capacity;
   m->span = capacity * info.size;
   m->cls = static_cast<uint16_t>(cls);
+  m->cache_offset = static_cast<uint16_t>(cls * sizeof(ClassCache));
   m->free_list = nullptr;
   m->virgin = start;
   m->limit = start + size_t{capacity} * info.size;

@@ -11,6 +11,7 @@
 #include "lock.h"
 #include "os/os.h"
 #include "refill.h"
+#include "slab.h"
 #include "size_classes.h"
 #include "stats.h"
 
@@ -113,6 +114,7 @@ bool thread_cache_ready() {
   ThreadHeap* h = heap_create();
   if (h == nullptr) return false;
   t_cache.heap = h;
+  t_cache.tag_secret = g_free_secret;
   set_cache_caps(t_cache);
   t_cache.state = kCacheActive;
   // May allocate (pthread's second-level key array); the cache is already usable then.
@@ -123,6 +125,7 @@ bool thread_cache_ready() {
 void thread_heap_init_globals() {
   g_exit_key_ok = pthread_key_create(&g_exit_key, thread_exit) == 0;
   g_global_cache.heap = heap_create();
+  g_global_cache.tag_secret = g_free_secret;
   if (g_global_cache.heap != nullptr) {
     set_cache_caps(g_global_cache);
     g_global_cache.state = kCacheActive;

@@ -32,7 +32,10 @@ inline void* pop_fast(ClassCache& cc, size_t size) {
 
 inline void* malloc_fast(size_t size) {
   // Sizes up to 1 KiB first: one compare and one table load to the class cache.
-  if (HAKMEM_LIKELY(size <= 1024)) return pop_fast(t_cache.cls[kSmallClasses.cls[(size + 15) >> 4]], size);
+  if (HAKMEM_LIKELY(size <= 1024)) {
+    auto* base = reinterpret_cast<char*>(t_cache.cls);
+    return pop_fast(*reinterpret_cast<ClassCache*>(base + kSmallClasses.cache_offset[(size + 15) >> 4]), size);
+  }
   if (HAKMEM_LIKELY(size <= kMaxSmallSize)) return pop_fast(t_cache.cls[size_to_class_arith(size)], size);
   return malloc_slow(size);
 }
@@ -41,12 +44,14 @@ inline void free_fast(void* p) {
   auto a = reinterpret_cast<uintptr_t>(p);
   if (HAKMEM_LIKELY(chunk_kind(a) == kChunkSuperSlab)) {
     SlabMeta* m = slab_of(superslab_of(p), p);
+    uintptr_t tag = t_cache.tag_secret ^ a;
     if (HAKMEM_LIKELY(m->owner.load(std::memory_order_relaxed) == t_cache.heap &&
-                      slab_is_block_start(m, p) && !has_free_tag(p))) {
-      ClassCache& cc = t_cache.cls[m->cls];
+                      slab_is_block_start(m, p) && static_cast<uintptr_t*>(p)[1] != tag)) {
+      auto* base = reinterpret_cast<char*>(t_cache.cls);
+      ClassCache& cc = *reinterpret_cast<ClassCache*>(base + m->cache_offset);
       if (HAKMEM_LIKELY(cc.count < cc.cap)) {
         *static_cast<void**>(p) = cc.head;
-        set_free_tag(p);
+        static_cast<uintptr_t*>(p)[1] = tag;   // the free tag (slab.h)
         cc.head = p;
         ++cc.count;
         ++cc.frees;

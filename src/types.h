@@ -38,6 +38,7 @@ struct alignas(64) SlabMeta {
   uint32_t obj_size;
   uint32_t capacity;
   uint16_t cls;
+  uint16_t cache_offset;  // cls * sizeof(ClassCache): the free fast path's index, precomputed
   std::atomic<uint8_t> state;
   uint8_t index;          // position in the SuperSlab
   alignas(64) std::atomic<void*> remote_head;   // line B: MPSC list, next pointer in word 0
@@ -97,6 +98,7 @@ enum CacheState : uint8_t { kCacheNew = 0, kCacheActive = 1, kCacheTornDown = 2 
 struct ThreadCache {
   ClassCache cls[kNumClasses];
   ThreadHeap* heap;
+  uintptr_t tag_secret;   // copy of g_free_secret: one TLS load on the free fast path
   uint8_t state;
 };
 
