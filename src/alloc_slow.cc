@@ -38,6 +38,7 @@ void push_remote(SlabMeta* m, void* p) {
     *static_cast<void**>(p) = head;
   } while (!m->remote_head.compare_exchange_weak(head, p, std::memory_order_release,
                                                  std::memory_order_relaxed));
+  m->remote_count.fetch_add(1, std::memory_order_relaxed);
 }
 
 void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {

@@ -28,6 +28,7 @@ void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
   m->in_owned_list = 0;
   m->prev = m->next = nullptr;
   m->remote_head.store(nullptr, std::memory_order_relaxed);
+  m->remote_count.store(0, std::memory_order_relaxed);
   if (eager_carve) {
     for (char* b = m->limit - info.size; b >= start; b -= info.size) {
       set_free_tag(b);
@@ -57,21 +58,28 @@ uint32_t slab_drain_remote(SlabMeta* m, BlockChain* out, uint32_t n) {
   if (m->remote_head.load(std::memory_order_relaxed) == nullptr) return 0;
   // Acquire pairs with the pushers' release: their writes to the block (next, tag) are seen.
   void* b = m->remote_head.exchange(nullptr, std::memory_order_acquire);
+  // Pushers count after their CAS, so this may miss blocks already in the chain (counted at a
+  // later drain) but never counts a block that is not free: `used` only lags high.
+  uint32_t drained = m->remote_count.exchange(0, std::memory_order_relaxed);
   uint32_t taken = 0;
-  uint32_t drained = 0;
-  while (b != nullptr) {
+  for (; b != nullptr && taken < n; ++taken) {
     void* next = *static_cast<void**>(b);
-    ++drained;
-    if (taken < n) {
-      out->push(b);
-      ++taken;
-    } else {
-      *static_cast<void**>(b) = m->free_list;
-      m->free_list = b;
-    }
+    out->push(b);
     b = next;
   }
-  m->used -= drained - taken;
+  if (b != nullptr) {
+    // The rest joins the free list whole; the refill paths try the free list first, so it is
+    // almost always empty here and nothing needs walking.
+    if (m->free_list == nullptr) {
+      m->free_list = b;
+    } else {
+      void* tail = b;
+      while (*static_cast<void**>(tail) != nullptr) tail = *static_cast<void**>(tail);
+      *static_cast<void**>(tail) = m->free_list;
+      m->free_list = b;
+    }
+  }
+  m->used = m->used - drained + taken;
   return taken;
 }
 

@@ -27,8 +27,10 @@ enum SlabState : uint8_t {
 // remote list, so remote pushes never invalidate line A.
 //
 // Invariant (owned or orphaned slab):
-//   used + length(free_list) + (limit - virgin) / obj_size == capacity
-// where `used` counts blocks with users, in thread caches, or on the remote list.
+//   used + length(free_list) + (limit - virgin) / obj_size == capacity + uncounted
+// where `used` counts blocks with users, in thread caches, or on the remote list, and
+// `uncounted` >= 0 is the number of drained remote blocks whose pusher had not yet bumped
+// remote_count: `used` may lag high, never low, so a slab is never released early.
 struct alignas(64) SlabMeta {
   // line A
   std::atomic<ThreadHeap*> owner;
@@ -42,6 +44,7 @@ struct alignas(64) SlabMeta {
   std::atomic<uint8_t> state;
   uint8_t index;          // position in the SuperSlab
   alignas(64) std::atomic<void*> remote_head;   // line B: MPSC list, next pointer in word 0
+  std::atomic<uint32_t> remote_count;           // pushes counted after their CAS (see slab.cc)
   void* free_list;
   char* virgin;           // [virgin, limit): never handed out
   char* limit;
