@@ -136,6 +136,4 @@ void registry_lock() { lock_of(kLockHEAP_REGISTRY).lock(); }
 void registry_unlock() { lock_of(kLockHEAP_REGISTRY).unlock(); }
 ThreadHeap* registry_first() { return g_registry; }
 
-void thread_heap_after_fork_child() {}
-
 }  // namespace hakmem

@@ -19,20 +19,11 @@ void ensure_initialized();
 bool thread_cache_ready();
 // Computes the per-class capacities from the config.
 void set_cache_caps(ThreadCache& tc);
-// Runs fn(heap) for every registered heap, registry lock held.
-template <typename Fn> void for_each_heap(Fn fn);
+// The registry of live heaps (the global heap included), walked by stats under its lock.
+// After fork() the child keeps the forking thread's heap; other threads' heaps stay
+// registered (their slabs keep their owners; blocks freed into them go to their remote lists).
 void registry_lock();
 void registry_unlock();
 ThreadHeap* registry_first();
-
-// fork(): the child keeps the forking thread's heap; other threads' heaps stay registered
-// (their slabs keep their owners; blocks freed into them go to their remote lists).
-void thread_heap_after_fork_child();
-
-template <typename Fn> void for_each_heap(Fn fn) {
-  registry_lock();
-  for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) fn(h);
-  registry_unlock();
-}
 
 }  // namespace hakmem
