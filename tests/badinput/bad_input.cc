@@ -307,6 +307,16 @@ struct Mode {
   void (*run)();
 };
 
+// Scribbles over the header of the SuperSlab holding a live block (HAKMEM's 2 MiB-aligned
+// region: magic word and slab metadata), then frees the block. Abort mode only: after this the
+// heap is beyond repair, so there is nothing to survive in ignore mode.
+void mode_corrupt_header() {
+  void* p = opaque(malloc(kSize));
+  auto base = reinterpret_cast<uintptr_t>(p) & ~(uintptr_t{2 << 20} - 1);
+  memset(reinterpret_cast<void*>(base), kPattern, 8192);
+  bad_free(p);
+}
+
 const Mode kModes[] = {
     {"foreign_stack", mode_foreign_stack},
     {"foreign_static", mode_foreign_static},
@@ -317,6 +327,7 @@ const Mode kModes[] = {
     {"double_remote", [] { mode_double_remote(false); }},
     {"double_remote_owner", [] { mode_double_remote(true); }},
     {"realloc_foreign", mode_realloc_foreign},
+    {"corrupt_header", mode_corrupt_header},
     {"valid", mode_valid},
     {"oom", mode_oom},
 };

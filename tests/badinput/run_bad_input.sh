@@ -29,6 +29,7 @@ case $mode in
   interior) reason="interior pointer" call=free ;;
   double_tcache | double_slab | double_remote | double_remote_owner) reason="double free" call=free ;;
   realloc_foreign) reason="not allocated by hakmem" call=realloc ;;
+  corrupt_header) reason="corrupt slab header" call=free ;;
   oom) expect="recovered" ;;
   valid) expect="valid ok" ;;
   *) die "unknown mode '$mode'" ;;
