@@ -80,6 +80,11 @@ void* hak_realloc(void* ptr, size_t size) {
   }
   size_t usable = r.large != nullptr ? r.large->usable : r.slab->obj_size;
   if (fits_in_place(usable, size, r.large != nullptr)) return ptr;
+  // Past a MiB, an mremap beats copying; below, a cached span and memcpy are cheaper.
+  if (r.large != nullptr && size > usable && size >= (size_t{1} << 20) &&
+      large_grow_in_place(r.large, size)) {
+    return ptr;
+  }
   void* fresh = malloc_fast(size);
   if (fresh == nullptr) return nullptr;   // the old block stays valid, as C requires
   memcpy(fresh, ptr, usable < size ? usable : size);

@@ -35,19 +35,39 @@ LargeHeader* remove_slot_locked(unsigned i) {
   return h;
 }
 
+// Cuts a span down to `bytes` (page multiple), unmapping the tail and clearing the page-map
+// entries of the chunks it no longer touches.
+void trim_span(LargeHeader* h, size_t bytes) {
+  auto base = reinterpret_cast<uintptr_t>(h);
+  uintptr_t old_end = base + h->map_size;
+  uintptr_t new_end = base + bytes;
+  uintptr_t first_free_chunk = (new_end + kSuperSlabMask) & ~kSuperSlabMask;
+  if (first_free_chunk < old_end) page_map_clear(first_free_chunk, old_end - first_free_chunk);
+  os::unmap(reinterpret_cast<void*>(new_end), old_end - new_end);
+  h->map_size = bytes;
+}
+
+// The smallest cached span that holds `need`. Reusing it saves the mapping and, above all, the
+// page faults of fresh memory; a span more than twice too big, by a MiB or more, gives back its
+// excess (smaller excesses are cheaper to keep than an munmap).
 LargeHeader* cache_take(size_t need) {
   if (g_cache_count.load(std::memory_order_relaxed) == 0) return nullptr;
-  LockGuard g(lock_of(kLockLARGE_CACHE));
-  int best = -1;
-  for (unsigned i = 0; i < kCacheSlots; ++i) {
-    LargeHeader* h = g_cache[i];
-    if (h == nullptr) continue;
-    size_t sz = h->map_size;
-    if (sz >= need && sz - need <= need / 4 && (best < 0 || sz < g_cache[best]->map_size)) {
-      best = static_cast<int>(i);
+  LargeHeader* h;
+  {
+    LockGuard g(lock_of(kLockLARGE_CACHE));
+    int best = -1;
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      LargeHeader* c = g_cache[i];
+      if (c != nullptr && c->map_size >= need && (best < 0 || c->map_size < g_cache[best]->map_size)) {
+        best = static_cast<int>(i);
+      }
     }
+    if (best < 0) return nullptr;
+    h = remove_slot_locked(static_cast<unsigned>(best));
   }
-  return best < 0 ? nullptr : remove_slot_locked(static_cast<unsigned>(best));
+  size_t excess = h->map_size - need;
+  if (excess > need && excess >= (size_t{1} << 20)) trim_span(h, need);
+  return h;
 }
 
 void unmap_span(LargeHeader* h) {
@@ -156,6 +176,25 @@ void large_free(LargeHeader* h) {
     g_cache_count.fetch_add(1, std::memory_order_relaxed);
   }
   unmap_list(doomed);
+}
+
+bool large_grow_in_place(LargeHeader* h, size_t size) {
+  size_t offset = static_cast<size_t>(h->user - reinterpret_cast<char*>(h));
+  if (size > kMaxRequest) return false;
+  size_t need = round_up(offset + size, kPageSize);
+  if (need <= h->map_size) return true;
+  auto base = reinterpret_cast<uintptr_t>(h);
+  if (!os::extend_in_place(h, h->map_size, need)) return false;
+  if (!page_map_set(base, need, kChunkLargeHead, kChunkLargeTail)) {
+    size_t old = h->map_size;
+    h->map_size = need;
+    trim_span(h, old);   // give the extension back
+    return false;
+  }
+  g_live.fetch_add(need - h->map_size, std::memory_order_relaxed);
+  h->map_size = need;
+  h->usable = need - offset;
+  return true;
 }
 
 LargeHeader* large_header_of(const void* p, const char** reason) {

@@ -26,6 +26,9 @@ struct LargeHeader {
 // zeros (fresh mappings already do; only a reused cached span is cleared).
 void* large_alloc(size_t size, size_t align, bool zero = false);
 void large_free(LargeHeader* h);
+// Grows h's span in place so that `size` bytes fit after its user pointer (mremap without
+// moving: only when the address range after it is free). False leaves h unchanged.
+bool large_grow_in_place(LargeHeader* h, size_t size);
 // The header of the span holding p, or nullptr with *reason set (for error lines).
 LargeHeader* large_header_of(const void* p, const char** reason);
 size_t large_cache_release_expired(bool force);

@@ -2,6 +2,9 @@
 // touched only on slow paths (a mapping is at least a slab's worth of work).
 #include "os/os.h"
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   // mremap
+#endif
 #include <cerrno>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -56,6 +59,13 @@ void* map_aligned(size_t bytes, size_t align) {
   if (head != 0) unmap(raw, head);
   if (tail != 0) unmap(reinterpret_cast<char*>(aligned) + bytes, tail);
   return reinterpret_cast<void*>(aligned);
+}
+
+bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes) {
+  count(kOsMMAP, new_bytes - old_bytes);
+  if (mremap(addr, old_bytes, new_bytes, 0) == MAP_FAILED) return false;
+  g_mapped.fetch_add(new_bytes - old_bytes, std::memory_order_relaxed);
+  return true;
 }
 
 void unmap(void* addr, size_t bytes) {

@@ -13,6 +13,9 @@ void* map(size_t bytes);
 // trimming the slack; nullptr on failure.
 void* map_aligned(size_t bytes, size_t align);
 void unmap(void* addr, size_t bytes);
+// Extends a mapping from old_bytes to new_bytes without moving it (mremap, no MREMAP_MAYMOVE);
+// false when the pages after it are taken. Counted as an mmap of the added bytes.
+bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes);
 // MADV_DONTNEED: the pages read back as zero and stop counting towards RSS.
 void discard(void* addr, size_t bytes);
 

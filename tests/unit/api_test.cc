@@ -91,6 +91,8 @@ TEST(Realloc, KeepsContentsAcrossClassesAndIntoLarge) {
     ASSERT_NE(p, nullptr);
     for (size_t i = 0; i < n; ++i) ASSERT_EQ(p[i], static_cast<unsigned char>(i * 7)) << n;
     for (size_t i = n; i < next; ++i) p[i] = static_cast<unsigned char>(i * 7);
+    ASSERT_TRUE(hak_owns(p + next - 1)) << "grown block's end not in the page map";
+    ASSERT_GE(hak_malloc_usable_size(p), next);
     n = next;
   }
   // And back down into the small classes.
