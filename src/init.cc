@@ -10,6 +10,7 @@
 
 #include <atomic>
 
+#include "background.h"
 #include "crash_log.h"
 #include "env_config.h"
 #include "lock.h"
@@ -21,7 +22,6 @@
 namespace hakmem {
 
 void thread_heap_init_globals();
-void pool_reset_after_fork_child();
 
 namespace {
 
@@ -42,7 +42,7 @@ void before_fork() { lock_all_for_fork(); }
 void after_fork_parent() { unlock_all_after_fork(false); }
 void after_fork_child() {
   unlock_all_after_fork(true);
-  pool_reset_after_fork_child();
+  background_reset_after_fork_child();
 }
 
 }  // namespace

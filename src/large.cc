@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "background.h"
 #include "constants.h"
 #include "env_config.h"
 #include "lock.h"
@@ -176,6 +177,7 @@ void large_free(LargeHeader* h) {
     g_cache_count.fetch_add(1, std::memory_order_relaxed);
   }
   unmap_list(doomed);
+  background_notify();
 }
 
 bool large_grow_in_place(LargeHeader* h, size_t size) {
@@ -249,6 +251,8 @@ size_t large_cache_release_expired(bool force) {
   unmap_list(doomed);
   return bytes;
 }
+
+bool large_cache_pending() { return g_cache_count.load(std::memory_order_relaxed) != 0; }
 
 LargeStats large_stats() {
   return LargeStats{g_allocs.load(std::memory_order_relaxed), g_frees.load(std::memory_order_relaxed),

@@ -32,6 +32,8 @@ bool large_grow_in_place(LargeHeader* h, size_t size);
 // The header of the span holding p, or nullptr with *reason set (for error lines).
 LargeHeader* large_header_of(const void* p, const char** reason);
 size_t large_cache_release_expired(bool force);
+// Anything in the cache (for the background thread)?
+bool large_cache_pending();
 
 struct LargeStats {
   uint64_t allocs;

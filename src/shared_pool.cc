@@ -6,12 +6,10 @@
 //   new_superslab           mmap of a fresh 2 MiB-aligned SuperSlab
 // The first three are the `pool_slab` refill path, the last two `new_superslab`.
 // Partly used SuperSlabs are preferred so empty ones can decay and go back to the OS
-// (HAKMEM_DECAY_MS), by the background thread (HAKMEM_BG_RELEASE) or the next slow path.
-#include <pthread.h>
-#include <time.h>
-
+// (HAKMEM_DECAY_MS), by the background thread (background.cc) or the next slow path.
 #include <atomic>
 
+#include "background.h"
 #include "env_config.h"
 #include "heap.h"
 #include "large.h"
@@ -45,7 +43,6 @@ SsList g_empty;     // every slab free, waiting for the decay (pool lock)
 std::atomic<uint64_t> g_pool_free_slabs{0};
 std::atomic<uint64_t> g_empty_count{0};
 std::atomic<uint64_t> g_superslab_count{0};
-std::atomic<bool> g_bg_started{false};
 std::atomic<uint64_t> g_next_expiry_check{0};
 
 uint64_t decay_ns() { return config().decay_ms * 1000000ull; }
@@ -115,28 +112,6 @@ void release_locked(SlabMeta* m, unsigned* kind) {
   }
 }
 
-void* background_release(void*) {
-  for (;;) {
-    uint64_t period = decay_ns() / 2 + 1000000;   // at least every ms, at most half a decay
-    timespec ts{static_cast<time_t>(period / 1000000000u), static_cast<long>(period % 1000000000u)};
-    nanosleep(&ts, nullptr);
-    pool_release_expired(false);
-    large_cache_release_expired(false);
-  }
-  return nullptr;
-}
-
-void maybe_start_background() {
-  if (config().bg_release == 0 || g_bg_started.load(std::memory_order_relaxed)) return;
-  if (g_bg_started.exchange(true)) return;
-  pthread_t t;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  if (pthread_create(&t, &attr, background_release, nullptr) != 0) g_bg_started.store(false);
-  pthread_attr_destroy(&attr);
-}
-
 // Called from slow paths: one relaxed load when nothing is empty, and at most one locked walk
 // of the empty list per eighth of the decay otherwise.
 void maybe_release_expired() {
@@ -188,7 +163,7 @@ void pool_release(SlabMeta* m) {
     release_locked(m, &kind);
   }
   count_pool_release(kind);
-  if (kind == kReleaseSUPERSLAB_EMPTY) maybe_start_background();
+  if (kind == kReleaseSUPERSLAB_EMPTY) background_notify();
   maybe_release_expired();
 }
 
@@ -248,8 +223,6 @@ size_t pool_release_expired(bool force) {
   }
   return freed;
 }
-
-void pool_reset_after_fork_child() { g_bg_started.store(false, std::memory_order_relaxed); }
 
 void superslab_counts(uint64_t* active, uint64_t* empty) {
   uint64_t total = g_superslab_count.load(std::memory_order_relaxed);

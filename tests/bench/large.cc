@@ -1,0 +1,50 @@
+/* large: blocks of 64 KiB to 4 MiB, the sizes most allocators hand to mmap or a page heap.
+ *
+ * usage: large THREADS [SECONDS=1.5]
+ * Each thread keeps 16 live blocks (about 15 MiB: sizes are log-uniform in [64 KiB, 4 MiB)).
+ * Each operation frees a random one and mallocs a new one in its place, then writes one byte
+ * in every 4 KiB page of it, as a program filling a buffer would. So what dominates is whether
+ * the allocator reuses memory it already has (writes only) or returns it and maps it afresh
+ * (a page fault and a zeroed page per 4 KiB): speed against peak RSS.
+ * An operation is one malloc+free pair and its page writes. */
+#include "bench_common.h"
+
+namespace {
+
+constexpr size_t kSlots = 16;
+constexpr size_t kMin = 64 * 1024, kMax = 4 * 1024 * 1024, kPage = 4096;
+
+char* alloc_fill(bench::Rng& rng) {
+  size_t n = rng.log_range(kMin, kMax);
+  char* p = bench::alloc_touch(n);
+  for (size_t off = kPage; off < n; off += kPage) p[off] = 1;
+  return p;
+}
+
+uint64_t churn_large(int t, const bench::Control& ctl) {
+  bench::Rng rng(7000 + static_cast<uint64_t>(t));
+  char* slots[kSlots];
+  for (auto& p : slots) p = alloc_fill(rng);
+  uint64_t ops = 0;
+  while (!ctl.stop()) {
+    size_t i = rng.next() % kSlots;
+    free(slots[i]);
+    slots[i] = alloc_fill(rng);
+    ops++;
+  }
+  for (auto& p : slots) free(p);
+  return ops;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argc > 3) {
+    fprintf(stderr, "usage: %s THREADS [SECONDS]\n", argv[0]);
+    return 2;
+  }
+  int threads = static_cast<int>(bench::parse_long(argv[0], argv[1], "THREADS", 1, 1024));
+  double seconds = argc > 2 ? bench::parse_seconds(argv[0], argv[2]) : 1.5;
+  bench::run_timed(threads, seconds, churn_large);
+  return 0;
+}
