@@ -145,6 +145,30 @@ void run_timed(int threads, double seconds, Body body) {
   print_throughput(static_cast<double>(total), elapsed);
 }
 
+// The arguments of the timed workloads: `PROG THREADS [SECONDS=1.5]`. False after a usage line.
+struct Args {
+  int threads;
+  double seconds;
+};
+inline bool parse_args(int argc, char** argv, Args* a) {
+  if (argc < 2 || argc > 3) {
+    fprintf(stderr, "usage: %s THREADS [SECONDS]\n", argv[0]);
+    return false;
+  }
+  a->threads = static_cast<int>(parse_long(argv[0], argv[1], "THREADS", 1, 1024));
+  a->seconds = argc > 2 ? parse_seconds(argv[0], argv[2]) : 1.5;
+  return true;
+}
+
+// main() of a timed workload without set-up of its own.
+template <typename Body>
+int timed_main(int argc, char** argv, Body body) {
+  Args a;
+  if (!parse_args(argc, argv, &a)) return 2;
+  run_timed(a.threads, a.seconds, body);
+  return 0;
+}
+
 }  // namespace bench
 
 #endif  // HAKMEM_TESTS_BENCH_COMMON_H

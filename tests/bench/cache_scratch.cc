@@ -33,12 +33,10 @@ uint64_t scratch(char* handed, const bench::Control& ctl) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    fprintf(stderr, "usage: %s THREADS [SECONDS]\n", argv[0]);
-    return 2;
-  }
-  int threads = static_cast<int>(bench::parse_long(argv[0], argv[1], "THREADS", 1, 1024));
-  double seconds = argc > 2 ? bench::parse_seconds(argv[0], argv[2]) : 1.5;
+  bench::Args args;
+  if (!bench::parse_args(argc, argv, &args)) return 2;
+  int threads = args.threads;
+  double seconds = args.seconds;
   std::vector<char*> handed(static_cast<size_t>(threads));
   for (auto& p : handed) p = static_cast<char*>(bench::check(malloc(kSize), kSize));
   bench::run_timed(threads, seconds, [&handed](int t, const bench::Control& ctl) {

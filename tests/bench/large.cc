@@ -38,13 +38,4 @@ uint64_t churn_large(int t, const bench::Control& ctl) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    fprintf(stderr, "usage: %s THREADS [SECONDS]\n", argv[0]);
-    return 2;
-  }
-  int threads = static_cast<int>(bench::parse_long(argv[0], argv[1], "THREADS", 1, 1024));
-  double seconds = argc > 2 ? bench::parse_seconds(argv[0], argv[2]) : 1.5;
-  bench::run_timed(threads, seconds, churn_large);
-  return 0;
-}
+int main(int argc, char** argv) { return bench::timed_main(argc, argv, churn_large); }

@@ -66,12 +66,10 @@ void* lane_thread(void* arg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    fprintf(stderr, "usage: %s THREADS [SECONDS]\n", argv[0]);
-    return 2;
-  }
-  int threads = static_cast<int>(bench::parse_long(argv[0], argv[1], "THREADS", 1, 1024));
-  double seconds = argc > 2 ? bench::parse_seconds(argv[0], argv[2]) : 1.5;
+  bench::Args args;
+  if (!bench::parse_args(argc, argv, &args)) return 2;
+  int threads = args.threads;
+  double seconds = args.seconds;
   pthread_attr_init(&g_detached);
   pthread_attr_setdetachstate(&g_detached, PTHREAD_CREATE_DETACHED);
   std::vector<Lane> lanes(static_cast<size_t>(threads));
