@@ -55,7 +55,12 @@ uint32_t slab_take_local(SlabMeta* m, BlockChain* out, uint32_t n) {
 }
 
 uint32_t slab_drain_remote(SlabMeta* m, BlockChain* out, uint32_t n) {
-  if (m->remote_head.load(std::memory_order_relaxed) == nullptr) return 0;
+  // A count can trail its block (see below): drain also when only the count is pending, or
+  // `used` would keep a phantom block forever.
+  if (m->remote_head.load(std::memory_order_relaxed) == nullptr &&
+      m->remote_count.load(std::memory_order_relaxed) == 0) {
+    return 0;
+  }
   // Acquire pairs with the pushers' release: their writes to the block (next, tag) are seen.
   void* b = m->remote_head.exchange(nullptr, std::memory_order_acquire);
   // Pushers count after their CAS, so this may miss blocks already in the chain (counted at a

@@ -50,7 +50,8 @@ inline void slab_put_local(SlabMeta* m, void* b) {
 }
 inline bool slab_has_free(const SlabMeta* m) {
   return m->free_list != nullptr || m->virgin < m->limit ||
-         m->remote_head.load(std::memory_order_relaxed) != nullptr;
+         m->remote_head.load(std::memory_order_relaxed) != nullptr ||
+         m->remote_count.load(std::memory_order_relaxed) != 0;
 }
 
 // Offset check for block pointers: true when p is the start of a block of m.
