@@ -164,6 +164,7 @@ int hak_malloc_trim(size_t) {
     orphans_reclaim(h);
     pool_return_heap_reserve(h);
   }
+  released += release_expired_parked(true) != 0 ? 1 : 0;
   released += pool_release_expired(true);
   released += large_cache_release_expired(true);
   return released != 0 ? 1 : 0;

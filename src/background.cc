@@ -16,6 +16,7 @@
 #include "env_config.h"
 #include "heap.h"
 #include "large.h"
+#include "thread_heap.h"
 
 namespace hakmem {
 namespace {
@@ -25,7 +26,7 @@ std::atomic<int> g_state{kNotStarted};
 std::atomic<uint32_t> g_wake_seq{0};
 std::atomic<bool> g_idle{false};
 
-bool pending() { return pool_has_empty() || large_cache_pending(); }
+bool pending() { return pool_has_empty() || large_cache_pending() || parked_heaps_pending(); }
 
 void* run(void*) {
   for (;;) {
@@ -40,6 +41,7 @@ void* run(void*) {
     uint64_t period = config().decay_ms * 1000000ull / 2 + 1000000;   // half a decay, >= 1 ms
     timespec ts{static_cast<time_t>(period / 1000000000u), static_cast<long>(period % 1000000000u)};
     nanosleep(&ts, nullptr);
+    release_expired_parked(false);
     pool_release_expired(false);
     large_cache_release_expired(false);
   }

@@ -1,12 +1,13 @@
 // The optional background release thread (HAKMEM_BG_RELEASE=1, the default): it returns
-// decayed empty SuperSlabs and cached large spans to the OS while the program does not call
+// decayed empty SuperSlabs and cached large spans to the OS, and dissolves parked heaps, while the program does not call
 // the allocator. It is started lazily, at the first thing there is to release, and sleeps on a
 // futex while there is nothing pending, so an idle process pays no wakeups.
 #pragma once
 
 namespace hakmem {
 
-// Something became releasable (an empty SuperSlab, a cached large span): start the thread if
+// Something became releasable (an empty SuperSlab, a cached large span, a parked heap): start
+// the thread if
 // needed, or wake it if it sleeps. Cheap when it is awake: one relaxed exchange.
 void background_notify();
 // fork(): the child has no background thread; the next notify starts one.

@@ -73,10 +73,9 @@ void count_pool_release(unsigned kind) { add_count(g_pool_releases[kind], 1); }
 void note_slab_bound(unsigned cls) { add_count(g_slabs_bound[cls], 1); }
 void note_slab_unbound(unsigned cls) { g_slabs_bound[cls].fetch_sub(1, std::memory_order_relaxed); }
 
-void retire_counters_locked(const HeapCounters& c) {
-  add_counters(c, g_retired);
-  add_count(g_threads_exited, 1);
-}
+void note_thread_exited() { add_count(g_threads_exited, 1); }
+
+void retire_counters_locked(const HeapCounters& c) { add_counters(c, g_retired); }
 
 void collect_stats(hak_stats* out) {
   *out = hak_stats{};
@@ -120,7 +119,9 @@ void collect_stats(hak_stats* out) {
     out->os_calls[i] = os.calls[i];
     out->os_bytes[i] = os.bytes[i];
   }
-  out->threads_live = live > 0 ? live - 1 : 0;   // the global heap is not a thread
+  // Neither the global heap nor parked heaps are threads.
+  uint64_t not_threads = 1 + parked_heap_count();
+  out->threads_live = live > not_threads ? live - not_threads : 0;
   out->threads_exited = g_threads_exited.load(std::memory_order_relaxed);
 }
 

@@ -12,6 +12,7 @@ namespace hakmem {
 void count_pool_acquire(unsigned stage);
 void count_pool_release(unsigned kind);
 
+void note_thread_exited();
 // Adds a heap's published counters into the totals of exited threads (registry lock held).
 void retire_counters_locked(const HeapCounters& c);
 // Fills out from all heaps (registry lock taken inside).

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "background.h"
 #include "env_config.h"
 #include "heap.h"
 #include "lock.h"
@@ -24,7 +25,9 @@ namespace {
 
 constexpr size_t kArenaChunk = 256 * 1024;
 
-ThreadHeap* g_registry;        // live heaps (registry lock)
+ThreadHeap* g_registry;        // live and parked heaps (registry lock)
+ThreadHeap* g_parked;          // parked heaps, newest first, linked by park_next (registry lock)
+std::atomic<uint32_t> g_parked_count{0};
 ThreadHeap* g_free_heaps;      // retired heap structs for reuse, linked by reg_next
 char* g_arena_cursor;
 char* g_arena_end;
@@ -83,17 +86,53 @@ void heap_abandon(ThreadHeap* h) {
   pool_return_heap_reserve(h);
 }
 
+// Flushes a cache into its heap's slabs and dissolves the heap: slabs released or orphaned,
+// counters retired. The caller is the heap's only user (its thread, or whoever unparked it).
+void heap_dissolve(ThreadCache& tc) {
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) flush_all(tc, cls);
+  heap_abandon(tc.heap);
+  heap_retire(tc.heap);
+}
+
+// Parks h with the cache tc had, if there is room. Thread churn then costs no flush, orphaning
+// or adoption: the next new thread takes the heap whole, slabs, cached blocks and all.
+bool park(ThreadCache& tc) {
+  if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
+  ThreadHeap* h = tc.heap;
+  memcpy(static_cast<void*>(h->parked_cache), tc.cls, sizeof tc.cls);
+  h->parked_at_ns = os::now_ns();
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
+  if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
+  h->park_next = g_parked;
+  g_parked = h;
+  g_parked_count.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+ThreadHeap* unpark_newest() {
+  if (g_parked_count.load(std::memory_order_relaxed) == 0) return nullptr;
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
+  ThreadHeap* h = g_parked;
+  if (h != nullptr) {
+    g_parked = h->park_next;
+    g_parked_count.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return h;
+}
+
 void thread_exit(void* arg) {
   auto* tc = static_cast<ThreadCache*>(arg);
   if (tc->state != kCacheActive) return;
-  ThreadHeap* h = tc->heap;
   publish_all(*tc);
-  for (unsigned cls = 0; cls < kNumClasses; ++cls) flush_all(*tc, cls);
-  heap_abandon(h);
-  heap_retire(h);
+  note_thread_exited();
+  // Once parked, the heap may belong to another thread at any moment: this thread's cache is
+  // torn down before anything here can allocate again (background_notify may start a thread).
+  bool parked = park(*tc);
+  if (!parked) heap_dissolve(*tc);
   memset(static_cast<void*>(tc->cls), 0, sizeof tc->cls);
   tc->heap = nullptr;
   tc->state = kCacheTornDown;
+  if (parked) background_notify();
 }
 
 }  // namespace
@@ -111,11 +150,17 @@ bool thread_cache_ready() {
   if (t_cache.state == kCacheActive) return true;
   if (t_cache.state == kCacheTornDown) return false;
   ensure_initialized();
-  ThreadHeap* h = heap_create();
-  if (h == nullptr) return false;
+  release_expired_parked(false);
+  ThreadHeap* h = unpark_newest();
+  if (h != nullptr) {
+    memcpy(static_cast<void*>(t_cache.cls), h->parked_cache, sizeof t_cache.cls);
+  } else {
+    h = heap_create();
+    if (h == nullptr) return false;
+    set_cache_caps(t_cache);
+  }
   t_cache.heap = h;
   t_cache.tag_secret = g_free_secret;
-  set_cache_caps(t_cache);
   t_cache.state = kCacheActive;
   // May allocate (pthread's second-level key array); the cache is already usable then.
   if (g_exit_key_ok) pthread_setspecific(g_exit_key, &t_cache);
@@ -131,6 +176,44 @@ void thread_heap_init_globals() {
     g_global_cache.state = kCacheActive;
   }
 }
+
+size_t release_expired_parked(bool force) {
+  if (g_parked_count.load(std::memory_order_relaxed) == 0) return 0;
+  uint64_t now = os::now_ns();
+  uint64_t decay = config().decay_ms * 1000000ull;
+  ThreadHeap* doomed = nullptr;
+  {
+    LockGuard g(lock_of(kLockHEAP_REGISTRY));
+    for (ThreadHeap** link = &g_parked; *link != nullptr;) {
+      ThreadHeap* h = *link;
+      if (force || now - h->parked_at_ns >= decay) {
+        *link = h->park_next;
+        g_parked_count.fetch_sub(1, std::memory_order_relaxed);
+        h->park_next = doomed;
+        doomed = h;
+      } else {
+        link = &h->park_next;
+      }
+    }
+  }
+  size_t n = 0;
+  while (doomed != nullptr) {
+    ThreadHeap* h = doomed;
+    doomed = h->park_next;
+    ThreadCache tc{};
+    memcpy(static_cast<void*>(tc.cls), h->parked_cache, sizeof tc.cls);
+    tc.heap = h;
+    tc.tag_secret = g_free_secret;
+    tc.state = kCacheActive;
+    heap_dissolve(tc);
+    ++n;
+  }
+  return n;
+}
+
+bool parked_heaps_pending() { return g_parked_count.load(std::memory_order_relaxed) != 0; }
+
+uint64_t parked_heap_count() { return g_parked_count.load(std::memory_order_relaxed); }
 
 void registry_lock() { lock_of(kLockHEAP_REGISTRY).lock(); }
 void registry_unlock() { lock_of(kLockHEAP_REGISTRY).unlock(); }

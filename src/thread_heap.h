@@ -5,6 +5,8 @@
 // kCacheTornDown: later calls from that thread (other TLS destructors) use the global heap
 // under its lock.
 #pragma once
+#include <cstddef>
+
 #include "types.h"
 
 namespace hakmem {
@@ -19,6 +21,12 @@ void ensure_initialized();
 bool thread_cache_ready();
 // Computes the per-class capacities from the config.
 void set_cache_caps(ThreadCache& tc);
+// Parked heaps (HAKMEM_PARK_HEAPS): dissolves those parked longer than the decay (all when
+// force), so their memory can be reused or returned. Returns how many were dissolved.
+size_t release_expired_parked(bool force);
+bool parked_heaps_pending();
+uint64_t parked_heap_count();
+
 // The registry of live heaps (the global heap included), walked by stats under its lock.
 // After fork() the child keeps the forking thread's heap; other threads' heaps stay
 // registered (their slabs keep their owners; blocks freed into them go to their remote lists).

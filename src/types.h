@@ -135,6 +135,10 @@ struct ThreadHeap {
   SuperSlab* carve_ss;          // SuperSlab this heap took from the OS (stage superslab_carve)
   ThreadHeap* reg_prev;
   ThreadHeap* reg_next;
+  // Parked (its thread exited, heap kept whole for the next thread): the cache it had.
+  ThreadHeap* park_next;
+  uint64_t parked_at_ns;
+  ClassCache parked_cache[kNumClasses];
   HeapCounters counters;
 };
 

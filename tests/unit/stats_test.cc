@@ -2,6 +2,7 @@
 // this test alone uses at that moment, refill identity, lock table and names.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -25,17 +26,23 @@ TEST(Stats, ExactCountsWithCrossThreadFrees) {
   int cls = hak_size_to_class(kSize);
   hak_class_stats before = class_stats(cls);
   std::vector<void*> blocks;
+  std::atomic<bool> freed{false};
+  // The producer stays alive while the consumer frees, so it owns the slabs throughout and
+  // every free is remote (an exited producer's heap could be parked and taken over).
   std::thread producer([&] {
     for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kSize));
+    std::thread consumer([&] {
+      for (void* b : blocks) hak_free(b);
+      // Still alive: its own snapshot publishes its counts first.
+      hak_class_stats during = class_stats(cls);
+      EXPECT_EQ(during.frees - before.frees, static_cast<uint64_t>(kCount));
+      EXPECT_EQ(during.remote_frees - before.remote_frees, static_cast<uint64_t>(kCount));
+      freed = true;
+    });
+    consumer.join();
   });
-  producer.join();   // its counts are retired with it
-  std::thread consumer([&] {
-    for (void* b : blocks) hak_free(b);
-    // Still alive: its own snapshot publishes its counts first.
-    hak_class_stats during = class_stats(cls);
-    EXPECT_EQ(during.frees - before.frees, static_cast<uint64_t>(kCount));
-  });
-  consumer.join();
+  producer.join();
+  ASSERT_TRUE(freed.load());
   hak_class_stats after = class_stats(cls);
   EXPECT_EQ(after.allocs - before.allocs, static_cast<uint64_t>(kCount));
   EXPECT_EQ(after.frees - before.frees, static_cast<uint64_t>(kCount));
