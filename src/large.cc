@@ -1,5 +1,6 @@
-// Large spans and their cache: a small array under the large_cache lock; a hit takes the
-// smallest span that fits without wasting more than a quarter, eviction drops the oldest.
+// Large spans and their caches: up to kLocalSpans spans of at most 1 MiB per heap (no lock;
+// the thread that freed them reuses them), then a shared array under the large_cache lock
+// whose hit is the smallest span that fits; eviction drops the oldest.
 #include "large.h"
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include "lock.h"
 #include "os/os.h"
 #include "page_map.h"
+#include "thread_heap.h"
 
 namespace hakmem {
 namespace {
@@ -108,7 +110,74 @@ void unmap_list(LargeHeader* list) {
   }
 }
 
+void cache_put(LargeHeader* h) {
+  size_t budget = config().large_cache_mb << 20;
+  if (h->map_size > budget) {
+    unmap_span(h);
+    return;
+  }
+  LargeHeader* doomed;
+  {
+    LockGuard g(lock_of(kLockLARGE_CACHE));
+    doomed = evict_locked(budget, h->map_size);
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      if (g_cache[i] == nullptr) {
+        g_cache[i] = h;
+        break;
+      }
+    }
+    g_cache_bytes += h->map_size;
+    g_cache_count.fetch_add(1, std::memory_order_relaxed);
+  }
+  unmap_list(doomed);
+  background_notify();
+}
+
+// The calling thread's heap, whose local spans need no lock; nullptr for a thread without one.
+ThreadHeap* local_heap() { return t_cache.state == kCacheActive ? t_cache.heap : nullptr; }
+
+// A local span that fits `need` without wasting more than half of it.
+LargeHeader* local_take(ThreadHeap* heap, size_t need) {
+  int best = -1;
+  for (unsigned i = 0; i < kLocalSpans; ++i) {
+    LargeHeader* c = heap->local_spans[i];
+    if (c != nullptr && c->map_size >= need && c->map_size - need <= need &&
+        (best < 0 || c->map_size < heap->local_spans[best]->map_size)) {
+      best = static_cast<int>(i);
+    }
+  }
+  if (best < 0) return nullptr;
+  LargeHeader* h = heap->local_spans[best];
+  heap->local_spans[best] = nullptr;
+  return h;
+}
+
+// Keeps h in the heap's own slots, pushing the oldest one to the shared cache when full.
+bool local_put(ThreadHeap* heap, LargeHeader* h) {
+  if (h->map_size > kLocalSpanMaxBytes) return false;
+  unsigned slot = 0;
+  for (unsigned i = 0; i < kLocalSpans; ++i) {
+    LargeHeader* c = heap->local_spans[i];
+    if (c == nullptr) {
+      slot = i;
+      break;
+    }
+    if (c->cached_at_ns < heap->local_spans[slot]->cached_at_ns) slot = i;
+  }
+  LargeHeader* old = heap->local_spans[slot];
+  heap->local_spans[slot] = h;
+  if (old != nullptr) cache_put(old);
+  return true;
+}
+
 }  // namespace
+
+void large_flush_local(ThreadHeap* heap) {
+  for (unsigned i = 0; i < kLocalSpans; ++i) {
+    if (heap->local_spans[i] != nullptr) cache_put(heap->local_spans[i]);
+    heap->local_spans[i] = nullptr;
+  }
+}
 
 void* large_alloc(size_t size, size_t align, bool zero) {
   size_t offset = align > kLargeHeaderSize ? align : kLargeHeaderSize;
@@ -117,7 +186,9 @@ void* large_alloc(size_t size, size_t align, bool zero) {
     return nullptr;
   }
   size_t need = round_up(offset + size, kPageSize);
-  LargeHeader* h = cache_take(need);
+  ThreadHeap* heap = local_heap();
+  LargeHeader* h = heap != nullptr ? local_take(heap, need) : nullptr;
+  if (h == nullptr) h = cache_take(need);
   if (h != nullptr && zero) {
     // A reused span holds old data. Up to 1 MiB, memset is cheaper than the page faults that
     // follow a discard; above, discarding avoids touching memory the caller may never use.
@@ -157,27 +228,10 @@ void large_free(LargeHeader* h) {
   g_frees.fetch_add(1, std::memory_order_relaxed);
   g_live.fetch_sub(h->usable, std::memory_order_relaxed);
   h->user = nullptr;
-  size_t budget = config().large_cache_mb << 20;
-  if (h->map_size > budget) {
-    unmap_span(h);
-    return;
-  }
   h->cached_at_ns = os::now_ns();
-  LargeHeader* doomed;
-  {
-    LockGuard g(lock_of(kLockLARGE_CACHE));
-    doomed = evict_locked(budget, h->map_size);
-    for (unsigned i = 0; i < kCacheSlots; ++i) {
-      if (g_cache[i] == nullptr) {
-        g_cache[i] = h;
-        break;
-      }
-    }
-    g_cache_bytes += h->map_size;
-    g_cache_count.fetch_add(1, std::memory_order_relaxed);
-  }
-  unmap_list(doomed);
-  background_notify();
+  ThreadHeap* heap = local_heap();
+  if (heap != nullptr && local_put(heap, h)) return;
+  cache_put(h);
 }
 
 bool large_grow_in_place(LargeHeader* h, size_t size) {

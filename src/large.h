@@ -8,6 +8,8 @@
 
 namespace hakmem {
 
+struct ThreadHeap;
+
 constexpr uint64_t kLargeMagic = 0x48414b4d454d4c47ull;   // "HAKMEMLG"
 constexpr size_t kLargeHeaderSize = 64;
 
@@ -32,6 +34,8 @@ bool large_grow_in_place(LargeHeader* h, size_t size);
 // The header of the span holding p, or nullptr with *reason set (for error lines).
 LargeHeader* large_header_of(const void* p, const char** reason);
 size_t large_cache_release_expired(bool force);
+// Moves a heap's own spans to the shared cache (its thread exits, or trims).
+void large_flush_local(ThreadHeap* heap);
 // Anything in the cache (for the background thread)?
 bool large_cache_pending();
 
