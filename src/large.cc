@@ -1,4 +1,4 @@
-// Large spans and their caches: up to kLocalSpans spans of at most 1 MiB per heap (no lock;
+// Large spans and their caches: up to kLocalSpans spans of at most 256 KiB per heap (no lock;
 // the thread that freed them reuses them), then a shared array under the large_cache lock
 // whose hit is the smallest span that fits; eviction drops the oldest.
 #include "large.h"
