@@ -35,11 +35,9 @@ uint64_t scratch(char* handed, const bench::Control& ctl) {
 int main(int argc, char** argv) {
   bench::Args args;
   if (!bench::parse_args(argc, argv, &args)) return 2;
-  int threads = args.threads;
-  double seconds = args.seconds;
-  std::vector<char*> handed(static_cast<size_t>(threads));
+  std::vector<char*> handed(static_cast<size_t>(args.threads));
   for (auto& p : handed) p = static_cast<char*>(bench::check(malloc(kSize), kSize));
-  bench::run_timed(threads, seconds, [&handed](int t, const bench::Control& ctl) {
+  bench::run_timed(args.threads, args.seconds, [&handed](int t, const bench::Control& ctl) {
     return scratch(handed[static_cast<size_t>(t)], ctl);
   });
   return 0;

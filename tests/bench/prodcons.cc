@@ -103,11 +103,9 @@ uint64_t alternate(uint64_t seed, const bench::Control& ctl) {
 int main(int argc, char** argv) {
   bench::Args args;
   if (!bench::parse_args(argc, argv, &args)) return 2;
-  int threads = args.threads;
-  double seconds = args.seconds;
-  int pairs = threads / 2;
+  int pairs = args.threads / 2;
   std::vector<Ring> rings(static_cast<size_t>(pairs));
-  bench::run_timed(threads, seconds, [&rings, pairs](int t, const bench::Control& ctl) -> uint64_t {
+  bench::run_timed(args.threads, args.seconds, [&rings, pairs](int t, const bench::Control& ctl) -> uint64_t {
     uint64_t seed = 3000 + static_cast<uint64_t>(t);
     if (t >= 2 * pairs) return alternate(seed, ctl);
     Ring& r = rings[static_cast<size_t>(t / 2)];

@@ -68,11 +68,9 @@ void* lane_thread(void* arg) {
 int main(int argc, char** argv) {
   bench::Args args;
   if (!bench::parse_args(argc, argv, &args)) return 2;
-  int threads = args.threads;
-  double seconds = args.seconds;
   pthread_attr_init(&g_detached);
   pthread_attr_setdetachstate(&g_detached, PTHREAD_CREATE_DETACHED);
-  std::vector<Lane> lanes(static_cast<size_t>(threads));
+  std::vector<Lane> lanes(static_cast<size_t>(args.threads));
   for (size_t i = 0; i < lanes.size(); i++) {
     lanes[i].rng = bench::Rng(5000 + i);
     for (auto& p : lanes[i].shared) p = bench::alloc_touch(mixed_size(lanes[i].rng));
@@ -82,7 +80,7 @@ int main(int argc, char** argv) {
     pthread_t t;
     if (pthread_create(&t, &g_detached, lane_thread, &l) != 0) bench::die(argv[0], "no thread");
   }
-  usleep(static_cast<useconds_t>(seconds * 1e6));
+  usleep(static_cast<useconds_t>(args.seconds * 1e6));
   g_stop.store(true);
   for (auto& l : lanes)
     while (!l.done.load(std::memory_order_acquire)) usleep(100);
