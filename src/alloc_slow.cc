@@ -12,22 +12,13 @@
 namespace hakmem {
 namespace {
 
-void* pop(ClassCache& cc) {
-  void* b = cc.head;
-  cc.head = *static_cast<void**>(b);
-  --cc.count;
-  ++cc.allocs;
-  static_cast<uintptr_t*>(b)[1] = 0;
-  return b;
-}
-
 void* alloc_small_from(ThreadCache& tc, unsigned cls) {
   ClassCache& cc = tc.cls[cls];
   if (cc.head == nullptr && !refill(tc, cls)) {
     errno = ENOMEM;
     return nullptr;
   }
-  return pop(cc);
+  return cache_pop(cc);
 }
 
 // One atomic push onto the owner's remote list. Release: the owner's drain sees the tag.
@@ -47,10 +38,7 @@ void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
   ++cc.frees;
   if (m->owner.load(std::memory_order_acquire) == tc.heap) {
     if (cc.count >= cc.cap) flush(tc, cls);
-    *static_cast<void**>(p) = cc.head;
-    set_free_tag(p);
-    cc.head = p;
-    ++cc.count;
+    cache_push(cc, p, free_tag(p));
     return;
   }
   push_remote(m, p);

@@ -192,7 +192,7 @@ void* large_alloc(size_t size, size_t align, bool zero) {
   if (h != nullptr && zero) {
     // A reused span holds old data. Up to 1 MiB, memset is cheaper than the page faults that
     // follow a discard; above, discarding avoids touching memory the caller may never use.
-    char* user = reinterpret_cast<char*>(h) + (align > kLargeHeaderSize ? align : kLargeHeaderSize);
+    char* user = reinterpret_cast<char*>(h) + offset;
     if (size <= (size_t{1} << 20)) {
       memset(user, 0, size);
     } else {

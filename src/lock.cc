@@ -26,10 +26,10 @@ void futex_wake_one(std::atomic<uint32_t>* word) {
 
 void Lock::lock() {
   uint32_t expected = 0;
-  uint64_t start = os::now_ns();
+  // The wait clock starts at the failed CAS: an uncontended acquisition reads the clock once.
   if (!state_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
                                       std::memory_order_relaxed)) {
-    lock_contended(start);
+    lock_contended(os::now_ns());
   }
   acquired_at_ = os::now_ns();
   add(acquisitions_, 1);

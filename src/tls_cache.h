@@ -18,15 +18,26 @@ namespace hakmem {
 [[gnu::cold, gnu::noinline]] void* malloc_slow(size_t size);
 [[gnu::cold, gnu::noinline]] void free_slow(void* p);
 
-inline void* pop_fast(ClassCache& cc, size_t size) {
+// The list operations every path shares. cache_pop hands a block to a user (precondition:
+// the list is not empty), clearing its free tag; cache_push takes a freed block, writing it.
+inline void* cache_pop(ClassCache& cc) {
   void* b = cc.head;
-  if (HAKMEM_LIKELY(b != nullptr)) {
-    cc.head = *static_cast<void**>(b);
-    --cc.count;
-    ++cc.allocs;
-    static_cast<uintptr_t*>(b)[1] = 0;   // clear the free tag
-    return b;
-  }
+  cc.head = *static_cast<void**>(b);
+  --cc.count;
+  ++cc.allocs;
+  static_cast<uintptr_t*>(b)[1] = 0;
+  return b;
+}
+
+inline void cache_push(ClassCache& cc, void* p, uintptr_t tag) {
+  *static_cast<void**>(p) = cc.head;
+  static_cast<uintptr_t*>(p)[1] = tag;
+  cc.head = p;
+  ++cc.count;
+}
+
+inline void* pop_fast(ClassCache& cc, size_t size) {
+  if (HAKMEM_LIKELY(cc.head != nullptr)) return cache_pop(cc);
   return malloc_slow(size);
 }
 
@@ -50,10 +61,7 @@ inline void free_fast(void* p) {
       auto* base = reinterpret_cast<char*>(t_cache.cls);
       ClassCache& cc = *reinterpret_cast<ClassCache*>(base + m->cache_offset);
       if (HAKMEM_LIKELY(cc.count < cc.cap)) {
-        *static_cast<void**>(p) = cc.head;
-        static_cast<uintptr_t*>(p)[1] = tag;   // the free tag (slab.h)
-        cc.head = p;
-        ++cc.count;
+        cache_push(cc, p, tag);
         ++cc.frees;
         return;
       }
