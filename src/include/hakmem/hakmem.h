@@ -21,11 +21,6 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-/* Small size classes: 16..128 B in 16 B steps, then four classes per power of two up to
- * 32 KiB (internal fragmentation <= 25 % for requests of 64 B and more). Larger requests
- * are served by page spans mapped for them (with a bounded cache). */
-#define HAK_NUM_CLASSES 40
-#define HAK_MAX_SMALL_SIZE 32768
 
 void* hak_malloc(size_t size);
 void hak_free(void* ptr);

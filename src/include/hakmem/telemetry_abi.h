@@ -1,0 +1,181 @@
+/* The telemetry segment: the versioned, C-compatible layout a HAKMEM process publishes in
+ * <dir>/hakmem.<pid> (dir: HAKMEM_STATS_DIR, default /dev/shm) and readers (hakmemctl,
+ * hakmemd) read from outside the process.
+ *
+ * Shape: a header, then sections. The header's section table gives each section's offset,
+ * record count and record stride; a reader locates everything through it and checks it first.
+ *
+ * Compatibility rules:
+ *  - major version: a reader refuses any major version it does not know.
+ *  - minor version: records only grow at their end (stride grows), sections only gain records
+ *    at their end, and new sections take new table slots. A reader reads the fields it knows
+ *    (min(stride, its own size)) and ignores the rest; fields it expects beyond a record's
+ *    stride read as absent.
+ *
+ * Concurrency: every counter is a little-endian uint64_t written by one writer at a time with
+ * plain (relaxed) stores, so each counter on its own never goes backwards. Per-thread counters
+ * live in slots; a reader sums the retired slot and all slots. When a heap's slot is retired
+ * (its counts added to the retired slot, then zeroed) the writer makes `generation` odd around
+ * the change; a reader that saw an odd or changed generation re-reads. The segment is
+ * untrusted input for a reader: it may be truncated or scribbled on at any moment.
+ *
+ * Every counter is declared once, in the HAK_SEG_* lists below (X-macros): they generate the
+ * record fields here, the writer's field accesses and the readers' names. */
+#ifndef HAKMEM_TELEMETRY_ABI_H
+#define HAKMEM_TELEMETRY_ABI_H
+
+#include <stdint.h>
+
+#include "hakmem/stats_names.h"
+
+#define HAK_SEG_MAGIC 0x474553504d4b4148ull /* "HAKMPSEG" little-endian */
+#define HAK_SEG_ABI_MAJOR 1
+#define HAK_SEG_ABI_MINOR 0
+#define HAK_SEG_FILE_PREFIX "hakmem."
+#define HAK_SEG_DEFAULT_DIR "/dev/shm"
+
+/* Bounds a reader may rely on for any major-1 segment (hostile values beyond are rejected). */
+#define HAK_SEG_MAX_SIZE (64u << 20)
+#define HAK_SEG_MAX_SECTIONS 16
+#define HAK_SEG_MAX_RECORDS 65536
+#define HAK_SEG_MAX_STRIDE 65536
+
+/* Section table slots. Their order is part of the ABI. */
+#define HAK_SEG_SECTIONS(X)                                                           \
+  X(SETTINGS, "settings")   /* hak_seg_setting: the effective HAKMEM_* configuration */ \
+  X(CLASSES, "classes")     /* hak_seg_class_info: per size class, static */            \
+  X(PROCESS, "process")     /* one hak_seg_process: process-wide counters and gauges */ \
+  X(LOCKS, "locks")         /* hak_seg_lock, one per HAK_LOCKS entry, in that order */  \
+  X(SLOTS, "slots")         /* hak_seg_slot: record 0 retired threads, then one per heap */
+
+/* Per class, in each slot. */
+#define HAK_SEG_CLASS_COUNTERS(X) \
+  X(allocs)                       \
+  X(frees)                        \
+  X(remote_frees)
+
+/* Per lock. */
+#define HAK_SEG_LOCK_COUNTERS(X) \
+  X(acquisitions)                \
+  X(contended)                   \
+  X(wait_ns_total)               \
+  X(wait_ns_max)                 \
+  X(hold_ns_total)
+
+/* Process-wide scalars (gauges are marked in the name where it matters). */
+#define HAK_SEG_PROCESS_SCALARS(X) \
+  X(mapped_bytes)                  \
+  X(large_allocs)                  \
+  X(large_frees)                   \
+  X(large_live_bytes)              \
+  X(threads_started)               \
+  X(threads_exited)
+
+#define HAK_SEG_FIELD(name) uint64_t name;
+
+enum hak_seg_section_id {
+#define HAK_SEG_X_ENUM(id, name) HAK_SEG_SEC_##id,
+  HAK_SEG_SECTIONS(HAK_SEG_X_ENUM)
+#undef HAK_SEG_X_ENUM
+  HAK_SEG_NUM_SECTIONS
+};
+
+struct hak_seg_section {
+  uint64_t offset; /* from the start of the segment */
+  uint32_t count;  /* records */
+  uint32_t stride; /* bytes per record, >= the record size the writer's minor version defines */
+};
+
+/* header.flags */
+#define HAK_SEG_FLAG_ACTIVE 1u    /* set once the segment is complete and published */
+#define HAK_SEG_FLAG_ABANDONED 2u /* the process is exiting or replaced its image */
+
+struct hak_seg_header {
+  uint64_t magic;
+  uint16_t abi_major;
+  uint16_t abi_minor;
+  uint32_t header_size;      /* sizeof(struct hak_seg_header) of the writer */
+  uint64_t segment_size;     /* bytes the writer reserved; the file is at least this long */
+  int32_t pid;
+  uint32_t flags;
+  uint64_t start_time_ticks; /* field 22 of /proc/<pid>/stat: detects PID reuse */
+  uint64_t created_ns;       /* CLOCK_REALTIME when the segment was created */
+  uint64_t update_ns;        /* CLOCK_REALTIME of the last slot claim or retirement */
+  uint64_t generation;       /* odd while a slot is being retired (see above) */
+  char comm[16];             /* NUL-terminated, from /proc/self/comm at creation */
+  uint32_t num_classes;      /* HAK_NUM_CLASSES of the writer */
+  uint32_t num_paths;        /* entries of refills[] and refill_objects[] in a class record */
+  uint32_t num_locks;
+  uint32_t num_pool_stages;
+  uint32_t num_pool_release_kinds;
+  uint32_t num_superslab_states;
+  uint32_t num_os_calls;
+  uint32_t num_sections;     /* valid entries of sections[] */
+  struct hak_seg_section sections[HAK_SEG_MAX_SECTIONS];
+};
+
+/* One HAKMEM_* setting as the process uses it (after validation), NUL-terminated strings. */
+struct hak_seg_setting {
+  char name[48];
+  char value[208];
+};
+
+struct hak_seg_class_info {
+  uint64_t size; /* block size in bytes */
+};
+
+struct hak_seg_lock {
+  HAK_SEG_LOCK_COUNTERS(HAK_SEG_FIELD)
+};
+
+struct hak_seg_process {
+  HAK_SEG_PROCESS_SCALARS(HAK_SEG_FIELD)
+  uint64_t pool_acquires[HAK_NUM_POOL_STAGES];
+  uint64_t pool_releases[HAK_NUM_POOL_RELEASE_KINDS];
+  uint64_t superslabs[HAK_NUM_SUPERSLAB_STATES]; /* gauges */
+  uint64_t os_calls[HAK_NUM_OS_CALLS];
+  uint64_t os_bytes[HAK_NUM_OS_CALLS];
+  uint64_t slabs_in_use[HAK_NUM_CLASSES]; /* gauges: slabs bound to a class now */
+};
+
+struct hak_seg_class_counters {
+  HAK_SEG_CLASS_COUNTERS(HAK_SEG_FIELD)
+  uint64_t refills[HAK_NUM_PATHS];        /* refills that drew >= 1 object from the path */
+  uint64_t refill_objects[HAK_NUM_PATHS]; /* objects the path supplied */
+};
+
+/* slot.state */
+#define HAK_SEG_SLOT_FREE 0u
+#define HAK_SEG_SLOT_LIVE 1u    /* a heap uses it (a thread's, a parked one, or the global heap) */
+#define HAK_SEG_SLOT_RETIRED 2u /* record 0 only: the sum of every heap that is gone */
+
+struct hak_seg_slot {
+  uint32_t state;
+  int32_t tid; /* the thread that last claimed it; 0 for the global heap and record 0 */
+  uint64_t reserved;
+  struct hak_seg_class_counters classes[HAK_NUM_CLASSES];
+};
+
+#undef HAK_SEG_FIELD
+
+#ifdef __cplusplus
+static_assert(sizeof(struct hak_seg_section) == 16, "ABI");
+static_assert(sizeof(struct hak_seg_header) == 112 + 16 * HAK_SEG_MAX_SECTIONS, "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_header, pid) == 24, "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_header, generation) == 56, "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_header, comm) == 64, "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_header, num_sections) == 108, "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_header, sections) == 112, "ABI");
+static_assert(sizeof(struct hak_seg_setting) == 256, "ABI");
+static_assert(sizeof(struct hak_seg_lock) == 40, "ABI");
+static_assert(sizeof(struct hak_seg_class_counters) == 8 * (3 + 2 * HAK_NUM_PATHS), "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_class_counters, refills) == 24, "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_slot, classes) == 16, "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_process, pool_acquires) == 48, "ABI");
+static_assert(sizeof(struct hak_seg_process) ==
+                  8 * (6 + HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS +
+                       HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES),
+              "ABI");
+#endif
+
+#endif
