@@ -7,6 +7,7 @@
 #include "large.h"
 #include "lock.h"
 #include "refill.h"
+#include "telemetry/segment.h"
 #include "tls_cache.h"
 
 namespace hakmem {
@@ -35,15 +36,17 @@ void push_remote(SlabMeta* m, void* p) {
 void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
   unsigned cls = m->cls;
   ClassCache& cc = tc.cls[cls];
-  ++cc.frees;
   if (m->owner.load(std::memory_order_acquire) == tc.heap) {
-    if (cc.count >= cc.cap) flush(tc, cls);
-    cache_push(cc, p, free_tag(p));
+    if (cache_count(cc) >= cc.cap) flush(tc, cls);
+    if (cache_push(cc, p, free_tag(p))) publish_spent(tc);
     return;
   }
   push_remote(m, p);
-  auto& remote = tc.heap->counters.remote_frees[cls];
-  remote.store(remote.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+#if HAKMEM_TELEMETRY
+  hak_seg_class_counters& c = tc.heap->slot->classes[cls];
+  seg_bump(c.frees, 1);
+  seg_bump(c.remote_frees, 1);
+#endif
 }
 
 }  // namespace

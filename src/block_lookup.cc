@@ -10,6 +10,7 @@
 
 #include "page_map.h"
 #include "slab.h"
+#include "telemetry/thread_counts.h"
 
 namespace hakmem {
 
@@ -66,7 +67,7 @@ bool confirm_double_free(SlabMeta* m, const void* p, const ThreadCache& tc) {
   if (in_list(remote, p, m->capacity, m)) return true;
   if (m->owner.load(std::memory_order_relaxed) != tc.heap || tc.heap == nullptr) return true;
   const ClassCache& cc = tc.cls[m->cls];
-  return in_list(cc.head, p, cc.count, nullptr) || in_list(m->free_list, p, m->capacity, nullptr);
+  return in_list(cc.head, p, cache_count(cc), nullptr) || in_list(m->free_list, p, m->capacity, nullptr);
 }
 
 }  // namespace hakmem

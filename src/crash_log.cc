@@ -10,6 +10,8 @@
 #include "env_config.h"
 #include "lock.h"
 #include "os/os.h"
+#include "telemetry/segment.h"
+#include "telemetry/thread_counts.h"
 #include "text_buffer.h"
 #include "thread_heap.h"
 
@@ -42,9 +44,9 @@ void write_state(int fd, int sig) {
 #undef HAK_X_NAME
   };
   for (unsigned i = 0; i < kNumLocks; ++i) {
-    const Lock& l = lock_of(static_cast<LockId>(i));
-    t.str("hakmem: lock ").str(names[i]).kv("acquisitions", l.acquisitions());
-    t.kv("contended", l.contended()).str("\n");
+    const hak_seg_lock& l = g_segment.locks[i];
+    t.str("hakmem: lock ").str(names[i]).kv("acquisitions", seg_load(l.acquisitions));
+    t.kv("contended", seg_load(l.contended)).str("\n");
     t.flush_to(fd);
   }
   unsigned threads = 0;
@@ -52,7 +54,7 @@ void write_state(int fd, int sig) {
   t.str("hakmem: heaps=").num(threads);
   if (t_cache.state == kCacheActive) {
     uint64_t cached = 0;
-    for (const ClassCache& cc : t_cache.cls) cached += cc.count;
+    for (const ClassCache& cc : t_cache.cls) cached += cache_count(cc);
     t.kv("this_thread_cached_blocks", cached);
   }
   t.str("\n");

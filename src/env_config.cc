@@ -65,6 +65,18 @@ int choice_index(const char* choices, const char* value) {
   }
 }
 
+// The index-th name of a "a|b|c" list, copied into out.
+const char* choice_name(const char* choices, unsigned index, char* out, size_t cap) {
+  const char* c = choices;
+  for (; index > 0 && *c != '\0'; ++c) {
+    if (*c == '|') --index;
+  }
+  size_t n = 0;
+  for (; c[n] != '\0' && c[n] != '|' && n + 1 < cap; ++n) out[n] = c[n];
+  out[n] = '\0';
+  return out;
+}
+
 void copy_text(char* dst, const char* src) {
   size_t i = 0;
   for (; src[i] != '\0' && i + 1 < kMaxOptionText; ++i) dst[i] = src[i];
@@ -172,6 +184,23 @@ int parse(const char* const* envp, Config* c, int warn_fd) {
 void load_config() { parse(environ, &g_config, STDERR_FILENO); }
 
 const Config& config() { return g_config; }
+
+void config_for_each(const Config& c, void (*fn)(const char* name, const char* value, void* ctx),
+                     void* ctx) {
+  char text[kMaxOptionText];
+#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)              \
+  {                                                             \
+    TextBuffer t(text, sizeof text);                            \
+    fn("HAKMEM_" #NAME, t.num(c.field).c_str(), ctx);           \
+  }
+#define HAK_OPT_CHOICE(NAME, field, def, choices, doc) \
+  fn("HAKMEM_" #NAME, choice_name(choices, c.field, text, sizeof text), ctx);
+#define HAK_OPT_TEXT(NAME, field, def, accepted, doc) fn("HAKMEM_" #NAME, c.field, ctx);
+#include "options.def"
+#undef HAK_OPT_INT
+#undef HAK_OPT_CHOICE
+#undef HAK_OPT_TEXT
+}
 
 int parse_config_for_test(const char* const* envp, Config* out, int warn_fd) {
   return parse(envp, out, warn_fd);

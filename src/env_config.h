@@ -25,6 +25,11 @@ enum OnInvalidFree : unsigned { kInvalidAbort = 0, kInvalidIgnore = 1 };
 void load_config();
 const Config& config();
 
+// Calls fn(name, value, ctx) for every option in options.def order, with the full variable
+// name and the effective value as text (a choice by its name).
+void config_for_each(const Config& c, void (*fn)(const char* name, const char* value, void* ctx),
+                     void* ctx);
+
 // Test hook: parse from an explicit NULL-terminated environment into *out, writing warnings
 // to warn_fd. Returns the number of warnings.
 int parse_config_for_test(const char* const* envp, Config* out, int warn_fd);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "slab.h"
+#include "telemetry/thread_counts.h"
 #include "text_buffer.h"
 
 namespace hakmem {
@@ -35,8 +36,8 @@ void validate_slab(const SlabMeta* m) {
 void validate_cache(const ClassCache& cc) {
   uint64_t n = 0;
   for (const void* b = cc.head; b != nullptr && n <= cc.cap; b = *static_cast<void* const*>(b)) ++n;
-  if (n != cc.count) broken("cache count != list length", &cc, n, cc.count);
-  if (cc.count > cc.cap) broken("cache over capacity", &cc, cc.count, cc.cap);
+  if (n != cache_count(cc)) broken("cache count != list length", &cc, n, cache_count(cc));
+  if (cache_count(cc) > cc.cap) broken("cache over capacity", &cc, cache_count(cc), cc.cap);
 }
 
 }  // namespace hakmem

@@ -17,6 +17,7 @@
 #include "os/os.h"
 #include "slab.h"
 #include "stats.h"
+#include "telemetry/segment.h"
 #include "thread_heap.h"
 
 namespace hakmem {
@@ -41,6 +42,7 @@ uintptr_t make_secret() {
 void before_fork() { lock_all_for_fork(); }
 void after_fork_parent() { unlock_all_after_fork(false); }
 void after_fork_child() {
+  segment_after_fork_child();
   unlock_all_after_fork(true);
   background_reset_after_fork_child();
 }
@@ -57,6 +59,7 @@ void ensure_initialized() {
     return;
   }
   load_config();
+  segment_init();
   g_free_secret = make_secret();
   g_init_state.store(kReady, std::memory_order_release);
   thread_heap_init_globals();
@@ -69,6 +72,9 @@ void ensure_initialized() {
 namespace {
 
 [[gnu::constructor]] void hakmem_constructor() { hakmem::ensure_initialized(); }
-[[gnu::destructor]] void hakmem_destructor() { hakmem::print_stats_at_exit(); }
+[[gnu::destructor]] void hakmem_destructor() {
+  hakmem::print_stats_at_exit();
+  hakmem::segment_at_exit();
+}
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "lock.h"
 #include "os/os.h"
 #include "page_map.h"
+#include "telemetry/segment.h"
 #include "thread_heap.h"
 
 namespace hakmem {
@@ -24,9 +25,6 @@ constexpr unsigned kCacheSlots = 64;
 LargeHeader* g_cache[kCacheSlots];   // large_cache lock
 std::atomic<unsigned> g_cache_count{0};
 size_t g_cache_bytes;
-std::atomic<uint64_t> g_allocs{0};
-std::atomic<uint64_t> g_frees{0};
-std::atomic<uint64_t> g_live{0};
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
 
@@ -219,14 +217,14 @@ void* large_alloc(size_t size, size_t align, bool zero) {
   h->user = reinterpret_cast<char*>(h) + offset;
   h->usable = h->map_size - offset;
   h->cache_next = nullptr;
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  g_live.fetch_add(h->usable, std::memory_order_relaxed);
+  seg_add(g_segment.process.large_allocs, 1);
+  seg_add(g_segment.process.large_live_bytes, h->usable);
   return h->user;
 }
 
 void large_free(LargeHeader* h) {
-  g_frees.fetch_add(1, std::memory_order_relaxed);
-  g_live.fetch_sub(h->usable, std::memory_order_relaxed);
+  seg_add(g_segment.process.large_frees, 1);
+  seg_sub(g_segment.process.large_live_bytes, h->usable);
   h->user = nullptr;
   h->cached_at_ns = os::now_ns();
   ThreadHeap* heap = local_heap();
@@ -247,7 +245,7 @@ bool large_grow_in_place(LargeHeader* h, size_t size) {
     trim_span(h, old);   // give the extension back
     return false;
   }
-  g_live.fetch_add(need - h->map_size, std::memory_order_relaxed);
+  seg_add(g_segment.process.large_live_bytes, need - h->map_size);
   h->map_size = need;
   h->usable = need - offset;
   return true;
@@ -309,8 +307,8 @@ size_t large_cache_release_expired(bool force) {
 bool large_cache_pending() { return g_cache_count.load(std::memory_order_relaxed) != 0; }
 
 LargeStats large_stats() {
-  return LargeStats{g_allocs.load(std::memory_order_relaxed), g_frees.load(std::memory_order_relaxed),
-                    g_live.load(std::memory_order_relaxed)};
+  const hak_seg_process& p = g_segment.process;
+  return LargeStats{seg_load(p.large_allocs), seg_load(p.large_frees), seg_load(p.large_live_bytes)};
 }
 
 }  // namespace hakmem

@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include "os/os.h"
+#include "telemetry/segment.h"
 
 namespace hakmem {
 namespace {
 
 Lock g_locks[kNumLocks];
+
+hak_seg_lock& stats_of(const Lock* l) { return g_segment.locks[l - g_locks]; }
 
 void futex_wait(std::atomic<uint32_t>* word, uint32_t expected) {
   syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr,
@@ -32,7 +35,7 @@ void Lock::lock() {
     lock_contended(os::now_ns());
   }
   acquired_at_ = os::now_ns();
-  add(acquisitions_, 1);
+  seg_bump(stats_of(this).acquisitions, 1);
 }
 
 void Lock::lock_contended(uint64_t start) {
@@ -51,15 +54,14 @@ void Lock::lock_contended(uint64_t start) {
   while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(&state_, 2);
 acquired:
   uint64_t waited = os::now_ns() - start;
-  add(contended_, 1);
-  add(wait_total_, waited);
-  if (waited > wait_max_.load(std::memory_order_relaxed)) {
-    wait_max_.store(waited, std::memory_order_relaxed);
-  }
+  hak_seg_lock& s = stats_of(this);
+  seg_bump(s.contended, 1);
+  seg_bump(s.wait_ns_total, waited);
+  if (waited > seg_load(s.wait_ns_max)) seg_set(s.wait_ns_max, waited);
 }
 
 void Lock::unlock() {
-  add(hold_total_, os::now_ns() - acquired_at_);
+  seg_bump(stats_of(this).hold_ns_total, os::now_ns() - acquired_at_);
   if (state_.exchange(0, std::memory_order_release) == 2) futex_wake_one(&state_);
 }
 

@@ -3,8 +3,9 @@
 // hold time. Locks live only on slow paths (pool, orphans, large cache, registry), which is
 // why reading the clock on acquire/release is affordable.
 //
-// A futex mutex (0 free, 1 held, 2 held with waiters). Stats fields are written only by the
-// holder, and read racily by snapshots, hence relaxed atomics. Never allocates.
+// A futex mutex (0 free, 1 held, 2 held with waiters). Its stats are the segment's lock record
+// of the same index (g_segment.locks), written only by the holder with relaxed stores and
+// read racily by snapshots and other processes. Never allocates.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -26,25 +27,11 @@ class Lock {
   // fork support: the child re-arms a lock its parent held across fork().
   void reset_after_fork() { state_.store(0, std::memory_order_relaxed); }
 
-  uint64_t acquisitions() const { return acquisitions_.load(std::memory_order_relaxed); }
-  uint64_t contended() const { return contended_.load(std::memory_order_relaxed); }
-  uint64_t wait_ns_total() const { return wait_total_.load(std::memory_order_relaxed); }
-  uint64_t wait_ns_max() const { return wait_max_.load(std::memory_order_relaxed); }
-  uint64_t hold_ns_total() const { return hold_total_.load(std::memory_order_relaxed); }
-
  private:
   void lock_contended(uint64_t start);
-  void add(std::atomic<uint64_t>& c, uint64_t v) {
-    c.store(c.load(std::memory_order_relaxed) + v, std::memory_order_relaxed);
-  }
 
   std::atomic<uint32_t> state_{0};
   uint64_t acquired_at_ = 0;
-  std::atomic<uint64_t> acquisitions_{0};
-  std::atomic<uint64_t> contended_{0};
-  std::atomic<uint64_t> wait_total_{0};
-  std::atomic<uint64_t> wait_max_{0};
-  std::atomic<uint64_t> hold_total_{0};
 };
 
 Lock& lock_of(LockId id);

@@ -10,6 +10,8 @@
 #include "heap.h"
 #include "heap_check.h"
 #include "slab.h"
+#include "telemetry/segment.h"
+#include "telemetry/thread_counts.h"
 
 namespace hakmem {
 namespace {
@@ -75,25 +77,6 @@ SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& c
 
 }  // namespace
 
-void publish_class(ThreadCache& tc, unsigned cls) {
-  HeapCounters& c = tc.heap->counters;
-  ClassCache& cc = tc.cls[cls];
-  if (cc.allocs != 0) {
-    c.allocs[cls].store(c.allocs[cls].load(std::memory_order_relaxed) + cc.allocs,
-                        std::memory_order_relaxed);
-    cc.allocs = 0;
-  }
-  if (cc.frees != 0) {
-    c.frees[cls].store(c.frees[cls].load(std::memory_order_relaxed) + cc.frees,
-                       std::memory_order_relaxed);
-    cc.frees = 0;
-  }
-}
-
-void publish_all(ThreadCache& tc) {
-  for (unsigned c = 0; c < kNumClasses; ++c) publish_class(tc, c);
-}
-
 bool refill(ThreadCache& tc, unsigned cls) {
   const Config& cfg = config();
   ThreadHeap* h = tc.heap;
@@ -116,16 +99,15 @@ bool refill(ThreadCache& tc, unsigned cls) {
   }
   for (unsigned p = 0; p < kNumPaths; ++p) {
     if (g.objects[p] == 0) continue;
-    auto& refills = h->counters.refills[cls][p];
-    auto& objects = h->counters.refill_objects[cls][p];
-    refills.store(refills.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    objects.store(objects.load(std::memory_order_relaxed) + g.objects[p],
-                  std::memory_order_relaxed);
+    hak_seg_class_counters& c = h->slot->classes[cls];
+    seg_bump(c.refills[p], 1);
+    seg_bump(c.refill_objects[p], g.objects[p]);
   }
   if (g.chain.count == 0) return false;
   *static_cast<void**>(g.chain.tail) = cc.head;
   cc.head = g.chain.head;
-  cc.count += g.chain.count;
+  cache_add_blocks(cc, g.chain.count);
+  note_moved(tc, g.chain.count);
   HAKMEM_VALIDATE(validate_slab(cs->bound));
   HAKMEM_VALIDATE(validate_cache(cc));
   return true;
@@ -154,10 +136,11 @@ void return_block(ThreadHeap* h, void* b) {
 void flush_n(ThreadCache& tc, unsigned cls, uint32_t n) {
   ClassCache& cc = tc.cls[cls];
   publish_class(tc, cls);
+  note_moved(tc, n);
   for (; n > 0 && cc.head != nullptr; --n) {
     void* b = cc.head;
     cc.head = *static_cast<void**>(b);
-    --cc.count;
+    cache_remove_block(cc);
     return_block(tc.heap, b);
   }
 }
@@ -169,6 +152,6 @@ void flush(ThreadCache& tc, unsigned cls) {
   flush_n(tc, cls, cap > 1 ? cap / 2 : 1);
 }
 
-void flush_all(ThreadCache& tc, unsigned cls) { flush_n(tc, cls, tc.cls[cls].count); }
+void flush_all(ThreadCache& tc, unsigned cls) { flush_n(tc, cls, cache_count(tc.cls[cls])); }
 
 }  // namespace hakmem

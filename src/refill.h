@@ -12,8 +12,5 @@ namespace hakmem {
 [[gnu::cold, gnu::noinline]] void flush(ThreadCache& tc, unsigned cls);
 // Returns tc's whole list for cls (thread exit, trim).
 void flush_all(ThreadCache& tc, unsigned cls);
-// Copies tc's unpublished per-class counts into its heap's counters.
-void publish_class(ThreadCache& tc, unsigned cls);
-void publish_all(ThreadCache& tc);
 
 }  // namespace hakmem

@@ -16,6 +16,7 @@
 #include "os/os.h"
 #include "page_map.h"
 #include "stats.h"
+#include "telemetry/segment.h"
 
 namespace hakmem {
 namespace {
@@ -42,7 +43,12 @@ SsList g_partial;   // some slabs free, some in use (pool lock)
 SsList g_empty;     // every slab free, waiting for the decay (pool lock)
 std::atomic<uint64_t> g_pool_free_slabs{0};
 std::atomic<uint64_t> g_empty_count{0};
-std::atomic<uint64_t> g_superslab_count{0};
+
+// The occupancy gauges of the segment: a SuperSlab is counted active from its mapping until
+// the pool holds all of its slabs, then empty until it is reused or leaves for the OS.
+enum : unsigned { kActive = 0, kEmpty = 1 };
+void count_superslab_in(unsigned state) { seg_add(g_segment.process.superslabs[state], 1); }
+void count_superslab_out(unsigned state) { seg_sub(g_segment.process.superslabs[state], 1); }
 std::atomic<uint64_t> g_next_expiry_check{0};
 
 uint64_t decay_ns() { return config().decay_ms * 1000000ull; }
@@ -59,7 +65,7 @@ SuperSlab* superslab_map() {
   auto* ss = static_cast<SuperSlab*>(mem);
   ss->magic = kSuperSlabMagic ^ base;
   for (unsigned i = 0; i < kSlabsPerSuperSlab; ++i) ss->slabs[i].index = static_cast<uint8_t>(i);
-  g_superslab_count.fetch_add(1, std::memory_order_relaxed);
+  count_superslab_in(kActive);
   return ss;
 }
 
@@ -67,6 +73,8 @@ SlabMeta* take_locked(SsList* list, SuperSlab* ss) {
   unsigned i = static_cast<unsigned>(__builtin_ctz(ss->free_mask));
   if (ss->pool_list == kInEmptyList) {
     g_empty_count.fetch_sub(1, std::memory_order_relaxed);
+    count_superslab_out(kEmpty);
+    count_superslab_in(kActive);
   }
   ss->free_mask &= ~(1u << i);
   list->unlink(ss);
@@ -108,6 +116,8 @@ void release_locked(SlabMeta* m, unsigned* kind) {
     ss->pool_list = kInEmptyList;
     ss->empty_since_ns = os::now_ns();
     g_empty_count.fetch_add(1, std::memory_order_relaxed);
+    count_superslab_out(kActive);
+    count_superslab_in(kEmpty);
     *kind = kReleaseSUPERSLAB_EMPTY;
   }
 }
@@ -202,6 +212,7 @@ size_t pool_release_expired(bool force) {
         g_empty.unlink(ss);
         ss->pool_list = kInNoList;
         g_empty_count.fetch_sub(1, std::memory_order_relaxed);
+        count_superslab_out(kEmpty);
         g_pool_free_slabs.fetch_sub(kSlabsPerSuperSlab, std::memory_order_relaxed);
         ss->next = doomed;
         doomed = ss;
@@ -217,17 +228,11 @@ size_t pool_release_expired(bool force) {
     page_map_clear(base, kSuperSlabSize);
     ss->magic = 0;
     os::unmap(ss, kSuperSlabSize);
-    g_superslab_count.fetch_sub(1, std::memory_order_relaxed);
     count_pool_release(kReleaseSUPERSLAB_UNMAPPED);
     freed += kSuperSlabSize;
   }
   return freed;
 }
 
-void superslab_counts(uint64_t* active, uint64_t* empty) {
-  uint64_t total = g_superslab_count.load(std::memory_order_relaxed);
-  *empty = g_empty_count.load(std::memory_order_relaxed);
-  *active = total > *empty ? total - *empty : 0;
-}
 
 }  // namespace hakmem

@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <atomic>
+#include <cstring>
 
 #include "env_config.h"
 #include "heap.h"
@@ -17,39 +17,28 @@
 #include "refill.h"
 #include "size_classes.h"
 #include "text_buffer.h"
+#include "telemetry/segment.h"
+#include "telemetry/thread_counts.h"
 #include "thread_heap.h"
 
 namespace hakmem {
 namespace {
 
-std::atomic<uint64_t> g_pool_acquires[HAK_NUM_POOL_STAGES];
-std::atomic<uint64_t> g_pool_releases[HAK_NUM_POOL_RELEASE_KINDS];
-std::atomic<uint64_t> g_slabs_bound[kNumClasses];
-std::atomic<uint64_t> g_threads_exited{0};
+hak_seg_process& proc() { return g_segment.process; }
 
-struct Totals {
-  uint64_t allocs[kNumClasses];
-  uint64_t frees[kNumClasses];
-  uint64_t remote_frees[kNumClasses];
-  uint64_t refills[kNumClasses][kNumPaths];
-  uint64_t refill_objects[kNumClasses][kNumPaths];
-};
-Totals g_retired;   // registry lock
-
-template <typename Sink>
-void add_counters(const HeapCounters& c, Sink&& sink) {
+void add_slot(const hak_seg_slot& from, hak_stats* out) {
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {
-    sink.allocs[cls] += c.allocs[cls].load(std::memory_order_relaxed);
-    sink.frees[cls] += c.frees[cls].load(std::memory_order_relaxed);
-    sink.remote_frees[cls] += c.remote_frees[cls].load(std::memory_order_relaxed);
+    const hak_seg_class_counters& c = from.classes[cls];
+    hak_class_stats& cs = out->classes[cls];
+    cs.allocs += seg_load(c.allocs);
+    cs.frees += seg_load(c.frees);
+    cs.remote_frees += seg_load(c.remote_frees);
     for (unsigned p = 0; p < kNumPaths; ++p) {
-      sink.refills[cls][p] += c.refills[cls][p].load(std::memory_order_relaxed);
-      sink.refill_objects[cls][p] += c.refill_objects[cls][p].load(std::memory_order_relaxed);
+      cs.refills[p] += seg_load(c.refills[p]);
+      cs.refill_objects[p] += seg_load(c.refill_objects[p]);
     }
   }
 }
-
-void add_count(std::atomic<uint64_t>& c, uint64_t n) { c.fetch_add(n, std::memory_order_relaxed); }
 
 const char* const kPathNames[] = {
 #define HAK_X_NAME(id, name) name,
@@ -68,61 +57,72 @@ const char* name_at(const char* const (&names)[N], int i) {
 
 }  // namespace
 
-void count_pool_acquire(unsigned stage) { add_count(g_pool_acquires[stage], 1); }
-void count_pool_release(unsigned kind) { add_count(g_pool_releases[kind], 1); }
-void note_slab_bound(unsigned cls) { add_count(g_slabs_bound[cls], 1); }
-void note_slab_unbound(unsigned cls) { g_slabs_bound[cls].fetch_sub(1, std::memory_order_relaxed); }
+void count_pool_acquire(unsigned stage) { seg_add(proc().pool_acquires[stage], 1); }
+void count_pool_release(unsigned kind) { seg_add(proc().pool_releases[kind], 1); }
+void note_slab_bound(unsigned cls) { seg_add(proc().slabs_in_use[cls], 1); }
+void note_slab_unbound(unsigned cls) { seg_sub(proc().slabs_in_use[cls], 1); }
 
-void note_thread_exited() { add_count(g_threads_exited, 1); }
+void note_thread_started() { seg_add(proc().threads_started, 1); }
+void note_thread_exited() { seg_add(proc().threads_exited, 1); }
 
-void retire_counters_locked(const HeapCounters& c) { add_counters(c, g_retired); }
+void retire_own_slot_locked(hak_seg_slot* own) {
+  // own was never visible to readers: adding it to the retired record keeps every sum
+  // a reader makes monotonic.
+  hak_seg_slot& retired = g_segment.slots[0];
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+    const hak_seg_class_counters& c = own->classes[cls];
+    hak_seg_class_counters& r = retired.classes[cls];
+    seg_bump(r.allocs, c.allocs);
+    seg_bump(r.frees, c.frees);
+    seg_bump(r.remote_frees, c.remote_frees);
+    for (unsigned p = 0; p < kNumPaths; ++p) {
+      seg_bump(r.refills[p], c.refills[p]);
+      seg_bump(r.refill_objects[p], c.refill_objects[p]);
+    }
+  }
+  memset(static_cast<void*>(own->classes), 0, sizeof own->classes);
+}
 
 void collect_stats(hak_stats* out) {
   *out = hak_stats{};
-  static Totals sum;   // registry lock held while used; too big for small thread stacks
-  uint64_t live = 0;
+  // The same sums a segment reader makes (every slot, retired record included), plus the
+  // heaps that count into their own struct; the registry lock keeps a retiring heap from
+  // being counted twice or not at all.
   registry_lock();
-  sum = g_retired;
+  for (const hak_seg_slot& s : g_segment.slots) add_slot(s, out);
   for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) {
-    add_counters(h->counters, sum);
-    ++live;
+    if (h->slot == &h->own_slot) add_slot(h->own_slot, out);
   }
+  registry_unlock();
+  const hak_seg_process& p = proc();
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {
     hak_class_stats& cs = out->classes[cls];
     cs.size = class_size_of(cls);
-    cs.allocs = sum.allocs[cls];
-    cs.frees = sum.frees[cls];
-    cs.remote_frees = sum.remote_frees[cls];
-    for (unsigned p = 0; p < kNumPaths; ++p) {
-      cs.refills[p] = sum.refills[cls][p];
-      cs.refill_objects[p] = sum.refill_objects[cls][p];
-    }
-    cs.slabs_in_use = g_slabs_bound[cls].load(std::memory_order_relaxed);
+    cs.slabs_in_use = seg_load(p.slabs_in_use[cls]);
     cs.live_bytes = cs.allocs > cs.frees ? (cs.allocs - cs.frees) * cs.size : 0;
   }
-  registry_unlock();
-  LargeStats ls = large_stats();
-  out->large_allocs = ls.allocs;
-  out->large_frees = ls.frees;
-  out->large_live_bytes = ls.live_bytes;
+  out->large_allocs = seg_load(p.large_allocs);
+  out->large_frees = seg_load(p.large_frees);
+  out->large_live_bytes = seg_load(p.large_live_bytes);
   for (unsigned i = 0; i < kNumLocks; ++i) {
-    const Lock& l = lock_of(static_cast<LockId>(i));
-    out->locks[i] = hak_lock_stats{l.acquisitions(), l.contended(), l.wait_ns_total(),
-                                   l.wait_ns_max(), l.hold_ns_total()};
+    const hak_seg_lock& l = g_segment.locks[i];
+    out->locks[i] = hak_lock_stats{seg_load(l.acquisitions), seg_load(l.contended),
+                                   seg_load(l.wait_ns_total), seg_load(l.wait_ns_max),
+                                   seg_load(l.hold_ns_total)};
   }
-  for (unsigned i = 0; i < HAK_NUM_POOL_STAGES; ++i) out->pool_acquires[i] = g_pool_acquires[i].load();
-  for (unsigned i = 0; i < HAK_NUM_POOL_RELEASE_KINDS; ++i) out->pool_releases[i] = g_pool_releases[i].load();
-  superslab_counts(&out->superslabs[0], &out->superslabs[1]);
-  os::OsStats os = os::os_stats();
-  out->mapped_bytes = os.mapped_bytes;
+  for (unsigned i = 0; i < HAK_NUM_POOL_STAGES; ++i) out->pool_acquires[i] = seg_load(p.pool_acquires[i]);
+  for (unsigned i = 0; i < HAK_NUM_POOL_RELEASE_KINDS; ++i) {
+    out->pool_releases[i] = seg_load(p.pool_releases[i]);
+  }
+  for (unsigned i = 0; i < HAK_NUM_SUPERSLAB_STATES; ++i) out->superslabs[i] = seg_load(p.superslabs[i]);
+  out->mapped_bytes = seg_load(p.mapped_bytes);
   for (unsigned i = 0; i < HAK_NUM_OS_CALLS; ++i) {
-    out->os_calls[i] = os.calls[i];
-    out->os_bytes[i] = os.bytes[i];
+    out->os_calls[i] = seg_load(p.os_calls[i]);
+    out->os_bytes[i] = seg_load(p.os_bytes[i]);
   }
-  // Neither the global heap nor parked heaps are threads.
-  uint64_t not_threads = 1 + parked_heap_count();
-  out->threads_live = live > not_threads ? live - not_threads : 0;
-  out->threads_exited = g_threads_exited.load(std::memory_order_relaxed);
+  uint64_t started = seg_load(p.threads_started), exited = seg_load(p.threads_exited);
+  out->threads_live = started > exited ? started - exited : 0;
+  out->threads_exited = exited;
 }
 
 void write_summary(int fd) {

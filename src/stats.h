@@ -12,9 +12,11 @@ namespace hakmem {
 void count_pool_acquire(unsigned stage);
 void count_pool_release(unsigned kind);
 
+void note_thread_started();
 void note_thread_exited();
-// Adds a heap's published counters into the totals of exited threads (registry lock held).
-void retire_counters_locked(const HeapCounters& c);
+// Adds a slot-less heap's counts into the segment's retired record, then zeroes them
+// (registry lock held).
+void retire_own_slot_locked(hak_seg_slot* own);
 // Fills out from all heaps (registry lock taken inside).
 void collect_stats(hak_stats* out);
 // The HAKMEM_STATS_PRINT summary; first line
@@ -22,7 +24,5 @@ void collect_stats(hak_stats* out);
 void write_summary(int fd);
 // At exit, if HAKMEM_STATS_PRINT asks for it.
 void print_stats_at_exit();
-
-void superslab_counts(uint64_t* active, uint64_t* empty);
 
 }  // namespace hakmem

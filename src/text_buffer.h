@@ -42,6 +42,11 @@ class TextBuffer {
   const char* data() const { return buf_; }
   size_t size() const { return len_; }
   void clear() { len_ = 0; }
+  // NUL-terminates the contents in place (the last byte gives way when full).
+  const char* c_str() {
+    buf_[len_ < cap_ ? len_ : cap_ - 1] = '\0';
+    return buf_;
+  }
   // Writes the contents to fd and starts over.
   void flush_to(int fd);
 

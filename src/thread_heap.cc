@@ -16,6 +16,8 @@
 #include "slab.h"
 #include "size_classes.h"
 #include "stats.h"
+#include "telemetry/segment.h"
+#include "telemetry/thread_counts.h"
 
 namespace hakmem {
 
@@ -38,8 +40,10 @@ bool g_exit_key_ok;
 ThreadHeap* heap_create() {
   LockGuard g(lock_of(kLockHEAP_REGISTRY));
   ThreadHeap* h = g_free_heaps;
+  hak_seg_slot* slot = nullptr;
   if (h != nullptr) {
     g_free_heaps = h->reg_next;
+    slot = h->slot;   // a recycled heap keeps its slot: the counts of its past threads stay
   } else {
     constexpr size_t kSize = (sizeof(ThreadHeap) + 63) & ~size_t{63};
     if (g_arena_cursor == nullptr || g_arena_end - g_arena_cursor < static_cast<long>(kSize)) {
@@ -52,6 +56,8 @@ ThreadHeap* heap_create() {
     g_arena_cursor += kSize;
   }
   memset(static_cast<void*>(h), 0, sizeof(ThreadHeap));
+  if (slot == nullptr) slot = segment_claim_slot_locked();
+  h->slot = slot != nullptr ? slot : &h->own_slot;
   h->reg_next = g_registry;
   if (g_registry != nullptr) g_registry->reg_prev = h;
   g_registry = h;
@@ -60,7 +66,7 @@ ThreadHeap* heap_create() {
 
 void heap_retire(ThreadHeap* h) {
   LockGuard g(lock_of(kLockHEAP_REGISTRY));
-  retire_counters_locked(h->counters);
+  if (h->slot == &h->own_slot) retire_own_slot_locked(&h->own_slot);
   if (h->reg_prev != nullptr) h->reg_prev->reg_next = h->reg_next; else g_registry = h->reg_next;
   if (h->reg_next != nullptr) h->reg_next->reg_prev = h->reg_prev;
   h->reg_prev = nullptr;
@@ -145,6 +151,7 @@ void set_cache_caps(ThreadCache& tc) {
     uint64_t by_bytes = cfg.tcache_bytes / class_size_of(cls);
     uint64_t cap = by_bytes < cfg.tcache_cap ? by_bytes : cfg.tcache_cap;
     tc.cls[cls].cap = static_cast<uint32_t>(cap < 2 ? 2 : cap);
+    cache_reset_counts(tc.cls[cls]);
   }
 }
 
@@ -161,6 +168,8 @@ bool thread_cache_ready() {
     if (h == nullptr) return false;
     set_cache_caps(t_cache);
   }
+  std::atomic_ref<int32_t>(h->slot->tid).store(os::current_tid(), std::memory_order_relaxed);
+  note_thread_started();
   t_cache.heap = h;
   t_cache.tag_secret = g_free_secret;
   t_cache.state = kCacheActive;

@@ -9,6 +9,7 @@
 #include "page_map.h"
 #include "size_classes.h"
 #include "slab.h"
+#include "telemetry/thread_counts.h"
 #include "thread_heap.h"
 
 #define HAKMEM_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -19,21 +20,21 @@ namespace hakmem {
 [[gnu::cold, gnu::noinline]] void free_slow(void* p);
 
 // The list operations every path shares. cache_pop hands a block to a user (precondition:
-// the list is not empty), clearing its free tag; cache_push takes a freed block, writing it.
+// the list is not empty), clearing its free tag; cache_push takes a freed block, writing it,
+// and counts the free: true when the publish budget is spent (call publish_spent).
 inline void* cache_pop(ClassCache& cc) {
   void* b = cc.head;
   cc.head = *static_cast<void**>(b);
-  --cc.count;
-  ++cc.allocs;
+  --cc.fill;   // count >= 1 here: never borrows from the tick half
   static_cast<uintptr_t*>(b)[1] = 0;
   return b;
 }
 
-inline void cache_push(ClassCache& cc, void* p, uintptr_t tag) {
+inline bool cache_push(ClassCache& cc, void* p, uintptr_t tag) {
   *static_cast<void**>(p) = cc.head;
   static_cast<uintptr_t*>(p)[1] = tag;
   cc.head = p;
-  ++cc.count;
+  return count_free(cc);
 }
 
 inline void* pop_fast(ClassCache& cc, size_t size) {
@@ -60,9 +61,8 @@ inline void free_fast(void* p) {
                       slab_is_block_start(m, p) && static_cast<uintptr_t*>(p)[1] != tag)) {
       auto* base = reinterpret_cast<char*>(t_cache.cls);
       ClassCache& cc = *reinterpret_cast<ClassCache*>(base + m->cache_offset);
-      if (HAKMEM_LIKELY(cc.count < cc.cap)) {
-        cache_push(cc, p, tag);
-        ++cc.frees;
+      if (HAKMEM_LIKELY(cache_count(cc) < cc.cap)) {
+        if (HAKMEM_UNLIKELY(cache_push(cc, p, tag))) publish_spent(t_cache);
         return;
       }
     }

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "constants.h"
+#include "hakmem/telemetry_abi.h"
 #include "lock.h"
 
 namespace hakmem {
@@ -87,14 +88,17 @@ inline SlabMeta* slab_of(SuperSlab* ss, const void* p) {
 }
 inline SuperSlab* superslab_of_meta(const SlabMeta* m) { return superslab_of(m); }
 
-// A thread's hot per-class cache: a singly linked list of free blocks (next in word 0) plus
-// the thread's unpublished allocation counts. Invariant: count == length(head) <= cap.
+// A thread's hot per-class cache: a singly linked list of free blocks (next in word 0).
+// fill packs two 16-bit fields so one add on the free path counts both: the low half is
+// count, the high half counts frees up from kTickStart (tls_cache.h) and carries out when a
+// publish is due. Invariants: count == length(head) <= cap; allocations since the last
+// publish == base + frees since it - count (so the malloc path counts nothing).
 struct ClassCache {
   void* head;
-  uint32_t count;
+  uint32_t fill;
   uint32_t cap;
-  uint64_t allocs;
-  uint64_t frees;
+  int64_t base;
+  uint64_t unused;
 };
 static_assert(sizeof(ClassCache) == 32);
 
@@ -106,17 +110,8 @@ struct ThreadCache {
   ClassCache cls[kNumClasses];
   ThreadHeap* heap;
   uintptr_t tag_secret;   // copy of g_free_secret: one TLS load on the free fast path
+  uint32_t moved;         // blocks refilled or flushed since the last publish_all
   uint8_t state;
-};
-
-// Published counters of one heap: single writer (the heap's thread, or the holder of the
-// global heap lock), read by snapshots; relaxed atomics make the racy read well defined.
-struct HeapCounters {
-  std::atomic<uint64_t> allocs[kNumClasses];
-  std::atomic<uint64_t> frees[kNumClasses];
-  std::atomic<uint64_t> remote_frees[kNumClasses];
-  std::atomic<uint64_t> refills[kNumClasses][kNumPaths];
-  std::atomic<uint64_t> refill_objects[kNumClasses][kNumPaths];
 };
 
 // Slabs a heap owns for one class: the bound slab refills come from, and the others.
@@ -144,7 +139,10 @@ struct ThreadHeap {
   ThreadHeap* park_next;
   uint64_t parked_at_ns;
   ClassCache parked_cache[kNumClasses];
-  HeapCounters counters;
+  // Where this heap's counts go: a segment slot it keeps for life, or own_slot when the
+  // segment's slots are all taken (added into the retired record when the heap retires).
+  hak_seg_slot* slot;
+  hak_seg_slot own_slot;
 };
 
 }  // namespace hakmem

@@ -1,5 +1,6 @@
-// Syscall wrappers with their own counters. The counters are relaxed atomics: they are
-// touched only on slow paths (a mapping is at least a slab's worth of work).
+// Syscall wrappers with their own counters, kept in the telemetry segment's process record.
+// They are relaxed atomics touched only on slow paths (a mapping is at least a slab's worth
+// of work). The segment file's own calls (segment_file.cc) are not counted: not allocator memory.
 #include "os/os.h"
 
 #ifndef _GNU_SOURCE
@@ -14,6 +15,7 @@
 #include <atomic>
 
 #include "hakmem/stats_names.h"
+#include "telemetry/segment.h"
 
 namespace hakmem::os {
 namespace {
@@ -24,13 +26,11 @@ enum : unsigned {
 #undef HAK_X_ENUM
 };
 
-std::atomic<uint64_t> g_calls[3];
-std::atomic<uint64_t> g_bytes[3];
-std::atomic<uint64_t> g_mapped;
+hak_seg_process& proc() { return g_segment.process; }
 
 void count(unsigned call, size_t bytes) {
-  g_calls[call].fetch_add(1, std::memory_order_relaxed);
-  g_bytes[call].fetch_add(bytes, std::memory_order_relaxed);
+  seg_add(proc().os_calls[call], 1);
+  seg_add(proc().os_bytes[call], bytes);
 }
 
 }  // namespace
@@ -39,7 +39,7 @@ void* map(size_t bytes) {
   count(kOsMMAP, bytes);
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
-  g_mapped.fetch_add(bytes, std::memory_order_relaxed);
+  seg_add(proc().mapped_bytes, bytes);
   return p;
 }
 
@@ -64,13 +64,13 @@ void* map_aligned(size_t bytes, size_t align) {
 bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes) {
   count(kOsMMAP, new_bytes - old_bytes);
   if (mremap(addr, old_bytes, new_bytes, 0) == MAP_FAILED) return false;
-  g_mapped.fetch_add(new_bytes - old_bytes, std::memory_order_relaxed);
+  seg_add(proc().mapped_bytes, new_bytes - old_bytes);
   return true;
 }
 
 void unmap(void* addr, size_t bytes) {
   count(kOsMUNMAP, bytes);
-  if (munmap(addr, bytes) == 0) g_mapped.fetch_sub(bytes, std::memory_order_relaxed);
+  if (munmap(addr, bytes) == 0) seg_sub(proc().mapped_bytes, bytes);
 }
 
 void discard(void* addr, size_t bytes) {
@@ -101,10 +101,10 @@ int current_tid() { return static_cast<int>(syscall(SYS_gettid)); }
 OsStats os_stats() {
   OsStats s{};
   for (unsigned i = 0; i < 3; ++i) {
-    s.calls[i] = g_calls[i].load(std::memory_order_relaxed);
-    s.bytes[i] = g_bytes[i].load(std::memory_order_relaxed);
+    s.calls[i] = seg_load(proc().os_calls[i]);
+    s.bytes[i] = seg_load(proc().os_bytes[i]);
   }
-  s.mapped_bytes = g_mapped.load(std::memory_order_relaxed);
+  s.mapped_bytes = seg_load(proc().mapped_bytes);
   return s;
 }
 

@@ -12,12 +12,15 @@
  *    (min(stride, its own size)) and ignores the rest; fields it expects beyond a record's
  *    stride read as absent.
  *
- * Concurrency: every counter is a little-endian uint64_t written by one writer at a time with
- * plain (relaxed) stores, so each counter on its own never goes backwards. Per-thread counters
- * live in slots; a reader sums the retired slot and all slots. When a heap's slot is retired
- * (its counts added to the retired slot, then zeroed) the writer makes `generation` odd around
- * the change; a reader that saw an odd or changed generation re-reads. The segment is
- * untrusted input for a reader: it may be truncated or scribbled on at any moment.
+ * Concurrency: every counter is a little-endian uint64_t updated with relaxed atomic stores,
+ * so each counter on its own never goes backwards. Per-thread counters live in slots: a heap
+ * (a thread's, a parked one, the global heap) keeps its slot for life and heaps are reused by
+ * later threads, so a slot holds the counts of every thread that used it; record 0 holds those
+ * of heaps that had no slot. A reader sums every record of the SLOTS section, whatever its
+ * state, and gets monotonic totals. `generation` goes up by 2 whenever a slot is claimed; a
+ * reader that sees it odd or changed across its read re-reads (odd is reserved for writers
+ * that will need multi-field updates). The segment is untrusted input for a reader: it may be
+ * truncated or scribbled on at any moment.
  *
  * Every counter is declared once, in the HAK_SEG_* lists below (X-macros): they generate the
  * record fields here, the writer's field accesses and the readers' names. */
@@ -145,13 +148,13 @@ struct hak_seg_class_counters {
 };
 
 /* slot.state */
-#define HAK_SEG_SLOT_FREE 0u
-#define HAK_SEG_SLOT_LIVE 1u    /* a heap uses it (a thread's, a parked one, or the global heap) */
-#define HAK_SEG_SLOT_RETIRED 2u /* record 0 only: the sum of every heap that is gone */
+#define HAK_SEG_SLOT_FREE 0u    /* never claimed: all zero */
+#define HAK_SEG_SLOT_LIVE 1u    /* claimed by a heap, which keeps it while the process lives */
+#define HAK_SEG_SLOT_RETIRED 2u /* record 0 only: heaps without a slot that are gone */
 
 struct hak_seg_slot {
   uint32_t state;
-  int32_t tid; /* the thread that last claimed it; 0 for the global heap and record 0 */
+  int32_t tid; /* the thread that last took the slot's heap; 0 for the global heap, record 0 */
   uint64_t reserved;
   struct hak_seg_class_counters classes[HAK_NUM_CLASSES];
 };

@@ -1,0 +1,135 @@
+// Segment file syscalls (see segment_file.h). The mapping swap uses mremap(MREMAP_FIXED):
+// it replaces the target range atomically, so no instant exists where g_segment is unmapped.
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE   // mremap
+#endif
+#include "os/segment_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace hakmem::os {
+namespace {
+
+FileError fail(const char* what) { return FileError{what, errno}; }
+
+// The file at path if it is ours to replace: a plain file of this user, one link.
+bool replaceable(const char* path) {
+  struct stat st;
+  if (lstat(path, &st) != 0) return false;
+  return S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_nlink == 1;
+}
+
+}  // namespace
+
+FileError check_stats_dir(const char* dir) {
+  struct stat st;
+  if (lstat(dir, &st) != 0) return fail("cannot stat the stats directory");
+  if (S_ISLNK(st.st_mode)) return FileError{"the stats directory is a symlink", 0};
+  if (!S_ISDIR(st.st_mode)) return FileError{"the stats directory is not a directory", 0};
+  if (st.st_uid != geteuid() && st.st_uid != 0) {
+    return FileError{"the stats directory belongs to another user", 0};
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
+    return FileError{"the stats directory is writable by others and not sticky", 0};
+  }
+  return FileError{nullptr, 0};
+}
+
+int create_segment_file(const char* path, size_t bytes, FileError* e) {
+  constexpr int kFlags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = open(path, kFlags, 0600);
+  if (fd < 0 && errno == EEXIST && replaceable(path)) {
+    unlink(path);
+    fd = open(path, kFlags, 0600);
+  }
+  if (fd < 0) {
+    *e = fail(errno == EEXIST ? "a file of that name exists and is not ours to replace"
+                              : "cannot create the segment");
+    return -1;
+  }
+  int rc = posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  if (rc != 0) {
+    *e = FileError{"cannot reserve the segment's space", rc};
+    close(fd);
+    unlink(path);
+    return -1;
+  }
+  return fd;
+}
+
+bool map_file_over(int fd, void* addr, size_t bytes, FileError* e) {
+  void* fresh = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (fresh == MAP_FAILED) {
+    *e = fail("cannot map the segment");
+    return false;
+  }
+  memcpy(fresh, addr, bytes);
+  if (mremap(fresh, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, addr) == MAP_FAILED) {
+    *e = fail("cannot move the segment mapping into place");
+    munmap(fresh, bytes);
+    return false;
+  }
+  return true;
+}
+
+bool make_private_copy(void* addr, size_t bytes) {
+  void* fresh = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (fresh == MAP_FAILED) return false;
+  memcpy(fresh, addr, bytes);
+  if (mremap(fresh, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, addr) == MAP_FAILED) {
+    munmap(fresh, bytes);
+    return false;
+  }
+  return true;
+}
+
+void close_fd(int fd) { close(fd); }
+void remove_file(const char* path) { unlink(path); }
+
+uint64_t process_start_ticks() {
+  char buf[1024];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  // comm may hold spaces and parentheses: fields are counted after the last ')'.
+  const char* p = strrchr(buf, ')');
+  if (p == nullptr) return 0;
+  int field = 2;
+  for (++p; *p != '\0' && field < 22; ++p) {
+    if (*p == ' ') ++field;
+  }
+  uint64_t v = 0;
+  for (; *p >= '0' && *p <= '9'; ++p) v = v * 10 + static_cast<uint64_t>(*p - '0');
+  return v;
+}
+
+void process_comm(char out[16]) {
+  memset(out, 0, 16);
+  int fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, out, 15);
+  close(fd);
+  if (n <= 0) return;
+  out[n] = '\0';
+  if (out[n - 1] == '\n') out[n - 1] = '\0';
+}
+
+int process_id() { return static_cast<int>(getpid()); }
+
+uint64_t realtime_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace hakmem::os

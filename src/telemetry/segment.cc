@@ -1,0 +1,161 @@
+// The segment writer: fills g_segment's static parts, publishes it as a file, keeps one file
+// per process across fork and exec, and removes it at exit. Every failure leaves telemetry off
+// for this process after one stderr line; g_segment stays ordinary memory, so counting goes on
+// and no allocation ever fails because of telemetry.
+#include "telemetry/segment.h"
+
+#include <unistd.h>
+
+#include <cstring>
+
+#include "env_config.h"
+#include "lock.h"
+#include "os/segment_file.h"
+#include "size_classes.h"
+#include "text_buffer.h"
+
+namespace hakmem {
+
+Segment g_segment;
+
+namespace {
+
+char g_path[kMaxOptionText + 32];   // the published file; empty while none is
+unsigned g_slots_used;               // claimed slots (registry lock)
+
+void add_section(hak_seg_header& h, unsigned id, const void* first, uint32_t count,
+                 uint32_t stride) {
+  hak_seg_section& s = h.sections[id];
+  s.offset = static_cast<uint64_t>(static_cast<const char*>(first) -
+                                   reinterpret_cast<const char*>(&g_segment));
+  s.count = count;
+  s.stride = stride;
+}
+
+void add_setting(const char* name, const char* value, void* ctx) {
+  auto* n = static_cast<unsigned*>(ctx);
+  if (*n >= kSegmentSettings) return;
+  hak_seg_setting& s = g_segment.settings[(*n)++];
+  strncpy(s.name, name, sizeof s.name - 1);
+  strncpy(s.value, value, sizeof s.value - 1);
+}
+
+void fill_static_parts() {
+  hak_seg_header& h = g_segment.header;
+  h.magic = HAK_SEG_MAGIC;
+  h.abi_major = HAK_SEG_ABI_MAJOR;
+  h.abi_minor = HAK_SEG_ABI_MINOR;
+  h.header_size = sizeof(hak_seg_header);
+  h.segment_size = sizeof(Segment);
+  h.num_classes = kNumClasses;
+  h.num_paths = HAK_NUM_PATHS;
+  h.num_locks = HAK_NUM_LOCKS;
+  h.num_pool_stages = HAK_NUM_POOL_STAGES;
+  h.num_pool_release_kinds = HAK_NUM_POOL_RELEASE_KINDS;
+  h.num_superslab_states = HAK_NUM_SUPERSLAB_STATES;
+  h.num_os_calls = HAK_NUM_OS_CALLS;
+  h.num_sections = HAK_SEG_NUM_SECTIONS;
+  unsigned settings = 0;
+  config_for_each(config(), add_setting, &settings);
+  add_section(h, HAK_SEG_SEC_SETTINGS, g_segment.settings, settings, sizeof(hak_seg_setting));
+  for (unsigned c = 0; c < kNumClasses; ++c) g_segment.classes[c].size = class_size_of(c);
+  add_section(h, HAK_SEG_SEC_CLASSES, g_segment.classes, kNumClasses, sizeof(hak_seg_class_info));
+  add_section(h, HAK_SEG_SEC_PROCESS, &g_segment.process, 1, sizeof(hak_seg_process));
+  add_section(h, HAK_SEG_SEC_LOCKS, g_segment.locks, kNumLocks, sizeof(hak_seg_lock));
+  add_section(h, HAK_SEG_SEC_SLOTS, g_segment.slots, 1 + kSegmentSlots, sizeof(hak_seg_slot));
+  g_segment.slots[0].state = HAK_SEG_SLOT_RETIRED;
+}
+
+// The identity part of the header: this process.
+void stamp_process() {
+  hak_seg_header& h = g_segment.header;
+  h.pid = os::process_id();
+  h.start_time_ticks = os::process_start_ticks();
+  h.created_ns = os::realtime_ns();
+  h.update_ns = h.created_ns;
+  os::process_comm(h.comm);
+}
+
+void report_off(const char* path, const os::FileError& e) {
+  char storage[768];
+  TextBuffer t(storage, sizeof storage);
+  t.str("hakmem: telemetry off: ").str(path).str(": ").str(e.what);
+  if (e.err != 0) {
+    const char* desc = strerrordesc_np(e.err);
+    t.str(" (").str(desc != nullptr ? desc : "unknown error").str(")");
+  }
+  t.str("\n").flush_to(STDERR_FILENO);
+}
+
+// Creates this process's file and maps it over g_segment. Leaves g_path empty on failure.
+void publish() {
+  g_path[0] = '\0';
+  if (HAKMEM_TELEMETRY == 0 || config().stats == 0) return;
+  const char* dir = config().stats_dir;
+  os::FileError e = os::check_stats_dir(dir);
+  if (e.what != nullptr) {
+    report_off(dir, e);
+    return;
+  }
+  char path[sizeof g_path];
+  TextBuffer t(path, sizeof path);
+  t.str(dir).str("/" HAK_SEG_FILE_PREFIX).num(static_cast<uint64_t>(g_segment.header.pid));
+  t.c_str();
+  int fd = os::create_segment_file(path, sizeof(Segment), &e);
+  if (fd < 0) {
+    report_off(path, e);
+    return;
+  }
+  g_segment.header.flags = HAK_SEG_FLAG_ACTIVE;
+  bool mapped = os::map_file_over(fd, &g_segment, sizeof(Segment), &e);
+  os::close_fd(fd);
+  if (!mapped) {
+    g_segment.header.flags = 0;
+    os::remove_file(path);
+    report_off(path, e);
+    return;
+  }
+  memcpy(g_path, path, sizeof g_path);
+}
+
+}  // namespace
+
+void segment_init() {
+  fill_static_parts();
+  stamp_process();
+  publish();
+}
+
+void segment_after_fork_child() {
+  if (g_path[0] == '\0') return;   // not published: g_segment is private memory already
+  // Until replaced, every count this child makes lands in the parent's file.
+  if (!os::make_private_copy(&g_segment, sizeof(Segment))) {
+    // Out of memory for a copy: stop writing the parent's segment by clearing our claim on
+    // it; counts go on in the shared pages, and the reader sees the parent's pid there.
+    g_path[0] = '\0';
+    return;
+  }
+  g_segment.header.flags = 0;
+  stamp_process();
+  publish();
+}
+
+void segment_at_exit() {
+  if (g_path[0] == '\0') return;
+  std::atomic_ref<uint32_t>(g_segment.header.flags).fetch_or(HAK_SEG_FLAG_ABANDONED);
+  os::remove_file(g_path);
+  g_path[0] = '\0';
+}
+
+bool segment_published() { return g_path[0] != '\0'; }
+
+hak_seg_slot* segment_claim_slot_locked() {
+  if (g_slots_used >= kSegmentSlots) return nullptr;
+  hak_seg_slot* s = &g_segment.slots[1 + g_slots_used++];
+  std::atomic_ref<uint32_t>(s->state).store(HAK_SEG_SLOT_LIVE, std::memory_order_relaxed);
+  seg_set(g_segment.header.generation, seg_load(g_segment.header.generation) + 2);
+  seg_set(g_segment.header.update_ns, os::realtime_ns());
+  return s;
+}
+
+}  // namespace hakmem
