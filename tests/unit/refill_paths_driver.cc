@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hakmem/hakmem.h"
+#include "segment_oracle.h"
 
 namespace {
 
@@ -103,6 +104,26 @@ const Driver kDrivers[] = {
 
 }  // namespace
 
+// The telemetry segment this process publishes shows the same path counts as the snapshot
+// (taken last, so every thread of the driver has published; its threads have exited).
+int check_segment(int path, const hak_class_stats& snapshot) {
+  if (getenv("HAKMEM_STATS") != nullptr && strcmp(getenv("HAKMEM_STATS"), "0") == 0) return 0;
+  oracle::Segment seg = oracle::read(oracle::path_for(getpid()));
+  if (!seg.error.empty()) {
+    fprintf(stderr, "FAIL: segment: %s\n", seg.error.c_str());
+    return 1;
+  }
+  const oracle::ClassTotals& c = seg.classes[g_cls];
+  printf("segment: %s refills=%llu objects=%llu\n", hak_path_name(path),
+         (unsigned long long)c.refills[path], (unsigned long long)c.refill_objects[path]);
+  if (c.refills[path] != snapshot.refills[path] ||
+      c.refill_objects[path] != snapshot.refill_objects[path] || c.allocs != snapshot.allocs) {
+    fprintf(stderr, "FAIL: the segment's counts differ from hak_stats_snapshot()\n");
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s PATH [--expect-off]\n", argv[0]);
@@ -140,5 +161,5 @@ int main(int argc, char** argv) {
             expect_off ? "moved although switched off" : "did not move");
     return 1;
   }
-  return 0;
+  return check_segment(path, after);
 }
