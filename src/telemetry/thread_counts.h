@@ -18,7 +18,7 @@
 #include "types.h"
 
 #ifndef HAKMEM_TELEMETRY
-#define HAKMEM_TELEMETRY 1
+#error "HAKMEM_TELEMETRY must be defined (0 or 1) by the build: src/CMakeLists.txt"
 #endif
 #define HAKMEM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
