@@ -62,7 +62,7 @@ inline void free_fast(void* p) {
       auto* base = reinterpret_cast<char*>(t_cache.cls);
       ClassCache& cc = *reinterpret_cast<ClassCache*>(base + m->cache_offset);
       if (HAKMEM_LIKELY(cache_count(cc) < cc.cap)) {
-        if (HAKMEM_UNLIKELY(cache_push(cc, p, tag))) publish_spent(t_cache);
+        if (HAKMEM_UNLIKELY(cache_push(cc, p, tag))) publish_spent_here();
         return;
       }
     }

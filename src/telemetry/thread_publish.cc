@@ -3,6 +3,7 @@
 #include "telemetry/thread_counts.h"
 
 #include "telemetry/segment.h"
+#include "thread_heap.h"
 
 namespace hakmem {
 
@@ -25,5 +26,6 @@ void publish_all(ThreadCache& tc) {
 }
 
 void publish_spent(ThreadCache& tc) { publish_all(tc); }
+void publish_spent_here() { publish_all(t_cache); }
 
 }  // namespace hakmem
