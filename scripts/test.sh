@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
+# Test processes publish telemetry segments; some end without exiting normally (aborts, forked
+# children that _exit) and leave theirs behind. Keep them out of /dev/shm and remove them after.
+HAKMEM_STATS_DIR=$(mktemp -d /dev/shm/hakmem-tests.XXXXXX)
+export HAKMEM_STATS_DIR
+trap 'rm -rf "$HAKMEM_STATS_DIR"' EXIT
+
 status=0
 for preset in release debug asan tsan; do
   echo "=== preset $preset ==="

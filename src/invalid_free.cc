@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "env_config.h"
+#include "telemetry/segment.h"
 #include "text_buffer.h"
 
 namespace hakmem {
@@ -15,7 +16,10 @@ void report_invalid(const char* op, const void* p, const char* reason) {
   t.str("hakmem: invalid ").str(op).str("(").hex(reinterpret_cast<uintptr_t>(p)).str("): ");
   t.str(reason).str("\n");
   t.flush_to(STDERR_FILENO);
-  if (config().on_invalid_free != kInvalidIgnore) abort();
+  if (config().on_invalid_free != kInvalidIgnore) {
+    segment_at_exit();   // the process is ending: leave no stale segment behind
+    abort();
+  }
 }
 
 }  // namespace hakmem

@@ -57,7 +57,7 @@ void segment_init();
 // fork child: the inherited mapping is the parent's file; give the child its own (or a
 // private copy when that fails), same address, counts carried over.
 void segment_after_fork_child();
-// Normal exit: marks the segment abandoned and removes the file.
+// Normal exit (or an abort of ours): marks the segment abandoned and removes the file.
 void segment_at_exit();
 // A slot for a new heap struct, or nullptr when all are taken (registry lock held).
 hak_seg_slot* segment_claim_slot_locked();
