@@ -5,8 +5,13 @@
 #endif
 #include "os/segment_file.h"
 
+#include "hakmem/telemetry_abi.h"
+
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,6 +93,34 @@ bool make_private_copy(void* addr, size_t bytes) {
     return false;
   }
   return true;
+}
+
+unsigned remove_dead_segments(const char* dir, unsigned budget) {
+  // getdents64 into a stack buffer: opendir would call malloc, which is us.
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0) return 0;
+  constexpr size_t kPrefixLen = sizeof(HAK_SEG_FILE_PREFIX) - 1;
+  alignas(8) char buf[4096];
+  unsigned removed = 0;
+  long n;
+  while (budget > 0 && (n = syscall(SYS_getdents64, dfd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < n && budget > 0; --budget) {
+      auto* d = reinterpret_cast<struct dirent64*>(buf + off);
+      off += d->d_reclen;
+      if (strncmp(d->d_name, HAK_SEG_FILE_PREFIX, kPrefixLen) != 0) continue;
+      long pid = 0;
+      const char* c = d->d_name + kPrefixLen;
+      for (; *c >= '0' && *c <= '9' && pid < (1L << 30); ++c) pid = pid * 10 + (*c - '0');
+      if (*c != '\0' || pid <= 0) continue;
+      if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+      struct stat st;
+      if (fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1) continue;
+      if (unlinkat(dfd, d->d_name, 0) == 0) ++removed;
+    }
+  }
+  close(dfd);
+  return removed;
 }
 
 void close_fd(int fd) { close(fd); }

@@ -25,6 +25,10 @@ int create_segment_file(const char* path, size_t bytes, FileError* e);
 bool map_file_over(int fd, void* addr, size_t bytes, FileError* e);
 // Replaces [addr, addr + bytes) with a private anonymous copy of itself.
 bool make_private_copy(void* addr, size_t bytes);
+// Removes hakmem.<pid> files in dir that belong to this user and whose pid no longer exists
+// (left by processes that ended without exiting normally). Bounded: at most `budget` entries
+// are examined. Returns how many were removed.
+unsigned remove_dead_segments(const char* dir, unsigned budget);
 void close_fd(int fd);
 void remove_file(const char* path);
 

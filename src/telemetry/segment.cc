@@ -116,6 +116,9 @@ void publish() {
     return;
   }
   memcpy(g_path, path, sizeof g_path);
+  // Processes that ended without exiting normally (killed, _exit after fork) left their files;
+  // each new one removes what it finds of its user's, so they cannot pile up without hakmemd.
+  os::remove_dead_segments(dir, 1024);
 }
 
 }  // namespace

@@ -203,6 +203,24 @@ TEST_F(Telemetry, ExecReplacesTheSegmentOfThePreviousImage) {
   EXPECT_EQ(slurp(err_), "");
 }
 
+TEST_F(Telemetry, NewProcessRemovesSegmentsOfDeadProcesses) {
+  pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  std::string stale = oracle::path_for(dead, dir_.c_str());
+  std::string live = oracle::path_for(getpid(), dir_.c_str());   // ours: alive
+  for (const std::string& f : {stale, live}) fclose(fopen(f.c_str(), "w"));
+  Workload w({HAKMEM_EXACT_WORKLOAD, "10"}, env(), err_);
+  ASSERT_EQ(w.line(), "start");
+  EXPECT_NE(access(stale.c_str(), F_OK), 0) << "the dead process's segment is still there";
+  EXPECT_EQ(access(live.c_str(), F_OK), 0) << "a live process's segment was removed";
+  for (int i = 0; i < 4; ++i) {
+    w.next();
+    w.line();
+  }
+  EXPECT_EQ(w.wait(), 0) << slurp(err_);
+}
+
 TEST_F(Telemetry, StatsZeroPublishesNothing) {
   Workload w({HAKMEM_EXACT_WORKLOAD, "10"}, env("HAKMEM_STATS=0"), err_);
   ASSERT_EQ(w.line(), "start");
