@@ -162,22 +162,79 @@ struct hak_seg_slot {
 #undef HAK_SEG_FIELD
 
 #ifdef __cplusplus
-static_assert(sizeof(struct hak_seg_section) == 16, "ABI");
+#define HAK_SEG_AT(type, field, off) static_assert(__builtin_offsetof(type, field) == (off), "ABI")
+#else
+#define HAK_SEG_AT(type, field, off) \
+  _Static_assert(__builtin_offsetof(type, field) == (off), "ABI")
+#endif
+HAK_SEG_AT(struct hak_seg_section, offset, 0);
+HAK_SEG_AT(struct hak_seg_section, count, 8);
+HAK_SEG_AT(struct hak_seg_section, stride, 12);
+HAK_SEG_AT(struct hak_seg_header, magic, 0);
+HAK_SEG_AT(struct hak_seg_header, abi_major, 8);
+HAK_SEG_AT(struct hak_seg_header, abi_minor, 10);
+HAK_SEG_AT(struct hak_seg_header, header_size, 12);
+HAK_SEG_AT(struct hak_seg_header, segment_size, 16);
+HAK_SEG_AT(struct hak_seg_header, pid, 24);
+HAK_SEG_AT(struct hak_seg_header, flags, 28);
+HAK_SEG_AT(struct hak_seg_header, start_time_ticks, 32);
+HAK_SEG_AT(struct hak_seg_header, created_ns, 40);
+HAK_SEG_AT(struct hak_seg_header, update_ns, 48);
+HAK_SEG_AT(struct hak_seg_header, generation, 56);
+HAK_SEG_AT(struct hak_seg_header, comm, 64);
+HAK_SEG_AT(struct hak_seg_header, num_classes, 80);
+HAK_SEG_AT(struct hak_seg_header, num_paths, 84);
+HAK_SEG_AT(struct hak_seg_header, num_locks, 88);
+HAK_SEG_AT(struct hak_seg_header, num_pool_stages, 92);
+HAK_SEG_AT(struct hak_seg_header, num_pool_release_kinds, 96);
+HAK_SEG_AT(struct hak_seg_header, num_superslab_states, 100);
+HAK_SEG_AT(struct hak_seg_header, num_os_calls, 104);
+HAK_SEG_AT(struct hak_seg_header, num_sections, 108);
+HAK_SEG_AT(struct hak_seg_header, sections, 112);
+HAK_SEG_AT(struct hak_seg_setting, value, 48);
+HAK_SEG_AT(struct hak_seg_lock, acquisitions, 0);
+HAK_SEG_AT(struct hak_seg_lock, contended, 8);
+HAK_SEG_AT(struct hak_seg_lock, wait_ns_total, 16);
+HAK_SEG_AT(struct hak_seg_lock, wait_ns_max, 24);
+HAK_SEG_AT(struct hak_seg_lock, hold_ns_total, 32);
+HAK_SEG_AT(struct hak_seg_process, mapped_bytes, 0);
+HAK_SEG_AT(struct hak_seg_process, large_allocs, 8);
+HAK_SEG_AT(struct hak_seg_process, large_frees, 16);
+HAK_SEG_AT(struct hak_seg_process, large_live_bytes, 24);
+HAK_SEG_AT(struct hak_seg_process, threads_started, 32);
+HAK_SEG_AT(struct hak_seg_process, threads_exited, 40);
+HAK_SEG_AT(struct hak_seg_process, pool_acquires, 48);
+HAK_SEG_AT(struct hak_seg_process, pool_releases, 48 + 8 * HAK_NUM_POOL_STAGES);
+HAK_SEG_AT(struct hak_seg_process, superslabs,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS));
+HAK_SEG_AT(struct hak_seg_process, os_calls,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES));
+HAK_SEG_AT(struct hak_seg_process, os_bytes,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     HAK_NUM_OS_CALLS));
+HAK_SEG_AT(struct hak_seg_process, slabs_in_use,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS));
+HAK_SEG_AT(struct hak_seg_class_info, size, 0);
+HAK_SEG_AT(struct hak_seg_class_counters, allocs, 0);
+HAK_SEG_AT(struct hak_seg_class_counters, frees, 8);
+HAK_SEG_AT(struct hak_seg_class_counters, remote_frees, 16);
+HAK_SEG_AT(struct hak_seg_class_counters, refills, 24);
+HAK_SEG_AT(struct hak_seg_class_counters, refill_objects, 24 + 8 * HAK_NUM_PATHS);
+HAK_SEG_AT(struct hak_seg_slot, state, 0);
+HAK_SEG_AT(struct hak_seg_slot, tid, 4);
+HAK_SEG_AT(struct hak_seg_slot, classes, 16);
+#undef HAK_SEG_AT
+#ifdef __cplusplus
 static_assert(sizeof(struct hak_seg_header) == 112 + 16 * HAK_SEG_MAX_SECTIONS, "ABI");
-static_assert(__builtin_offsetof(struct hak_seg_header, pid) == 24, "ABI");
-static_assert(__builtin_offsetof(struct hak_seg_header, generation) == 56, "ABI");
-static_assert(__builtin_offsetof(struct hak_seg_header, comm) == 64, "ABI");
-static_assert(__builtin_offsetof(struct hak_seg_header, num_sections) == 108, "ABI");
-static_assert(__builtin_offsetof(struct hak_seg_header, sections) == 112, "ABI");
 static_assert(sizeof(struct hak_seg_setting) == 256, "ABI");
 static_assert(sizeof(struct hak_seg_lock) == 40, "ABI");
 static_assert(sizeof(struct hak_seg_class_counters) == 8 * (3 + 2 * HAK_NUM_PATHS), "ABI");
-static_assert(__builtin_offsetof(struct hak_seg_class_counters, refills) == 24, "ABI");
-static_assert(__builtin_offsetof(struct hak_seg_slot, classes) == 16, "ABI");
-static_assert(__builtin_offsetof(struct hak_seg_process, pool_acquires) == 48, "ABI");
 static_assert(sizeof(struct hak_seg_process) ==
                   8 * (6 + HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS +
                        HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES),
+              "ABI");
+static_assert(sizeof(struct hak_seg_slot) == 16 + HAK_NUM_CLASSES * sizeof(struct hak_seg_class_counters),
               "ABI");
 #endif
 
