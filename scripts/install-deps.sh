@@ -18,6 +18,8 @@ packages=(
   libgtest-dev googletest                         # unit tests
   python3 git sqlite3 coreutils gawk              # real programs run under LD_PRELOAD
   procps time                                     # ps, /usr/bin/time for RSS
+  prometheus-cpp-dev libboost-dev nlohmann-json3-dev  # hakmemd: Exposer, Asio, config
+  prometheus curl                                 # e2e: promtool, a real server, scrapes
 )
 if [ "$bench" -eq 1 ]; then
   packages+=(
