@@ -1,0 +1,185 @@
+// See collector.h. Each family is declared once in build order; per process, one pass fills
+// all of them.
+#include "collector.h"
+
+#include <chrono>
+#include <string>
+
+#include "hakmem/stats_names.h"
+#include "version.h"
+
+namespace hakmem::daemon {
+
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+
+constexpr double kNsPerSecond = 1e9;
+
+#define HAKMEMD_X_NAME(id, name) name,
+constexpr const char* kPathNames[] = {HAK_REFILL_PATHS(HAKMEMD_X_NAME)};
+constexpr const char* kLockNames[] = {HAK_LOCKS(HAKMEMD_X_NAME)};
+constexpr const char* kStageNames[] = {HAK_POOL_STAGES(HAKMEMD_X_NAME)};
+constexpr const char* kReleaseNames[] = {HAK_POOL_RELEASE_KINDS(HAKMEMD_X_NAME)};
+constexpr const char* kSuperslabStateNames[] = {HAK_SUPERSLAB_STATES(HAKMEMD_X_NAME)};
+constexpr const char* kOsCallNames[] = {HAK_OS_CALLS(HAKMEMD_X_NAME)};
+#undef HAKMEMD_X_NAME
+
+MetricFamily family(const char* name, const char* help, MetricType type) {
+  return MetricFamily{name, help, type, {}};
+}
+
+// Appends one sample: the process labels, then `extra` label pairs.
+void add(MetricFamily& f, const std::vector<prometheus::ClientMetric::Label>& base,
+         std::initializer_list<prometheus::ClientMetric::Label> extra, double value) {
+  ClientMetric m;
+  m.label.reserve(base.size() + extra.size());
+  m.label.insert(m.label.end(), base.begin(), base.end());
+  m.label.insert(m.label.end(), extra.begin(), extra.end());
+  if (f.type == MetricType::Counter)
+    m.counter.value = value;
+  else
+    m.gauge.value = value;
+  f.metric.push_back(std::move(m));
+}
+
+double d(uint64_t v) { return static_cast<double>(v); }
+
+}  // namespace
+
+std::vector<MetricFamily> process_families(const std::vector<ProcessView>& processes) {
+  const auto C = MetricType::Counter;
+  const auto G = MetricType::Gauge;
+  std::vector<MetricFamily> f;
+  f.reserve(26);
+  enum {
+    kProcessInfo, kConfigInfo, kAllocs, kFrees, kRemoteFrees, kRefills, kRefillObjects,
+    kLockAcq, kLockContended, kLockWait, kLockHold, kLockWaitMax, kPoolAcquires, kPoolReleases,
+    kSuperslabs, kSlabs, kMapped, kLive, kOsCalls, kOsBytes, kLargeAllocs, kLargeFrees,
+    kThreadsStarted, kThreadsExited, kCount
+  };
+  f.push_back(family("hakmem_process_info", "A HAKMEM process whose telemetry segment is exported (value 1)", G));
+  f.push_back(family("hakmem_config_info", "An effective HAKMEM_* setting of a process (value 1)", G));
+  f.push_back(family("hakmem_allocs_total", "Allocations served by a size class", C));
+  f.push_back(family("hakmem_frees_total", "Frees of blocks of a size class", C));
+  f.push_back(family("hakmem_remote_frees_total", "Frees of a size class by a thread other than the block's owner (included in hakmem_frees_total)", C));
+  f.push_back(family("hakmem_refills_total", "Thread-cache refills of a size class that drew at least one object from a refill path", C));
+  f.push_back(family("hakmem_refill_objects_total", "Objects a refill path supplied to thread caches of a size class", C));
+  f.push_back(family("hakmem_lock_acquisitions_total", "Acquisitions of an allocator lock", C));
+  f.push_back(family("hakmem_lock_contended_total", "Acquisitions of an allocator lock that had to wait", C));
+  f.push_back(family("hakmem_lock_wait_seconds_total", "Time spent waiting for an allocator lock", C));
+  f.push_back(family("hakmem_lock_hold_seconds_total", "Time an allocator lock was held", C));
+  f.push_back(family("hakmem_lock_wait_seconds_max", "Longest single wait for an allocator lock since the process started", G));
+  f.push_back(family("hakmem_pool_acquires_total", "Slabs a heap obtained, by shared-pool stage", C));
+  f.push_back(family("hakmem_pool_releases_total", "Releases into the shared pool, by what the release did", C));
+  f.push_back(family("hakmem_superslabs", "SuperSlabs by state", G));
+  f.push_back(family("hakmem_slabs", "Slabs by size class and state", G));
+  f.push_back(family("hakmem_mapped_bytes", "Bytes the allocator has mapped from the OS", G));
+  f.push_back(family("hakmem_live_bytes", "Bytes in live blocks, by size class (class=\"large\": page spans); block sizes, from published counts", G));
+  f.push_back(family("hakmem_os_calls_total", "The allocator's own memory syscalls", C));
+  f.push_back(family("hakmem_os_bytes_total", "Bytes passed to the allocator's own memory syscalls", C));
+  f.push_back(family("hakmem_large_allocs_total", "Allocations above the largest size class (page spans)", C));
+  f.push_back(family("hakmem_large_frees_total", "Frees of allocations above the largest size class", C));
+  f.push_back(family("hakmem_threads_started_total", "Threads that used the allocator", C));
+  f.push_back(family("hakmem_threads_exited_total", "Threads that used the allocator and exited", C));
+  static_assert(kCount == 24);
+
+  for (const ProcessView& p : processes) {
+    const std::vector<ClientMetric::Label> base = {{"pid", std::to_string(p.pid)},
+                                                   {"comm", p.comm}};
+    add(f[kProcessInfo], base,
+        {{"abi_version", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)}}, 1);
+    for (const auto& [key, value] : p.settings) add(f[kConfigInfo], base, {{"key", key}, {"value", value}}, 1);
+
+    for (const ClassView& c : p.classes) {
+      std::vector<ClientMetric::Label> cls = base;
+      cls.push_back({"class", std::to_string(c.index)});
+      cls.push_back({"size", std::to_string(c.size)});
+      const hak_seg_class_counters& k = c.counters;
+      add(f[kAllocs], cls, {}, d(k.allocs));
+      add(f[kFrees], cls, {}, d(k.frees));
+      add(f[kRemoteFrees], cls, {}, d(k.remote_frees));
+      for (unsigned i = 0; i < HAK_NUM_PATHS; ++i) {
+        add(f[kRefills], cls, {{"path", kPathNames[i]}}, d(k.refills[i]));
+        add(f[kRefillObjects], cls, {{"path", kPathNames[i]}}, d(k.refill_objects[i]));
+      }
+      add(f[kSlabs], cls, {{"state", "in_use"}}, d(c.slabs_in_use));
+      uint64_t live = k.allocs > k.frees ? k.allocs - k.frees : 0;  // counts publish lazily
+      add(f[kLive], cls, {}, d(live) * d(c.size));
+    }
+    add(f[kLive], base, {{"class", "large"}}, d(p.process.large_live_bytes));
+
+    for (size_t i = 0; i < p.locks.size() && i < HAK_NUM_LOCKS; ++i) {
+      const hak_seg_lock& l = p.locks[i];
+      std::initializer_list<ClientMetric::Label> lock = {{"lock", kLockNames[i]}};
+      add(f[kLockAcq], base, lock, d(l.acquisitions));
+      add(f[kLockContended], base, lock, d(l.contended));
+      add(f[kLockWait], base, lock, d(l.wait_ns_total) / kNsPerSecond);
+      add(f[kLockHold], base, lock, d(l.hold_ns_total) / kNsPerSecond);
+      add(f[kLockWaitMax], base, lock, d(l.wait_ns_max) / kNsPerSecond);
+    }
+    const hak_seg_process& pr = p.process;
+    for (unsigned i = 0; i < HAK_NUM_POOL_STAGES; ++i)
+      add(f[kPoolAcquires], base, {{"stage", kStageNames[i]}}, d(pr.pool_acquires[i]));
+    for (unsigned i = 0; i < HAK_NUM_POOL_RELEASE_KINDS; ++i)
+      add(f[kPoolReleases], base, {{"kind", kReleaseNames[i]}}, d(pr.pool_releases[i]));
+    for (unsigned i = 0; i < HAK_NUM_SUPERSLAB_STATES; ++i)
+      add(f[kSuperslabs], base, {{"state", kSuperslabStateNames[i]}}, d(pr.superslabs[i]));
+    add(f[kMapped], base, {}, d(pr.mapped_bytes));
+    for (unsigned i = 0; i < HAK_NUM_OS_CALLS; ++i) {
+      add(f[kOsCalls], base, {{"syscall", kOsCallNames[i]}}, d(pr.os_calls[i]));
+      add(f[kOsBytes], base, {{"syscall", kOsCallNames[i]}}, d(pr.os_bytes[i]));
+    }
+    add(f[kLargeAllocs], base, {}, d(pr.large_allocs));
+    add(f[kLargeFrees], base, {}, d(pr.large_frees));
+    add(f[kThreadsStarted], base, {}, d(pr.threads_started));
+    add(f[kThreadsExited], base, {}, d(pr.threads_exited));
+  }
+  return f;
+}
+
+Collector::Collector(std::shared_ptr<Monitor> monitor)
+    : monitor_(std::move(monitor)),
+      scrape_duration_(prometheus::Histogram::BucketBoundaries{
+          0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}) {}
+
+std::vector<MetricFamily> Collector::Collect() const {
+  auto start = std::chrono::steady_clock::now();
+  SelfStats self;
+  std::vector<ProcessView> processes = monitor_->scrape(&self);
+  std::vector<MetricFamily> out = process_families(processes);
+
+  const auto C = MetricType::Counter;
+  const auto G = MetricType::Gauge;
+  MetricFamily build = family("hakmemd_build_info", "hakmemd's version and the segment ABI it reads (value 1)", G);
+  add(build, {}, {{"version", kVersion}, {"revision", kGitRevision},
+                  {"abi_version", std::to_string(kAbiMajor) + "." + std::to_string(kAbiMinor)}}, 1);
+  out.push_back(std::move(build));
+
+  MetricFamily segments = family("hakmemd_segments", "Segment files in the directory, by the state of their last reading", G);
+  for (const auto& [state, n] : self.segments) add(segments, {}, {{"state", state}}, d(n));
+  out.push_back(std::move(segments));
+
+  MetricFamily rejections = family("hakmemd_segment_rejections_total", "Segments rejected (or found stale), by reason; each segment counts once per reason", C);
+  for (const auto& [reason, n] : self.rejections) add(rejections, {}, {{"reason", reason}}, d(n));
+  out.push_back(std::move(rejections));
+
+  MetricFamily removed = family("hakmemd_stale_segments_removed_total", "Stale segments of dead processes removed", C);
+  add(removed, {}, {}, d(self.stale_removed));
+  out.push_back(std::move(removed));
+
+  MetricFamily errors = family("hakmemd_errors_total", "Errors the daemon logged and survived, by source", C);
+  for (const auto& [source, n] : self.errors) add(errors, {}, {{"source", source}}, d(n));
+  out.push_back(std::move(errors));
+
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  scrape_duration_.Observe(seconds);
+  MetricFamily duration = family("hakmemd_scrape_duration_seconds", "Time to read every segment and build the metrics of a scrape (serialization excluded)", MetricType::Histogram);
+  duration.metric.push_back(scrape_duration_.Collect());
+  out.push_back(std::move(duration));
+  return out;
+}
+
+}  // namespace hakmem::daemon

@@ -1,0 +1,40 @@
+// The /metrics collectable: at each scrape it asks the Monitor to read every known segment
+// afresh and turns the accepted ones into the hakmem_* families of DESIGN.md ("Metric
+// names"; all but hakmem_bpf_*), followed by the daemon's own hakmemd_* families.
+//
+// Labels: every hakmem_* series has pid and comm; per class also class (index) and size
+// (bytes), and path / lock / stage / kind / state / syscall where the family says so. Only
+// classes a process has used get series. Values are the segment's counters converted to base
+// units (nanoseconds -> seconds).
+//
+// Thread-safety: Collect() runs on the Exposer's HTTP threads, possibly two at once; it shares
+// nothing but the Monitor (thread-safe) and the scrape-duration histogram (prometheus-cpp's
+// Histogram is thread-safe).
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+
+#include <memory>
+#include <vector>
+
+#include "monitor.h"
+#include "process_view.h"
+
+namespace hakmem::daemon {
+
+class Collector : public prometheus::Collectable {
+ public:
+  explicit Collector(std::shared_ptr<Monitor> monitor);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::shared_ptr<Monitor> monitor_;
+  mutable prometheus::Histogram scrape_duration_;
+};
+
+// The hakmem_* families of `processes` (exposed for tests and the benchmark).
+std::vector<prometheus::MetricFamily> process_families(const std::vector<ProcessView>& processes);
+
+}  // namespace hakmem::daemon

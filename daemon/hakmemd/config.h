@@ -1,0 +1,66 @@
+// hakmemd's configuration: the strict JSON schema of config/hakmemd.json and its defaults.
+//
+// parse_config() accepts a document only if every key is known, every value has the right
+// type and lies in its range; otherwise it returns the first problem as a ConfigError whose
+// `path` names the key the way a reader finds it in the file (`$.comm_filter[2]`). A missing
+// key keeps its default, so `{}` is a valid config. Called by main (start-up, --check-config)
+// and by the loop on SIGHUP, which keeps the old Config when the new one is refused.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hakmem::daemon {
+
+enum class LogLevel { kError, kWarn, kInfo, kDebug };
+
+// A parsed listen address: IPv4 "a.b.c.d:port" or IPv6 "[addr]:port". Port 0 asks the
+// kernel for a free port (the daemon logs the one it got), which the tests use.
+struct ListenAddress {
+  std::string host;  // as written, without brackets
+  uint16_t port = 9464;
+  bool ipv6 = false;
+  std::string civet() const;  // the form CivetWeb's listening_ports wants
+  bool operator==(const ListenAddress&) const = default;
+};
+
+struct Config {
+  ListenAddress listen{"127.0.0.1", 9464, false};
+  std::string segment_dir = "/dev/shm";
+  uint32_t rescan_interval_seconds = 10;
+  std::vector<std::string> comm_filter;  // fnmatch(3) patterns on comm; empty: every process
+  uint32_t max_processes = 1024;
+  bool stale_cleanup = true;
+  bool ebpf = false;  // kept and validated; the eBPF collector comes with a later issue
+  LogLevel log_level = LogLevel::kInfo;
+
+  bool operator==(const Config&) const = default;
+};
+
+struct ConfigError {
+  std::string path;    // "$" for the document itself, else "$.key" / "$.key[i]"
+  std::string reason;
+  std::string message() const { return path + ": " + reason; }
+};
+
+// Either a Config or the reason there is none.
+struct ConfigResult {
+  std::optional<Config> config;
+  ConfigError error;
+};
+
+ConfigResult parse_config(std::string_view json_text);
+ConfigResult load_config_file(const std::string& file);
+
+// "key=value" lines of the effective config, for the start-up log.
+std::vector<std::string> describe(const Config& c);
+
+std::string_view log_level_name(LogLevel l);
+
+// Accepts "host:port" or "[v6]:port"; nullopt with `reason` set when malformed.
+std::optional<ListenAddress> parse_listen(std::string_view text, std::string* reason);
+
+}  // namespace hakmem::daemon

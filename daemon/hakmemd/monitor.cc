@@ -1,0 +1,190 @@
+// See monitor.h.
+#include "monitor.h"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "log.h"
+
+namespace hakmem::daemon {
+
+Monitor::Monitor() = default;
+
+std::shared_ptr<const SegmentDir> Monitor::directory() const {
+  std::lock_guard lock(mu_);
+  return dir_;
+}
+
+void Monitor::set_directory(std::shared_ptr<const SegmentDir> dir) {
+  {
+    std::lock_guard lock(mu_);
+    dir_ = std::move(dir);
+    entries_.clear();
+  }
+  rescan();
+}
+
+void Monitor::configure(MonitorSettings s) {
+  std::lock_guard lock(mu_);
+  settings_ = std::move(s);
+  for (auto& [pid, e] : entries_) e.limit_logged = false;
+}
+
+void Monitor::add(int pid) {
+  std::lock_guard lock(mu_);
+  entries_.try_emplace(pid);
+}
+
+void Monitor::remove(int pid) {
+  std::lock_guard lock(mu_);
+  entries_.erase(pid);
+}
+
+void Monitor::count_error(const std::string& source) {
+  std::lock_guard lock(mu_);
+  ++errors_[source];
+}
+
+void Monitor::rescan() {
+  std::shared_ptr<const SegmentDir> dir = directory();
+  if (!dir) return;
+  std::vector<int> present;
+  if (!dir->list(&present)) {
+    log_warn("cannot list " + dir->path() + ": " + strerror(errno));
+    count_error("rescan");
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (dir != dir_) return;  // replaced meanwhile; that directory's own rescan follows
+    std::map<int, Entry> next;
+    for (int pid : present) {
+      auto it = entries_.find(pid);
+      next.emplace(pid, it == entries_.end() ? Entry{} : std::move(it->second));
+    }
+    entries_.swap(next);
+  }
+  judge(present, /*cleanup_now=*/true);
+}
+
+std::vector<ProcessView> Monitor::scrape(SelfStats* self) {
+  std::vector<int> pids;
+  {
+    std::lock_guard lock(mu_);
+    pids.reserve(entries_.size());
+    for (const auto& [pid, e] : entries_) pids.push_back(pid);
+  }
+  std::vector<ProcessView> views = judge(pids, /*cleanup_now=*/false);
+  std::lock_guard lock(mu_);
+  *self = self_locked();
+  return views;
+}
+
+std::vector<ProcessView> Monitor::judge(const std::vector<int>& pids, bool cleanup_now) {
+  std::shared_ptr<const SegmentDir> dir;
+  bool cleanup;
+  {
+    std::lock_guard lock(mu_);
+    dir = dir_;
+    cleanup = cleanup_now && settings_.stale_cleanup;
+  }
+  std::vector<ProcessView> out;
+  if (!dir) return out;
+  std::vector<Inspection> judged;
+  judged.reserve(pids.size());
+  for (int pid : pids) judged.push_back(inspect_segment(*dir, pid));
+
+  std::vector<size_t> to_remove;
+  {
+    std::lock_guard lock(mu_);
+    if (dir != dir_) return out;
+    uint32_t exported = 0;
+    for (size_t i = 0; i < pids.size(); ++i) {
+      auto it = entries_.find(pids[i]);
+      if (it == entries_.end()) continue;  // removed meanwhile: its file is gone
+      Inspection& in = judged[i];
+      if (in.verdict == Verdict::kGone) {
+        entries_.erase(it);
+        continue;
+      }
+      record_locked(pids[i], it->second, in);
+      if (in.verdict == Verdict::kStale && cleanup) to_remove.push_back(i);
+      if (in.verdict != Verdict::kLive) continue;
+      Entry& e = it->second;
+      if (!comm_accepted_locked(in.view.comm)) {
+        e.state = "filtered";
+        continue;
+      }
+      if (exported >= settings_.max_processes) {
+        e.state = "over_limit";
+        if (!e.limit_logged) {
+          log_warn("segment " + segment_name(pids[i]) + " not exported: max_processes (" +
+                   std::to_string(settings_.max_processes) + ") reached");
+          e.limit_logged = true;
+        }
+        continue;
+      }
+      e.limit_logged = false;
+      ++exported;
+      out.push_back(std::move(in.view));
+    }
+  }
+  for (size_t i : to_remove) {
+    if (remove_stale_segment(*dir, pids[i], judged[i])) {
+      log_info("removed stale segment " + dir->file_path(pids[i]) + " (" + judged[i].reason + ")");
+      std::lock_guard lock(mu_);
+      entries_.erase(pids[i]);
+      ++stale_removed_;
+    }
+  }
+  return out;
+}
+
+void Monitor::record_locked(int pid, Entry& e, const Inspection& in) {
+  switch (in.verdict) {
+    case Verdict::kLive:
+      e.state = "live";
+      e.reason.clear();
+      break;
+    case Verdict::kStarting:
+      e.state = "starting";
+      break;
+    case Verdict::kRejected:
+    case Verdict::kStale: {
+      e.state = in.verdict == Verdict::kStale ? "stale" : "rejected";
+      bool same = e.reason == in.reason && e.dev == in.dev && e.ino == in.ino;
+      if (!same) {
+        ++rejections_[in.reason];
+        std::string what = in.verdict == Verdict::kStale ? "stale segment " : "rejected segment ";
+        log_warn(what + (dir_ ? dir_->file_path(pid) : segment_name(pid)) + ": " + in.reason);
+        e.reason = in.reason;
+      }
+      break;
+    }
+    case Verdict::kGone:
+      break;
+  }
+  e.dev = in.dev;
+  e.ino = in.ino;
+}
+
+bool Monitor::comm_accepted_locked(const std::string& comm) const {
+  if (settings_.comm_filter.empty()) return true;
+  return std::any_of(settings_.comm_filter.begin(), settings_.comm_filter.end(),
+                     [&](const std::string& p) { return fnmatch(p.c_str(), comm.c_str(), 0) == 0; });
+}
+
+SelfStats Monitor::self_locked() const {
+  SelfStats s;
+  for (const char* state : kSegmentStates) s.segments[state] = 0;
+  for (const auto& [pid, e] : entries_) ++s.segments[e.state];
+  s.rejections = rejections_;
+  s.errors = errors_;
+  s.stale_removed = stale_removed_;
+  return s;
+}
+
+}  // namespace hakmem::daemon

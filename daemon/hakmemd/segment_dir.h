@@ -1,0 +1,45 @@
+// The segment directory: opening it safely, naming and listing its segment files.
+//
+// A directory is accepted (DESIGN.md, after hsperfdata's failures) only if it is a real
+// directory reached through no symlink, owned by root or by the daemon's user, and not
+// writable by group or others unless sticky (/dev/shm is 1777: sticky). Segment files are
+// `hakmem.<pid>` with a canonical decimal pid; anything else in the directory is ignored.
+// Every later open is relative to the directory's fd (openat), so a rename of the directory
+// path cannot redirect the daemon. Thread-safe: a SegmentDir is immutable once opened.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hakmem::daemon {
+
+class SegmentDir {
+ public:
+  ~SegmentDir();
+  SegmentDir(const SegmentDir&) = delete;
+  SegmentDir& operator=(const SegmentDir&) = delete;
+
+  // nullptr with `error` set when the directory is missing or unsafe.
+  static std::shared_ptr<const SegmentDir> open(const std::string& path, std::string* error);
+
+  int fd() const { return fd_; }
+  const std::string& path() const { return path_; }
+  std::string file_path(int pid) const;
+
+  // Pids of the segment files present now; false (errno kept) when the directory cannot be read.
+  bool list(std::vector<int>* pids) const;
+
+ private:
+  SegmentDir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+// "hakmem.1234" -> 1234; nullopt for other names (leading zeros, signs, overflow, pid 0).
+std::optional<int> segment_pid(std::string_view file_name);
+std::string segment_name(int pid);
+
+}  // namespace hakmem::daemon
