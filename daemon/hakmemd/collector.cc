@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hakmem/stats_names.h"
+#include "reader/names.h"
 #include "version.h"
 
 namespace hakmem::daemon {
@@ -18,14 +19,12 @@ using prometheus::MetricType;
 
 constexpr double kNsPerSecond = 1e9;
 
-#define HAKMEMD_X_NAME(id, name) name,
-constexpr const char* kPathNames[] = {HAK_REFILL_PATHS(HAKMEMD_X_NAME)};
-constexpr const char* kLockNames[] = {HAK_LOCKS(HAKMEMD_X_NAME)};
-constexpr const char* kStageNames[] = {HAK_POOL_STAGES(HAKMEMD_X_NAME)};
-constexpr const char* kReleaseNames[] = {HAK_POOL_RELEASE_KINDS(HAKMEMD_X_NAME)};
-constexpr const char* kSuperslabStateNames[] = {HAK_SUPERSLAB_STATES(HAKMEMD_X_NAME)};
-constexpr const char* kOsCallNames[] = {HAK_OS_CALLS(HAKMEMD_X_NAME)};
-#undef HAKMEMD_X_NAME
+using reader::kLockNames;
+using reader::kOsCallNames;
+using reader::kPathNames;
+using reader::kPoolReleaseNames;
+using reader::kPoolStageNames;
+using reader::kSuperslabStateNames;
 
 MetricFamily family(const char* name, const char* help, MetricType type) {
   return MetricFamily{name, help, type, {}};
@@ -49,7 +48,7 @@ double d(uint64_t v) { return static_cast<double>(v); }
 
 }  // namespace
 
-std::vector<MetricFamily> process_families(const std::vector<ProcessView>& processes) {
+std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& processes) {
   const auto C = MetricType::Counter;
   const auto G = MetricType::Gauge;
   std::vector<MetricFamily> f;
@@ -86,14 +85,16 @@ std::vector<MetricFamily> process_families(const std::vector<ProcessView>& proce
   f.push_back(family("hakmem_threads_exited_total", "Threads that used the allocator and exited", C));
   static_assert(kCount == 24);
 
-  for (const ProcessView& p : processes) {
+  for (const reader::Snapshot& p : processes) {
     const std::vector<ClientMetric::Label> base = {{"pid", std::to_string(p.pid)},
                                                    {"comm", p.comm}};
     add(f[kProcessInfo], base,
         {{"abi_version", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)}}, 1);
-    for (const auto& [key, value] : p.settings) add(f[kConfigInfo], base, {{"key", key}, {"value", value}}, 1);
+    for (const reader::Setting& s : p.settings)
+      add(f[kConfigInfo], base, {{"key", s.name}, {"value", s.value}}, 1);
 
-    for (const ClassView& c : p.classes) {
+    for (const reader::ClassStats& c : p.classes) {
+      if (!c.active()) continue;  // series only for classes the process used
       std::vector<ClientMetric::Label> cls = base;
       cls.push_back({"class", std::to_string(c.index)});
       cls.push_back({"size", std::to_string(c.size)});
@@ -102,18 +103,17 @@ std::vector<MetricFamily> process_families(const std::vector<ProcessView>& proce
       add(f[kFrees], cls, {}, d(k.frees));
       add(f[kRemoteFrees], cls, {}, d(k.remote_frees));
       for (unsigned i = 0; i < HAK_NUM_PATHS; ++i) {
-        add(f[kRefills], cls, {{"path", kPathNames[i]}}, d(k.refills[i]));
-        add(f[kRefillObjects], cls, {{"path", kPathNames[i]}}, d(k.refill_objects[i]));
+        add(f[kRefills], cls, {{"path", std::string(kPathNames[i])}}, d(k.refills[i]));
+        add(f[kRefillObjects], cls, {{"path", std::string(kPathNames[i])}}, d(k.refill_objects[i]));
       }
       add(f[kSlabs], cls, {{"state", "in_use"}}, d(c.slabs_in_use));
-      uint64_t live = k.allocs > k.frees ? k.allocs - k.frees : 0;  // counts publish lazily
-      add(f[kLive], cls, {}, d(live) * d(c.size));
+      add(f[kLive], cls, {}, d(c.live_bytes()));
     }
     add(f[kLive], base, {{"class", "large"}}, d(p.process.large_live_bytes));
 
     for (size_t i = 0; i < p.locks.size() && i < HAK_NUM_LOCKS; ++i) {
       const hak_seg_lock& l = p.locks[i];
-      std::initializer_list<ClientMetric::Label> lock = {{"lock", kLockNames[i]}};
+      std::initializer_list<ClientMetric::Label> lock = {{"lock", std::string(kLockNames[i])}};
       add(f[kLockAcq], base, lock, d(l.acquisitions));
       add(f[kLockContended], base, lock, d(l.contended));
       add(f[kLockWait], base, lock, d(l.wait_ns_total) / kNsPerSecond);
@@ -122,15 +122,15 @@ std::vector<MetricFamily> process_families(const std::vector<ProcessView>& proce
     }
     const hak_seg_process& pr = p.process;
     for (unsigned i = 0; i < HAK_NUM_POOL_STAGES; ++i)
-      add(f[kPoolAcquires], base, {{"stage", kStageNames[i]}}, d(pr.pool_acquires[i]));
+      add(f[kPoolAcquires], base, {{"stage", std::string(kPoolStageNames[i])}}, d(pr.pool_acquires[i]));
     for (unsigned i = 0; i < HAK_NUM_POOL_RELEASE_KINDS; ++i)
-      add(f[kPoolReleases], base, {{"kind", kReleaseNames[i]}}, d(pr.pool_releases[i]));
+      add(f[kPoolReleases], base, {{"kind", std::string(kPoolReleaseNames[i])}}, d(pr.pool_releases[i]));
     for (unsigned i = 0; i < HAK_NUM_SUPERSLAB_STATES; ++i)
-      add(f[kSuperslabs], base, {{"state", kSuperslabStateNames[i]}}, d(pr.superslabs[i]));
+      add(f[kSuperslabs], base, {{"state", std::string(kSuperslabStateNames[i])}}, d(pr.superslabs[i]));
     add(f[kMapped], base, {}, d(pr.mapped_bytes));
     for (unsigned i = 0; i < HAK_NUM_OS_CALLS; ++i) {
-      add(f[kOsCalls], base, {{"syscall", kOsCallNames[i]}}, d(pr.os_calls[i]));
-      add(f[kOsBytes], base, {{"syscall", kOsCallNames[i]}}, d(pr.os_bytes[i]));
+      add(f[kOsCalls], base, {{"syscall", std::string(kOsCallNames[i])}}, d(pr.os_calls[i]));
+      add(f[kOsBytes], base, {{"syscall", std::string(kOsCallNames[i])}}, d(pr.os_bytes[i]));
     }
     add(f[kLargeAllocs], base, {}, d(pr.large_allocs));
     add(f[kLargeFrees], base, {}, d(pr.large_frees));
@@ -148,7 +148,7 @@ Collector::Collector(std::shared_ptr<Monitor> monitor)
 std::vector<MetricFamily> Collector::Collect() const {
   auto start = std::chrono::steady_clock::now();
   SelfStats self;
-  std::vector<ProcessView> processes = monitor_->scrape(&self);
+  std::vector<reader::Snapshot> processes = monitor_->scrape(&self);
   std::vector<MetricFamily> out = process_families(processes);
 
   const auto C = MetricType::Counter;

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "monitor.h"
-#include "process_view.h"
+#include "reader/snapshot.h"
 
 namespace hakmem::daemon {
 
@@ -35,6 +35,6 @@ class Collector : public prometheus::Collectable {
 };
 
 // The hakmem_* families of `processes` (exposed for tests and the benchmark).
-std::vector<prometheus::MetricFamily> process_families(const std::vector<ProcessView>& processes);
+std::vector<prometheus::MetricFamily> process_families(const std::vector<reader::Snapshot>& processes);
 
 }  // namespace hakmem::daemon

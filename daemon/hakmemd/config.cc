@@ -40,8 +40,10 @@ const char* type_name(const json& v) {
 
 uint32_t want_uint(const json& v, const std::string& path, uint32_t lo, uint32_t hi) {
   if (!v.is_number_integer()) fail(path, std::string("expected an integer, got ") + type_name(v));
-  if (v.is_number_unsigned() ? v.get<uint64_t>() > hi : v.get<int64_t>() < int64_t{lo} ||
-                                                            v.get<int64_t>() > int64_t{hi})
+  bool in_range = v.is_number_unsigned()
+                      ? v.get<uint64_t>() >= lo && v.get<uint64_t>() <= hi
+                      : v.get<int64_t>() >= int64_t{lo} && v.get<int64_t>() <= int64_t{hi};
+  if (!in_range)
     fail(path, "out of range: " + v.dump() + " is not in [" + std::to_string(lo) + ", " +
                    std::to_string(hi) + "]");
   return static_cast<uint32_t>(v.get<uint64_t>());

@@ -70,20 +70,20 @@ void Monitor::rescan() {
   judge(present, /*cleanup_now=*/true);
 }
 
-std::vector<ProcessView> Monitor::scrape(SelfStats* self) {
+std::vector<reader::Snapshot> Monitor::scrape(SelfStats* self) {
   std::vector<int> pids;
   {
     std::lock_guard lock(mu_);
     pids.reserve(entries_.size());
     for (const auto& [pid, e] : entries_) pids.push_back(pid);
   }
-  std::vector<ProcessView> views = judge(pids, /*cleanup_now=*/false);
+  std::vector<reader::Snapshot> views = judge(pids, /*cleanup_now=*/false);
   std::lock_guard lock(mu_);
   *self = self_locked();
   return views;
 }
 
-std::vector<ProcessView> Monitor::judge(const std::vector<int>& pids, bool cleanup_now) {
+std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool cleanup_now) {
   std::shared_ptr<const SegmentDir> dir;
   bool cleanup;
   {
@@ -91,7 +91,7 @@ std::vector<ProcessView> Monitor::judge(const std::vector<int>& pids, bool clean
     dir = dir_;
     cleanup = cleanup_now && settings_.stale_cleanup;
   }
-  std::vector<ProcessView> out;
+  std::vector<reader::Snapshot> out;
   if (!dir) return out;
   std::vector<Inspection> judged;
   judged.reserve(pids.size());
@@ -114,7 +114,7 @@ std::vector<ProcessView> Monitor::judge(const std::vector<int>& pids, bool clean
       if (in.verdict == Verdict::kStale && cleanup) to_remove.push_back(i);
       if (in.verdict != Verdict::kLive) continue;
       Entry& e = it->second;
-      if (!comm_accepted_locked(in.view.comm)) {
+      if (!comm_accepted_locked(in.snapshot.comm)) {
         e.state = "filtered";
         continue;
       }
@@ -129,7 +129,7 @@ std::vector<ProcessView> Monitor::judge(const std::vector<int>& pids, bool clean
       }
       e.limit_logged = false;
       ++exported;
-      out.push_back(std::move(in.view));
+      out.push_back(std::move(in.snapshot));
     }
   }
   for (size_t i : to_remove) {
@@ -149,8 +149,8 @@ void Monitor::record_locked(int pid, Entry& e, const Inspection& in) {
       e.state = "live";
       e.reason.clear();
       break;
-    case Verdict::kStarting:
-      e.state = "starting";
+    case Verdict::kInactive:
+      e.state = "inactive";
       break;
     case Verdict::kRejected:
     case Verdict::kStale: {

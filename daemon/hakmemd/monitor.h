@@ -5,7 +5,7 @@
 // Thread-safety: every member function may be called from any thread; the table is guarded by
 // one mutex that is never held while a segment is read.
 //
-// Each known segment has a state (live, starting, filtered, over_limit, rejected, stale): the
+// Each known segment has a state (live, inactive, filtered, over_limit, rejected, stale): the
 // hakmemd_segments{state} gauge. A rejection (or staleness) is counted in
 // hakmemd_segment_rejections_total{reason} and logged once per segment and reason: a segment
 // seen rejected by many scrapes counts once, and counts again only if its reason changes or
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "process_view.h"
+#include "reader/snapshot.h"
 #include "segment_check.h"
 #include "segment_dir.h"
 
@@ -31,7 +31,7 @@ struct MonitorSettings {
   bool stale_cleanup = true;
 };
 
-inline constexpr const char* kSegmentStates[] = {"live",     "starting", "filtered",
+inline constexpr const char* kSegmentStates[] = {"live",       "inactive", "filtered",
                                                  "over_limit", "rejected", "stale"};
 
 struct SelfStats {
@@ -58,20 +58,20 @@ class Monitor {
 
   // Reads every known segment now: the processes to export (sorted by pid) and, after this
   // scrape's judgements, the daemon's own counts.
-  std::vector<ProcessView> scrape(SelfStats* self);
+  std::vector<reader::Snapshot> scrape(SelfStats* self);
 
   void count_error(const std::string& source);
 
  private:
   struct Entry {
-    const char* state = "starting";
+    const char* state = "inactive";
     std::string reason;  // last reason counted (rejected/stale)
     dev_t dev = 0;
     ino_t ino = 0;
     bool limit_logged = false;
   };
   // Judges `pids` without the lock, then records under it; returns the exportable views.
-  std::vector<ProcessView> judge(const std::vector<int>& pids, bool cleanup_now);
+  std::vector<reader::Snapshot> judge(const std::vector<int>& pids, bool cleanup_now);
   void record_locked(int pid, Entry& e, const Inspection& in);
   bool comm_accepted_locked(const std::string& comm) const;
   SelfStats self_locked() const;

@@ -6,7 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <string>
+
+#include "reader/segment_reader.h"
 
 namespace hakmem::daemon {
 
@@ -88,8 +92,57 @@ bool remove_stale_segment(const SegmentDir& dir, int pid, const Inspection& judg
 
 namespace {
 
-void read_contents(int /*fd*/, int /*pid*/, const struct stat& /*st*/, Inspection& in) {
-  in.verdict = Verdict::kStarting;  // TODO(reader): until daemon/reader lands
+// Field 22 of /proc/<pid>/stat (after the parenthesized comm, which may hold spaces and ')').
+bool process_start_ticks(int pid, uint64_t* ticks) {
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (f.fd < 0) return false;
+  char buf[1024];
+  ssize_t n = ::read(f.fd, buf, sizeof buf - 1);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* p = strrchr(buf, ')');
+  if (p == nullptr) return false;
+  for (int field = 2; field < 22; ++field) {  // p sits at the end of field 2
+    p = strchr(p + 1, ' ');
+    if (p == nullptr) return false;
+  }
+  char* end = nullptr;
+  *ticks = strtoull(p + 1, &end, 10);
+  return end != p + 1;
+}
+
+void read_contents(int fd, int pid, const struct stat& /*st*/, Inspection& in) {
+  reader::ReadOptions options;
+  options.expected_pid = pid;
+  reader::ReadResult r = reader::read_segment_fd(fd, options);
+  if (!r.ok()) {
+    if (r.error->reason == reader::Reason::kNotPublished) {
+      in.verdict = Verdict::kInactive;
+      return;
+    }
+    in.verdict = Verdict::kRejected;
+    in.reason = std::string(reader::reason_name(r.error->reason));
+    return;
+  }
+  uint64_t ticks = 0;
+  if (!process_start_ticks(pid, &ticks)) {
+    in.verdict = Verdict::kStale;  // exited between the checks
+    in.reason = "process_gone";
+    return;
+  }
+  if (ticks != r.snapshot.start_time_ticks) {
+    in.verdict = Verdict::kStale;
+    in.reason = "pid_reused";
+    return;
+  }
+  uint32_t flags = r.snapshot.flags;
+  if ((flags & HAK_SEG_FLAG_ACTIVE) == 0 || (flags & HAK_SEG_FLAG_ABANDONED) != 0) {
+    in.verdict = Verdict::kInactive;
+    return;
+  }
+  in.verdict = Verdict::kLive;
+  in.snapshot = std::move(r.snapshot);
 }
 
 }  // namespace

@@ -12,14 +12,14 @@
 
 #include <string>
 
-#include "process_view.h"
+#include "reader/snapshot.h"
 #include "segment_dir.h"
 
 namespace hakmem::daemon {
 
 enum class Verdict {
   kLive,      // valid, process running: export it
-  kStarting,  // the writer has not finished publishing it yet: neither export nor reject
+  kInactive,  // not published yet, or abandoned by an exiting process: neither export nor reject
   kRejected,  // untrustworthy: counted by reason, logged once
   kStale,     // process gone or pid reused: counted, removed when cleanup is on
   kGone,      // the file is no longer there
@@ -30,7 +30,7 @@ struct Inspection {
   std::string reason;  // stable snake_case, for kRejected and kStale
   dev_t dev = 0;       // identity of the file judged (0 when it could not be opened)
   ino_t ino = 0;
-  ProcessView view;    // filled for kLive only
+  reader::Snapshot snapshot;  // filled for kLive only
 };
 
 Inspection inspect_segment(const SegmentDir& dir, int pid);

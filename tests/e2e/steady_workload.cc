@@ -1,0 +1,44 @@
+// A preloaded workload for the hakmemd tests and benchmark. It uses `classes` size classes
+// (one block each to start, which makes each class refill and so publish its counts), prints
+// "ready", then either sleeps until killed (`sleep`) or keeps allocating and freeing across
+// those classes (`churn`), so rates computed over its counters stay positive.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+int main(int argc, char** argv) {
+  int classes = argc > 1 ? atoi(argv[1]) : 10;
+  bool churn = argc > 2 && strcmp(argv[2], "churn") == 0;
+  if (classes < 1 || classes > 30) return 2;
+  // The classes themselves: 16..128 B in 16 B steps, then four per power of two.
+  std::vector<size_t> sizes;
+  for (size_t s = 16; s <= 128 && sizes.size() < static_cast<size_t>(classes); s += 16)
+    sizes.push_back(s);
+  for (size_t base = 128; sizes.size() < static_cast<size_t>(classes); base *= 2)
+    for (size_t j = 1; j <= 4 && sizes.size() < static_cast<size_t>(classes); ++j)
+      sizes.push_back(base + j * base / 4);
+  std::vector<void*> keep;
+  for (size_t s : sizes) {
+    void* p = malloc(s);
+    if (p == nullptr) return 2;
+    memset(p, 1, 16);
+    keep.push_back(p);
+  }
+  printf("ready\n");
+  fflush(stdout);
+  if (!churn) {
+    for (;;) pause();
+  }
+  timespec nap{0, 1000000};
+  for (unsigned long i = 0;; ++i) {
+    void* p = malloc(sizes[i % sizes.size()]);
+    if (p == nullptr) return 2;
+    *static_cast<volatile char*>(p) = 1;
+    free(p);
+    if (i % 20000 == 0) nanosleep(&nap, nullptr);
+  }
+}
