@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "reader/segment_file.h"
 
 namespace hakmem::daemon {
 
@@ -126,7 +127,7 @@ void DaemonLoop::read_inotify() {
             continue;
           }
           if (ev->len == 0) continue;
-          auto pid = segment_pid(ev->name);
+          auto pid = reader::segment_pid(ev->name);
           if (!pid) continue;
           if (ev->mask & (IN_CREATE | IN_MOVED_TO)) monitor_->add(*pid);
           if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) monitor_->remove(*pid);

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "log.h"
+#include "reader/segment_file.h"
 
 namespace hakmem::daemon {
 
@@ -52,8 +53,9 @@ void Monitor::rescan() {
   std::shared_ptr<const SegmentDir> dir = directory();
   if (!dir) return;
   std::vector<int> present;
-  if (!dir->list(&present)) {
-    log_warn("cannot list " + dir->path() + ": " + strerror(errno));
+  std::string error;
+  if (!dir->list(&present, &error)) {
+    log_warn(error);
     count_error("rescan");
     return;
   }
@@ -121,7 +123,7 @@ std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool 
       if (exported >= settings_.max_processes) {
         e.state = "over_limit";
         if (!e.limit_logged) {
-          log_warn("segment " + segment_name(pids[i]) + " not exported: max_processes (" +
+          log_warn("segment " + reader::segment_file_name(pids[i]) + " not exported: max_processes (" +
                    std::to_string(settings_.max_processes) + ") reached");
           e.limit_logged = true;
         }
@@ -133,11 +135,14 @@ std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool 
     }
   }
   for (size_t i : to_remove) {
-    if (remove_stale_segment(*dir, pids[i], judged[i])) {
+    std::string error;
+    if (remove_stale_segment(*dir, pids[i], judged[i], &error)) {
       log_info("removed stale segment " + dir->file_path(pids[i]) + " (" + judged[i].reason + ")");
       std::lock_guard lock(mu_);
       entries_.erase(pids[i]);
       ++stale_removed_;
+    } else {
+      log_debug("stale segment not removed: " + error);
     }
   }
   return out;
@@ -159,7 +164,8 @@ void Monitor::record_locked(int pid, Entry& e, const Inspection& in) {
       if (!same) {
         ++rejections_[in.reason];
         std::string what = in.verdict == Verdict::kStale ? "stale segment " : "rejected segment ";
-        log_warn(what + (dir_ ? dir_->file_path(pid) : segment_name(pid)) + ": " + in.reason);
+        log_warn(what + (dir_ ? dir_->file_path(pid) : reader::segment_file_name(pid)) + ": " + in.reason +
+                 (in.detail.empty() ? "" : " (" + in.detail + ")"));
         e.reason = in.reason;
       }
       break;

@@ -1,150 +1,79 @@
-// See segment_check.h. The file-level checks are here; the contents are the reader library's.
+// See segment_check.h. The checks themselves are the reader library's (reader/segment_file.h
+// for the file, reader/segment_reader.h for the contents, reader/process_liveness.h for the
+// process); this file orders them and turns their outcome into the daemon's verdicts.
 #include "segment_check.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 
+#include "reader/process_liveness.h"
+#include "reader/segment_file.h"
 #include "reader/segment_reader.h"
 
 namespace hakmem::daemon {
 
 namespace {
 
-// Owns an fd for the length of one inspection.
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-Inspection rejected(const char* reason, const struct stat* st = nullptr) {
+Inspection judged(Verdict v, std::string reason, dev_t dev, ino_t ino, std::string detail = {}) {
   Inspection in;
-  in.verdict = Verdict::kRejected;
-  in.reason = reason;
-  if (st) {
-    in.dev = st->st_dev;
-    in.ino = st->st_ino;
-  }
+  in.verdict = v;
+  in.reason = std::move(reason);
+  in.detail = std::move(detail);
+  in.dev = dev;
+  in.ino = ino;
   return in;
 }
-
-Inspection stale(const char* reason, const struct stat& st) {
-  Inspection in = rejected(reason, &st);
-  in.verdict = Verdict::kStale;
-  return in;
-}
-
-// The contents, through the reader library. Sets `in` from its verdict.
-void read_contents(int fd, int pid, const struct stat& st, Inspection& in);
 
 }  // namespace
 
 Inspection inspect_segment(const SegmentDir& dir, int pid) {
-  std::string name = segment_name(pid);
-  Fd f{::openat(dir.fd(), name.c_str(),
-                O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)};
-  if (f.fd < 0) {
-    if (errno == ENOENT) return Inspection{};  // kGone
-    struct stat lst;
-    bool have = fstatat(dir.fd(), name.c_str(), &lst, AT_SYMLINK_NOFOLLOW) == 0;
-    if (errno == ELOOP || (have && S_ISLNK(lst.st_mode))) return rejected("symlink", have ? &lst : nullptr);
-    return rejected("open_failed", have ? &lst : nullptr);
-  }
-  struct stat st;
-  if (fstat(f.fd, &st) != 0) return rejected("open_failed");
-  if (!S_ISREG(st.st_mode)) return rejected("not_regular_file", &st);
-  if (st.st_nlink != 1) return rejected("hard_linked", &st);
-  if (st.st_size < static_cast<off_t>(sizeof(hak_seg_header)) ||
-      st.st_size > static_cast<off_t>(HAK_SEG_MAX_SIZE))
-    return rejected("size_out_of_bounds", &st);
+  const std::string path = dir.file_path(pid);
+  bool gone = false;
+  std::optional<uint64_t> running_since = reader::process_start_ticks(pid, &gone);
+  // Owner: the uid of the live process. A process that is gone leaves a stale file, judged
+  // as such whatever it holds (it is removed only if it is a plain file).
+  reader::FileCheckOptions checks;
+  if (running_since) checks.owner = reader::process_uid(pid);
+  reader::OpenResult f = reader::open_segment_file(path, checks);
+  if (f.error && f.error->reason == reader::Reason::kNotFound) return Inspection{};  // kGone
+  if (gone) return judged(Verdict::kStale, "process_gone", f.dev, f.ino);
+  if (!running_since || !checks.owner)
+    return judged(Verdict::kRejected, "proc_unreadable", f.dev, f.ino,
+                  "/proc/" + std::to_string(pid) + " cannot be read");
+  if (!f.ok())
+    return judged(Verdict::kRejected, std::string(reader::reason_name(f.error->reason)), f.dev,
+                  f.ino, f.error->message);
 
-  // The process behind the name: gone means stale; another owner means a forgery.
-  struct stat proc;
-  std::string proc_dir = "/proc/" + std::to_string(pid);
-  if (stat(proc_dir.c_str(), &proc) != 0) {
-    if (errno == ENOENT) return stale("process_gone", st);
-    return rejected("proc_unreadable", &st);
+  reader::ReadOptions options;
+  options.expected_pid = pid;
+  reader::ReadResult r = reader::read_segment_fd(f.file.fd(), options);
+  if (!r.ok()) {
+    if (r.error->reason == reader::Reason::kNotPublished)
+      return judged(Verdict::kInactive, {}, f.dev, f.ino);
+    return judged(Verdict::kRejected, std::string(reader::reason_name(r.error->reason)), f.dev,
+                  f.ino, r.error->message);
   }
-  if (proc.st_uid != st.st_uid) return rejected("owner_mismatch", &st);
-
-  Inspection in;
-  in.dev = st.st_dev;
-  in.ino = st.st_ino;
-  read_contents(f.fd, pid, st, in);
+  switch (reader::check_liveness(pid, r.snapshot.start_time_ticks)) {
+    case reader::Liveness::kLive:
+      break;
+    case reader::Liveness::kGone:
+      return judged(Verdict::kStale, "process_gone", f.dev, f.ino);
+    case reader::Liveness::kPidReused:
+      return judged(Verdict::kStale, "pid_reused", f.dev, f.ino,
+                    "the process with this pid started at another time than the segment's");
+    case reader::Liveness::kUnknown:
+      return judged(Verdict::kRejected, "proc_unreadable", f.dev, f.ino);
+  }
+  uint32_t flags = r.snapshot.flags;
+  if ((flags & HAK_SEG_FLAG_ACTIVE) == 0 || (flags & HAK_SEG_FLAG_ABANDONED) != 0)
+    return judged(Verdict::kInactive, {}, f.dev, f.ino);
+  Inspection in = judged(Verdict::kLive, {}, f.dev, f.ino);
+  in.snapshot = std::move(r.snapshot);
   return in;
 }
 
-bool remove_stale_segment(const SegmentDir& dir, int pid, const Inspection& judged) {
-  std::string name = segment_name(pid);
-  struct stat st;
-  if (fstatat(dir.fd(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
-  // Only the very file judged stale: a new process with a recycled pid may have replaced it.
-  if (st.st_dev != judged.dev || st.st_ino != judged.ino || !S_ISREG(st.st_mode)) return false;
-  return unlinkat(dir.fd(), name.c_str(), 0) == 0;
+bool remove_stale_segment(const SegmentDir& dir, int pid, const Inspection& judged,
+                          std::string* error) {
+  return reader::remove_segment_file(dir.path(), pid, judged.dev, judged.ino, error);
 }
-
-namespace {
-
-// Field 22 of /proc/<pid>/stat (after the parenthesized comm, which may hold spaces and ')').
-bool process_start_ticks(int pid, uint64_t* ticks) {
-  std::string path = "/proc/" + std::to_string(pid) + "/stat";
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (f.fd < 0) return false;
-  char buf[1024];
-  ssize_t n = ::read(f.fd, buf, sizeof buf - 1);
-  if (n <= 0) return false;
-  buf[n] = '\0';
-  const char* p = strrchr(buf, ')');
-  if (p == nullptr) return false;
-  for (int field = 2; field < 22; ++field) {  // p sits at the end of field 2
-    p = strchr(p + 1, ' ');
-    if (p == nullptr) return false;
-  }
-  char* end = nullptr;
-  *ticks = strtoull(p + 1, &end, 10);
-  return end != p + 1;
-}
-
-void read_contents(int fd, int pid, const struct stat& /*st*/, Inspection& in) {
-  reader::ReadOptions options;
-  options.expected_pid = pid;
-  reader::ReadResult r = reader::read_segment_fd(fd, options);
-  if (!r.ok()) {
-    if (r.error->reason == reader::Reason::kNotPublished) {
-      in.verdict = Verdict::kInactive;
-      return;
-    }
-    in.verdict = Verdict::kRejected;
-    in.reason = std::string(reader::reason_name(r.error->reason));
-    return;
-  }
-  uint64_t ticks = 0;
-  if (!process_start_ticks(pid, &ticks)) {
-    in.verdict = Verdict::kStale;  // exited between the checks
-    in.reason = "process_gone";
-    return;
-  }
-  if (ticks != r.snapshot.start_time_ticks) {
-    in.verdict = Verdict::kStale;
-    in.reason = "pid_reused";
-    return;
-  }
-  uint32_t flags = r.snapshot.flags;
-  if ((flags & HAK_SEG_FLAG_ACTIVE) == 0 || (flags & HAK_SEG_FLAG_ABANDONED) != 0) {
-    in.verdict = Verdict::kInactive;
-    return;
-  }
-  in.verdict = Verdict::kLive;
-  in.snapshot = std::move(r.snapshot);
-}
-
-}  // namespace
 
 }  // namespace hakmem::daemon

@@ -1,7 +1,6 @@
 // See segment_dir.h.
 #include "segment_dir.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,13 +10,9 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "hakmem/telemetry_abi.h"
+#include "reader/segment_file.h"
 
 namespace hakmem::daemon {
-
-namespace {
-constexpr int kMaxPid = 4194304;  // PID_MAX_LIMIT on 64-bit Linux
-}
 
 SegmentDir::~SegmentDir() { ::close(fd_); }
 
@@ -54,38 +49,12 @@ std::shared_ptr<const SegmentDir> SegmentDir::open(const std::string& path, std:
   return std::shared_ptr<const SegmentDir>(new SegmentDir(fd, path));
 }
 
-std::string SegmentDir::file_path(int pid) const { return path_ + "/" + segment_name(pid); }
-
-bool SegmentDir::list(std::vector<int>* pids) const {
-  pids->clear();
-  int dup_fd = ::openat(fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dup_fd < 0) return false;
-  DIR* d = fdopendir(dup_fd);
-  if (d == nullptr) {
-    ::close(dup_fd);
-    return false;
-  }
-  while (dirent* e = readdir(d)) {
-    if (auto pid = segment_pid(e->d_name)) pids->push_back(*pid);
-  }
-  closedir(d);
-  return true;
+std::string SegmentDir::file_path(int pid) const {
+  return path_ + "/" + reader::segment_file_name(pid);
 }
 
-std::optional<int> segment_pid(std::string_view name) {
-  constexpr std::string_view kPrefix = HAK_SEG_FILE_PREFIX;
-  if (name.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
-  std::string_view digits = name.substr(kPrefix.size());
-  if (digits.empty() || digits.size() > 7 || digits[0] == '0') return std::nullopt;
-  int pid = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return std::nullopt;
-    pid = pid * 10 + (c - '0');
-  }
-  if (pid > kMaxPid) return std::nullopt;
-  return pid;
+bool SegmentDir::list(std::vector<int>* pids, std::string* error) const {
+  return reader::list_segment_pids(path_, pids, error);
 }
-
-std::string segment_name(int pid) { return HAK_SEG_FILE_PREFIX + std::to_string(pid); }
 
 }  // namespace hakmem::daemon

@@ -3,9 +3,8 @@
 // A directory is accepted (DESIGN.md, after hsperfdata's failures) only if it is a real
 // directory reached through no symlink, owned by root or by the daemon's user, and not
 // writable by group or others unless sticky (/dev/shm is 1777: sticky). Segment files are
-// `hakmem.<pid>` with a canonical decimal pid; anything else in the directory is ignored.
-// Every later open is relative to the directory's fd (openat), so a rename of the directory
-// path cannot redirect the daemon. Thread-safe: a SegmentDir is immutable once opened.
+// `hakmem.<pid>` (reader/segment_file.h names them); anything else in it is ignored. The open
+// fd is what inotify watches. Thread-safe: a SegmentDir is immutable once opened.
 #pragma once
 
 #include <memory>
@@ -29,8 +28,8 @@ class SegmentDir {
   const std::string& path() const { return path_; }
   std::string file_path(int pid) const;
 
-  // Pids of the segment files present now; false (errno kept) when the directory cannot be read.
-  bool list(std::vector<int>* pids) const;
+  // Pids of the segment files present now, ascending; false with `error` when unreadable.
+  bool list(std::vector<int>* pids, std::string* error) const;
 
  private:
   SegmentDir(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
@@ -38,8 +37,5 @@ class SegmentDir {
   std::string path_;
 };
 
-// "hakmem.1234" -> 1234; nullopt for other names (leading zeros, signs, overflow, pid 0).
-std::optional<int> segment_pid(std::string_view file_name);
-std::string segment_name(int pid);
 
 }  // namespace hakmem::daemon
