@@ -1,0 +1,47 @@
+// The reader's names for everything a segment counts, generated from the X-macro lists of the
+// public ABI (hakmem/stats_names.h, hakmem/telemetry_abi.h), never retyped: a label value the
+// allocator renames or reorders changes here with it. Index i of each array names entry i of
+// the matching segment array. Header-only, constexpr, thread-safe.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "hakmem/telemetry_abi.h"
+
+namespace hakmem::reader {
+
+#define HAKMEM_READER_X_LABEL(id, name) std::string_view{name},
+#define HAKMEM_READER_X_FIELD(field) std::string_view{#field},
+
+inline constexpr std::array kPathNames{HAK_REFILL_PATHS(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kLockNames{HAK_LOCKS(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kPoolStageNames{HAK_POOL_STAGES(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kPoolReleaseNames{HAK_POOL_RELEASE_KINDS(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kSuperslabStateNames{HAK_SUPERSLAB_STATES(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kOsCallNames{HAK_OS_CALLS(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kSectionNames{HAK_SEG_SECTIONS(HAKMEM_READER_X_LABEL)};
+
+inline constexpr std::array kClassCounterNames{HAK_SEG_CLASS_COUNTERS(HAKMEM_READER_X_FIELD)};
+inline constexpr std::array kLockCounterNames{HAK_SEG_LOCK_COUNTERS(HAKMEM_READER_X_FIELD)};
+inline constexpr std::array kProcessScalarNames{HAK_SEG_PROCESS_SCALARS(HAKMEM_READER_X_FIELD)};
+
+#undef HAKMEM_READER_X_LABEL
+#undef HAKMEM_READER_X_FIELD
+
+inline constexpr std::size_t kNumClasses = HAK_NUM_CLASSES;
+inline constexpr std::size_t kNumPaths = HAK_NUM_PATHS;
+inline constexpr std::size_t kNumLocks = HAK_NUM_LOCKS;
+inline constexpr std::size_t kNumPoolStages = HAK_NUM_POOL_STAGES;
+inline constexpr std::size_t kNumPoolReleaseKinds = HAK_NUM_POOL_RELEASE_KINDS;
+inline constexpr std::size_t kNumSuperslabStates = HAK_NUM_SUPERSLAB_STATES;
+inline constexpr std::size_t kNumOsCalls = HAK_NUM_OS_CALLS;
+
+static_assert(kPathNames.size() == kNumPaths && kLockNames.size() == kNumLocks &&
+              kPoolStageNames.size() == kNumPoolStages &&
+              kPoolReleaseNames.size() == kNumPoolReleaseKinds &&
+              kSuperslabStateNames.size() == kNumSuperslabStates &&
+              kOsCallNames.size() == kNumOsCalls && kSectionNames.size() == HAK_SEG_NUM_SECTIONS);
+
+}  // namespace hakmem::reader

@@ -1,0 +1,43 @@
+// Internal to the reader: where a segment's records and nested arrays are, computed from the
+// writer's header, and the structural checks made before any section is read.
+//
+// Nested arrays are sized by the header's num_* values, not by this reader's constants: in a
+// hak_seg_class_counters, refills[num_paths] then refill_objects[num_paths]; in the process
+// record, the six scalars, then pool_acquires[num_pool_stages], pool_releases[...],
+// superslabs[...], os_calls[num_os_calls], os_bytes[num_os_calls], slabs_in_use[num_classes];
+// in a slot, 16 bytes then classes[num_classes]. With the num_* equal to this reader's, this
+// is exactly telemetry_abi.h's structs (static_asserts in segment_checks.cc).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "hakmem/telemetry_abi.h"
+#include "reader/rejection.h"
+#include "reader/segment_reader.h"
+
+namespace hakmem::reader::detail {
+
+struct Layout {
+  uint64_t class_record = 0;  // one class's counters inside a slot
+  uint64_t refill_objects_at = 0;
+  uint64_t process_record = 0;
+  uint64_t pool_releases_at = 0, superslabs_at = 0, os_calls_at = 0, os_bytes_at = 0;
+  uint64_t slabs_in_use_at = 0;
+  uint64_t slot_record = 0;
+};
+
+inline constexpr uint64_t kProcessScalarsBytes = offsetof(hak_seg_process, pool_acquires);
+inline constexpr uint64_t kClassScalarsBytes = offsetof(hak_seg_class_counters, refills);
+
+Layout record_layout(const hak_seg_header& h);
+
+// Magic, version, sizes against `file_size`, pid, comm, num_sections and the num_* values.
+std::optional<Rejection> check_header(const hak_seg_header& h, uint64_t file_size,
+                                      const ReadOptions& options);
+// Each known section: within [header_size, segment_size), not overlapping another, with at
+// least the records and the record size that the header's num_* imply.
+std::optional<Rejection> check_sections(const hak_seg_header& h, const Layout& l);
+
+}  // namespace hakmem::reader::detail

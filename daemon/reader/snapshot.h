@@ -1,0 +1,73 @@
+// A Snapshot: one consistent reading of a segment, slots already summed. It is what both
+// hakmemctl and hakmemd work from, and what `hakmemctl snapshot` saves as JSON.
+//
+// Counters use the ABI's own record types (hak_seg_class_counters, hak_seg_lock,
+// hak_seg_process), so every field is named once, by the X-macro lists. Entries a newer
+// writer has beyond what this reader knows are not kept; fields the writer lacks read as 0.
+// Invariants (of a segment read whole): for each class, sum of refills[p] <= sum of
+// refill_objects[p] (a refill counted on a path drew at least one object from it).
+// Thread-safety: a plain value.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "hakmem/telemetry_abi.h"
+#include "reader/names.h"
+
+namespace hakmem::reader {
+
+struct ClassStats {
+  unsigned index = 0;
+  uint64_t size = 0;                  // block size in bytes
+  hak_seg_class_counters counters{};  // summed over every slot, the retired record included
+  uint64_t slabs_in_use = 0;          // gauge, from the process record
+
+  // Blocks handed out and not yet freed, times the size; 0 while frees run ahead of allocs
+  // (a reader can see a free published before the alloc it pairs with).
+  uint64_t live_bytes() const;
+  uint64_t refilled_objects() const;  // over all paths
+  uint64_t refill_hits() const;       // sum of refills[p]: a refill may count on several paths
+  // A path's share of all refilled objects of the class, in %; 0 when nothing was refilled.
+  double hit_rate_percent(std::size_t path) const;
+  // Objects the path supplied per refill that drew from it; 0 when it never did.
+  double objects_per_refill(std::size_t path) const;
+  // Any count at all: allocs, frees, remote frees, refills, or slabs bound.
+  bool active() const;
+  uint64_t ops() const { return counters.allocs + counters.frees; }
+};
+
+struct Setting {
+  std::string name;   // HAKMEM_*
+  std::string value;  // as the process uses it, after validation
+};
+
+struct Snapshot {
+  // Header.
+  int pid = 0;
+  std::string comm;
+  unsigned abi_major = 0;
+  unsigned abi_minor = 0;
+  uint32_t flags = 0;  // HAK_SEG_FLAG_*
+  uint64_t start_time_ticks = 0;
+  uint64_t created_ns = 0;
+  uint64_t update_ns = 0;
+  uint64_t generation = 0;
+  uint64_t taken_ns = 0;  // CLOCK_REALTIME when the reader took it
+
+  std::vector<Setting> settings;  // in the writer's order
+  std::vector<ClassStats> classes;  // every class the reader knows, index order
+  std::vector<hak_seg_lock> locks;  // kNumLocks entries, HAK_LOCKS order
+  hak_seg_process process{};
+  unsigned slots = 0;       // records of the SLOTS section, the retired one included
+  unsigned live_slots = 0;  // of which in state LIVE
+
+  // The value of setting `name`, nullptr when the process did not record it.
+  const std::string* setting(std::string_view name) const;
+  // Sum of live_bytes() over the classes.
+  uint64_t small_live_bytes() const;
+};
+
+}  // namespace hakmem::reader
