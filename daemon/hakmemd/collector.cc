@@ -84,6 +84,13 @@ std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& 
   f.push_back(family("hakmem_threads_started_total", "Threads that used the allocator", C));
   f.push_back(family("hakmem_threads_exited_total", "Threads that used the allocator and exited", C));
   static_assert(kCount == 24);
+  size_t classes = 0;
+  for (const reader::Snapshot& p : processes)
+    for (const reader::ClassStats& c : p.classes) classes += c.active() ? 1 : 0;
+  for (size_t i = kAllocs; i <= kRefillObjects; ++i) f[i].metric.reserve(classes * (i >= kRefills ? 3 : 1));
+  f[kSlabs].metric.reserve(classes);
+  f[kLive].metric.reserve(classes + processes.size());
+  for (size_t i = kLockAcq; i <= kLockWaitMax; ++i) f[i].metric.reserve(processes.size() * HAK_NUM_LOCKS);
 
   for (const reader::Snapshot& p : processes) {
     const std::vector<ClientMetric::Label> base = {{"pid", std::to_string(p.pid)},
@@ -103,6 +110,9 @@ std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& 
       add(f[kFrees], cls, {}, d(k.frees));
       add(f[kRemoteFrees], cls, {}, d(k.remote_frees));
       for (unsigned i = 0; i < HAK_NUM_PATHS; ++i) {
+        // A path's series appear once it has supplied an object: most classes draw from two
+        // or three of the seven, and the zeros would be half of all series at scale.
+        if (k.refills[i] == 0 && k.refill_objects[i] == 0) continue;
         add(f[kRefills], cls, {{"path", std::string(kPathNames[i])}}, d(k.refills[i]));
         add(f[kRefillObjects], cls, {{"path", std::string(kPathNames[i])}}, d(k.refill_objects[i]));
       }

@@ -4,7 +4,8 @@
 //
 // Labels: every hakmem_* series has pid and comm; per class also class (index) and size
 // (bytes), and path / lock / stage / kind / state / syscall where the family says so. Only
-// classes a process has used get series. Values are the segment's counters converted to base
+// classes a process has used get series, and of those only the refill paths that supplied
+// objects (hakmem_refills_total and hakmem_refill_objects_total; absent means 0). Values are the segment's counters converted to base
 // units (nanoseconds -> seconds).
 //
 // Thread-safety: Collect() runs on the Exposer's HTTP threads, possibly two at once; it shares

@@ -4,6 +4,8 @@
 // Exit codes: 0 stopped by SIGTERM/SIGINT (or --check-config accepted the file),
 // 1 a start-up failure of the host (directory unusable, cannot listen),
 // 2 a usage or configuration error (message names the key's path and the reason).
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -63,6 +65,11 @@ int main(int argc, char** argv) {
     printf("%s: ok\n", config_file.c_str());
     return 0;
   }
+  // Each scrape allocates and frees a few MiB of short-lived buffers (segment reads of ~360 KiB,
+  // the families, the text). Above glibc's mmap threshold each would be mapped, faulted in and
+  // unmapped again at every scrape; keep them on the heap and let the heap keep its top.
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   set_log_level(config.log_level);
   log_info(std::string("hakmemd ") + kVersion + " starting, segments in " + config.segment_dir);
   DaemonLoop loop(config, config_file);

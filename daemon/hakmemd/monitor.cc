@@ -2,10 +2,12 @@
 #include "monitor.h"
 
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "log.h"
 #include "reader/segment_file.h"
@@ -68,8 +70,19 @@ void Monitor::rescan() {
       next.emplace(pid, it == entries_.end() ? Entry{} : std::move(it->second));
     }
     entries_.swap(next);
+    // Segments that scrapes read anyway need no reading here while their process runs (a
+    // stat of /proc/<pid>); new, inactive, rejected and stale ones are judged (and logged)
+    // even when no one scrapes, and the stale ones removed.
+    present.clear();
+    for (const auto& [pid, e] : entries_) {
+      bool exported = e.state == std::string_view("live") ||
+                      e.state == std::string_view("filtered") ||
+                      e.state == std::string_view("over_limit");
+      if (!exported || access(("/proc/" + std::to_string(pid)).c_str(), F_OK) != 0)
+        present.push_back(pid);
+    }
   }
-  judge(present, /*cleanup_now=*/true);
+  judge(present, /*from_rescan=*/true);
 }
 
 std::vector<reader::Snapshot> Monitor::scrape(SelfStats* self) {
@@ -79,19 +92,19 @@ std::vector<reader::Snapshot> Monitor::scrape(SelfStats* self) {
     pids.reserve(entries_.size());
     for (const auto& [pid, e] : entries_) pids.push_back(pid);
   }
-  std::vector<reader::Snapshot> views = judge(pids, /*cleanup_now=*/false);
+  std::vector<reader::Snapshot> views = judge(pids, /*from_rescan=*/false);
   std::lock_guard lock(mu_);
   *self = self_locked();
   return views;
 }
 
-std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool cleanup_now) {
+std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool from_rescan) {
   std::shared_ptr<const SegmentDir> dir;
   bool cleanup;
   {
     std::lock_guard lock(mu_);
     dir = dir_;
-    cleanup = cleanup_now && settings_.stale_cleanup;
+    cleanup = from_rescan && settings_.stale_cleanup;
   }
   std::vector<reader::Snapshot> out;
   if (!dir) return out;
@@ -112,10 +125,17 @@ std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool 
         entries_.erase(it);
         continue;
       }
+      const char* before = it->second.state;
       record_locked(pids[i], it->second, in);
       if (in.verdict == Verdict::kStale && cleanup) to_remove.push_back(i);
       if (in.verdict != Verdict::kLive) continue;
       Entry& e = it->second;
+      if (from_rescan) {
+        // A rescan judges only some segments: filter and limit are the scrapes' to apply.
+        if (before == std::string_view("filtered") || before == std::string_view("over_limit"))
+          e.state = before;
+        continue;
+      }
       if (!comm_accepted_locked(in.snapshot.comm)) {
         e.state = "filtered";
         continue;

@@ -70,8 +70,10 @@ class Monitor {
     ino_t ino = 0;
     bool limit_logged = false;
   };
-  // Judges `pids` without the lock, then records under it; returns the exportable views.
-  std::vector<reader::Snapshot> judge(const std::vector<int>& pids, bool cleanup_now);
+  // Judges `pids` without the lock, then records under it; returns the exportable snapshots.
+  // from_rescan: also removes stale files (when cleanup is on), and leaves filter and limit
+  // to the scrapes (a rescan judges only some segments).
+  std::vector<reader::Snapshot> judge(const std::vector<int>& pids, bool from_rescan);
   void record_locked(int pid, Entry& e, const Inspection& in);
   bool comm_accepted_locked(const std::string& comm) const;
   SelfStats self_locked() const;
