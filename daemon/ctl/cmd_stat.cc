@@ -1,0 +1,144 @@
+// `hakmemctl stat PID [--json]` and `hakmemctl snapshot PID`: one reading of a live segment,
+// as tables for people or as the snapshot JSON (snapshot_json.h).
+//
+// Tables: the process line; per class with any activity its counts, live bytes and slabs;
+// per class the refill paths it drew from, each with its hit rate (its share of the class's
+// refilled objects) and objects per refill; the lock table; occupancy and the allocator's OS
+// calls; the HAKMEM_* settings.
+#include <iostream>
+
+#include "args.h"
+#include "commands.h"
+#include "format.h"
+#include "reader/names.h"
+#include "reader/process_liveness.h"
+#include "reader/segment_file.h"
+#include "snapshot_json.h"
+#include "target.h"
+
+namespace hakmem::ctl {
+
+namespace {
+
+using reader::Snapshot;
+
+void print_process(const Snapshot& s, std::ostream& out) {
+  std::string flags;
+  if (s.flags & HAK_SEG_FLAG_ACTIVE) flags += "active";
+  if (s.flags & HAK_SEG_FLAG_ABANDONED) flags += flags.empty() ? "abandoned" : ",abandoned";
+  out << "pid " << s.pid << " (" << s.comm << ")  ABI " << s.abi_major << "." << s.abi_minor
+      << "  up " << duration_s(reader::process_uptime_seconds(s.start_time_ticks)) << "  flags "
+      << (flags.empty() ? "none" : flags) << "  slots " << s.live_slots << " live of " << s.slots
+      << "  generation " << s.generation << "\n";
+}
+
+void print_classes(const Snapshot& s, std::ostream& out) {
+  Table t({"class", "size", "allocs", "frees", "remote_frees", "live_bytes", "slabs_in_use",
+           "refilled_objects"}, "");
+  Table paths({"class", "size", "path", "hit_rate", "refills", "objects", "objects/refill"}, "rrl");
+  for (const reader::ClassStats& c : s.classes) {
+    if (!c.active()) continue;
+    t.row({num(c.index), num(c.size), num(c.counters.allocs), num(c.counters.frees),
+           num(c.counters.remote_frees), num(c.live_bytes()), num(c.slabs_in_use),
+           num(c.refilled_objects())});
+    for (std::size_t p = 0; p < reader::kNumPaths; ++p) {
+      if (c.counters.refills[p] == 0 && c.counters.refill_objects[p] == 0) continue;
+      paths.row({num(c.index), num(c.size), std::string(reader::kPathNames[p]),
+                 percent(c.hit_rate_percent(p)), num(c.counters.refills[p]),
+                 num(c.counters.refill_objects[p]), fixed(c.objects_per_refill(p), 1)});
+    }
+  }
+  out << "\nclasses with activity\n";
+  if (t.empty())
+    out << "  (none)\n";
+  else
+    t.print(out, "  ");
+  out << "\nrefill paths (hit rate: the path's share of the class's refilled objects)\n";
+  if (paths.empty())
+    out << "  (no refills)\n";
+  else
+    paths.print(out, "  ");
+}
+
+void print_locks(const Snapshot& s, std::ostream& out) {
+  Table t({"lock", "acquisitions", "contended", "contended%", "wait_total", "wait_max", "hold_total"});
+  for (std::size_t i = 0; i < s.locks.size() && i < reader::kNumLocks; ++i) {
+    const hak_seg_lock& l = s.locks[i];
+    double share = l.acquisitions ? 100.0 * double(l.contended) / double(l.acquisitions) : 0.0;
+    t.row({std::string(reader::kLockNames[i]), num(l.acquisitions), num(l.contended), percent(share),
+           duration_ns(l.wait_ns_total), duration_ns(l.wait_ns_max), duration_ns(l.hold_ns_total)});
+  }
+  out << "\nlocks\n";
+  t.print(out, "  ");
+}
+
+void print_occupancy(const Snapshot& s, std::ostream& out) {
+  const hak_seg_process& p = s.process;
+  out << "\noccupancy\n";
+  out << "  mapped " << bytes_human(p.mapped_bytes) << " (" << p.mapped_bytes << " B), small live "
+      << bytes_human(s.small_live_bytes()) << ", large live " << bytes_human(p.large_live_bytes)
+      << " (" << p.large_allocs << " allocs, " << p.large_frees << " frees)\n";
+  out << "  superslabs:";
+  for (std::size_t i = 0; i < reader::kNumSuperslabStates; ++i)
+    out << " " << reader::kSuperslabStateNames[i] << " " << p.superslabs[i];
+  out << "\n  threads: " << p.threads_started << " started, " << p.threads_exited << " exited\n";
+  out << "  pool acquires:";
+  for (std::size_t i = 0; i < reader::kNumPoolStages; ++i)
+    out << " " << reader::kPoolStageNames[i] << " " << p.pool_acquires[i];
+  out << "\n  pool releases:";
+  for (std::size_t i = 0; i < reader::kNumPoolReleaseKinds; ++i)
+    out << " " << reader::kPoolReleaseNames[i] << " " << p.pool_releases[i];
+  out << "\n  os calls:";
+  for (std::size_t i = 0; i < reader::kNumOsCalls; ++i)
+    out << " " << reader::kOsCallNames[i] << " " << p.os_calls[i] << " (" << bytes_human(p.os_bytes[i]) << ")";
+  out << "\n";
+}
+
+void print_settings(const Snapshot& s, std::ostream& out) {
+  out << "\nsettings\n";
+  if (s.settings.empty()) out << "  (none recorded)\n";
+  for (const reader::Setting& st : s.settings) out << "  " << st.name << "=" << st.value << "\n";
+}
+
+const std::vector<OptionSpec> kOptions = {{"--json", false}, {"--dir", true}};
+
+}  // namespace
+
+void print_stat(const Snapshot& s, std::ostream& out) {
+  print_process(s, out);
+  print_classes(s, out);
+  print_locks(s, out);
+  print_occupancy(s, out);
+  print_settings(s, out);
+}
+
+int cmd_stat(int argc, char** argv) {
+  Args args(argc, argv, 0, kOptions);
+  args.expect_positional(1, 1, "PID");
+  int pid = parse_pid(args.positional()[0]);
+  Loaded l = load_pid(args.value("--dir").value_or(reader::default_segment_dir()), pid);
+  if (!l.ok()) {
+    std::cerr << "hakmemctl stat: " << l.error << "\n";
+    return kExitFailure;
+  }
+  if (args.flag("--json"))
+    std::cout << snapshot_to_json(l.snapshot).dump(2) << "\n";
+  else
+    print_stat(l.snapshot, std::cout);
+  return kExitOk;
+}
+
+int cmd_snapshot(int argc, char** argv) {
+  Args args(argc, argv, 0, {{"--dir", true}});
+  args.expect_positional(1, 1, "PID");
+  int pid = parse_pid(args.positional()[0]);
+  Loaded l = load_pid(args.value("--dir").value_or(reader::default_segment_dir()), pid);
+  if (!l.ok()) {
+    std::cerr << "hakmemctl snapshot: " << l.error << "\n";
+    return kExitFailure;
+  }
+  std::cout << snapshot_to_json(l.snapshot).dump(2) << "\n";
+  return std::cout.good() ? kExitOk : kExitFailure;
+}
+
+}  // namespace hakmem::ctl

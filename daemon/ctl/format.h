@@ -1,0 +1,34 @@
+// Text output helpers of hakmemctl: aligned tables and human units. Output only; no state.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace hakmem::ctl {
+
+// Columns sized to their widest cell. `align` has one letter per column, 'l' for left, else
+// right; missing letters mean right.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header, std::string align = "l")
+      : header_(std::move(header)), align_(std::move(align)) {}
+  void row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  bool empty() const { return rows_.empty(); }
+  void print(std::ostream& out, const std::string& indent = "") const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+  std::string align_;
+};
+
+std::string num(uint64_t v);                  // 1234567
+std::string fixed(double v, int decimals);    // 12.50
+std::string percent(double v);               // 12.5%
+std::string bytes_human(uint64_t v);         // 1.5 MiB, 512 B
+std::string duration_ns(uint64_t ns);        // 350 ns, 12.0 us, 1.50 ms, 2.00 s
+std::string duration_s(double seconds);      // 42 s, 3m05s, 2h07m, 3d04h
+
+}  // namespace hakmem::ctl

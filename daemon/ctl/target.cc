@@ -1,0 +1,72 @@
+// See target.h.
+#include "target.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "args.h"
+#include "reader/process_liveness.h"
+#include "reader/segment_file.h"
+#include "snapshot_json.h"
+
+namespace hakmem::ctl {
+
+Loaded load_pid(const std::string& dir, int pid) {
+  Loaded out;
+  std::string who = "pid " + std::to_string(pid);
+  reader::SegmentReading r = reader::read_segment_of(dir, pid);
+  if (!r.ok()) {
+    if (r.error->reason == reader::Reason::kNotFound) {
+      struct stat st;
+      bool exists = stat(("/proc/" + std::to_string(pid)).c_str(), &st) == 0;
+      out.error = "no segment for " + who + " in " + dir + ": " +
+                  (exists ? "the process runs without HAKMEM telemetry (not preloaded, "
+                            "HAKMEM_STATS=0, or another HAKMEM_STATS_DIR)"
+                          : "no such process");
+    } else {
+      out.error = "segment of " + who + " rejected (" + std::string(reader::reason_name(r.error->reason)) +
+                  "): " + r.error->message;
+    }
+    return out;
+  }
+  reader::Liveness live = reader::check_liveness(pid, r.snapshot.start_time_ticks);
+  if (reader::is_stale(live)) {
+    out.error = "the segment of " + who + " is stale (" + std::string(reader::liveness_name(live)) +
+                "): its process is no longer running (hakmemctl list --clean removes it)";
+    return out;
+  }
+  out.snapshot = std::move(r.snapshot);
+  out.label = who + " (" + out.snapshot.comm + ")";
+  return out;
+}
+
+Loaded load_snapshot_file(const std::string& path) {
+  Loaded out;
+  std::ifstream in(path);
+  if (!in) {
+    out.error = "cannot read snapshot file " + path;
+    return out;
+  }
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    out.error = path + ": not valid JSON";
+    return out;
+  }
+  std::string error;
+  if (!snapshot_from_json(j, &out.snapshot, &error)) {
+    out.error = path + ": " + error;
+    return out;
+  }
+  out.label = path + " (pid " + std::to_string(out.snapshot.pid) + ", " + out.snapshot.comm + ")";
+  return out;
+}
+
+Loaded load_target(const std::string& dir, const std::string& target) {
+  if (looks_like_pid(target)) return load_pid(dir, parse_pid(target));
+  return load_snapshot_file(target);
+}
+
+}  // namespace hakmem::ctl
