@@ -4,7 +4,6 @@ a bad config sent with SIGHUP keeps the old one serving; an unusable directory s
 import json
 import os
 import subprocess
-import tempfile
 
 import harness
 from harness import ARGS, fail
@@ -35,7 +34,7 @@ def run_daemon(args):
 
 
 def test_bad_configs():
-    d = tempfile.mkdtemp(prefix="hakmemd-config-")
+    d = harness.temp_dir("hakmemd-config-")
     for what, text, path, reason in BAD:
         f = os.path.join(d, "bad.json")
         with open(f, "w") as out:
@@ -66,7 +65,7 @@ def test_shipped_config_and_defaults():
         c = json.load(f)
     if c["listen"] != "127.0.0.1:9464":
         fail("the shipped config must bind 127.0.0.1:9464")
-    d = tempfile.mkdtemp(prefix="hakmemd-config-")
+    d = harness.temp_dir("hakmemd-config-")
     f = os.path.join(d, "empty.json")
     with open(f, "w") as out:
         out.write("{}")
@@ -76,18 +75,18 @@ def test_shipped_config_and_defaults():
 
 def test_unusable_directory():
     for what, d in (("missing", "/nonexistent-hakmem-dir"),
-                    ("world-writable without sticky", tempfile.mkdtemp())):
+                    ("world-writable without sticky", harness.temp_dir("hakmemd-config-"))):
         if os.path.isdir(d):
             os.chmod(d, 0o777)
-        cfg = os.path.join(tempfile.mkdtemp(), "c.json")
+        cfg = os.path.join(harness.temp_dir("hakmemd-config-"), "c.json")
         with open(cfg, "w") as out:
             json.dump({"segment_dir": d, "listen": "127.0.0.1:0"}, out)
         r = run_daemon(["--config", cfg])
         if r.returncode != 1 or "segment directory" not in r.stderr:
             fail(f"{what} directory: exit {r.returncode}, {r.stderr!r}")
-    link = os.path.join(tempfile.mkdtemp(), "link")
+    link = os.path.join(harness.temp_dir("hakmemd-config-"), "link")
     os.symlink(harness.segment_dir(), link)
-    cfg = os.path.join(tempfile.mkdtemp(), "c.json")
+    cfg = os.path.join(harness.temp_dir("hakmemd-config-"), "c.json")
     with open(cfg, "w") as out:
         json.dump({"segment_dir": link, "listen": "127.0.0.1:0"}, out)
     r = run_daemon(["--config", cfg])

@@ -1,9 +1,11 @@
 """Shared parts of the hakmemd end-to-end tests: a real hakmemd on a free port with a
 temporary segment directory, preloaded workloads paused at known phases, scrapes over HTTP
 and a small parser of the text exposition. No mocks: every test talks to real processes."""
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +24,17 @@ def parse_args(argv):
             raise SystemExit(f"unexpected argument {a}")
         ARGS[a[2:]] = next(it)
     return ARGS
+
+
+_TEMP_DIRS = []
+atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _TEMP_DIRS])
+
+
+def temp_dir(prefix):
+    """A temporary directory removed when the test script exits."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _TEMP_DIRS.append(d)
+    return d
 
 
 def fail(msg):
@@ -43,7 +56,7 @@ class Daemon:
     """hakmemd with `config` (dict, merged over test defaults), listening on a free port."""
 
     def __init__(self, segment_dir, **config):
-        self.dir = tempfile.mkdtemp(prefix="hakmemd-test-")
+        self.dir = temp_dir("hakmemd-test-")
         self.config = {"listen": "127.0.0.1:0", "segment_dir": segment_dir,
                        "rescan_interval_seconds": 1, "log_level": "info"}
         self.config.update(config)
@@ -202,7 +215,7 @@ def steady(segment_dir, classes=10, mode="sleep"):
 
 
 def segment_dir():
-    d = tempfile.mkdtemp(prefix="hakmem-seg-")
+    d = temp_dir("hakmem-seg-")
     os.chmod(d, 0o700)
     return d
 

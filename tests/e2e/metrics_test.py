@@ -6,7 +6,6 @@ comm filters and max_processes hold."""
 import os
 import signal
 import subprocess
-import tempfile
 
 import harness
 from harness import ARGS, fail
@@ -75,6 +74,29 @@ def test_families_and_exact_values():
     finally:
         w.finish()
         s.kill()
+        d.stop()
+
+
+def test_inotify_discovery_and_sigint():
+    """With rescans an hour apart, only inotify can show a new segment and a removed one."""
+    seg = harness.segment_dir()
+    d = harness.Daemon(seg, rescan_interval_seconds=3600)
+    try:
+        d.scrape()
+        w = harness.steady(seg, classes=2)
+        harness.wait_for(lambda: str(w.pid) in d.scrape().pids(), "inotify to see the segment",
+                         timeout=5)
+        w.kill()
+        os.unlink(w.segment)
+        harness.wait_for(lambda: d.scrape().value("hakmemd_segments", state="stale") == 0 and
+                         sum(v for _, v in d.scrape().find("hakmemd_segments")) == 0,
+                         "inotify to see the removal", timeout=5)
+        d.proc.send_signal(signal.SIGINT)
+        if d.proc.wait(timeout=10) != 0:
+            fail(f"SIGINT: exit {d.proc.returncode}")
+        if "received SIGINT, stopping" not in d.log_text():
+            fail("SIGINT not logged")
+    finally:
         d.stop()
 
 
@@ -162,5 +184,5 @@ def test_comm_filter_and_max_processes():
 
 
 if __name__ == "__main__":
-    harness.run([test_families_and_exact_values, test_promtool, test_sigkill_vanishes_and_cleanup,
+    harness.run([test_families_and_exact_values, test_inotify_discovery_and_sigint, test_promtool, test_sigkill_vanishes_and_cleanup,
                  test_cleanup_off_keeps_file, test_comm_filter_and_max_processes])

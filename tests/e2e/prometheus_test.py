@@ -5,7 +5,6 @@ import json
 import os
 import socket
 import subprocess
-import tempfile
 import urllib.parse
 import urllib.request
 
@@ -35,7 +34,7 @@ def test_prometheus_scrapes_rate():
     seg = harness.segment_dir()
     d = harness.Daemon(seg)
     w = harness.steady(seg, classes=6, mode="churn")
-    work = tempfile.mkdtemp(prefix="hakmem-prom-")
+    work = harness.temp_dir("hakmem-prom-")
     cfg = os.path.join(work, "prometheus.yml")
     with open(cfg, "w") as f:
         f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
