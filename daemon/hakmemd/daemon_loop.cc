@@ -61,6 +61,8 @@ bool DaemonLoop::apply(const Config& next, bool starting) {
              ":" + std::to_string(exporter_.port()));
   }
   set_log_level(next.log_level);
+  if (next.ebpf && (starting || !config_.ebpf))
+    log_warn("ebpf: true, but this build has no eBPF collector yet; hakmem_bpf_* are not served");
   bool dir_changed = dir != monitor_->directory();
   monitor_->configure(MonitorSettings{next.comm_filter, next.max_processes, next.stale_cleanup});
   if (dir_changed) {

@@ -74,24 +74,19 @@ def test_shipped_config_and_defaults():
 
 
 def test_unusable_directory():
-    for what, d in (("missing", "/nonexistent-hakmem-dir"),
-                    ("world-writable without sticky", harness.temp_dir("hakmemd-config-"))):
-        if os.path.isdir(d):
-            os.chmod(d, 0o777)
+    link = os.path.join(harness.temp_dir("hakmemd-config-"), "link")
+    os.symlink(harness.segment_dir(), link)
+    open_dir = harness.temp_dir("hakmemd-config-")
+    os.chmod(open_dir, 0o777)
+    for what, d, says in (("missing", "/nonexistent-hakmem-dir", "No such file"),
+                          ("world-writable without sticky", open_dir, "without the sticky bit"),
+                          ("symlinked", link, "symlink")):
         cfg = os.path.join(harness.temp_dir("hakmemd-config-"), "c.json")
         with open(cfg, "w") as out:
             json.dump({"segment_dir": d, "listen": "127.0.0.1:0"}, out)
         r = run_daemon(["--config", cfg])
-        if r.returncode != 1 or "segment directory" not in r.stderr:
+        if r.returncode != 1 or "segment directory" not in r.stderr or says not in r.stderr:
             fail(f"{what} directory: exit {r.returncode}, {r.stderr!r}")
-    link = os.path.join(harness.temp_dir("hakmemd-config-"), "link")
-    os.symlink(harness.segment_dir(), link)
-    cfg = os.path.join(harness.temp_dir("hakmemd-config-"), "c.json")
-    with open(cfg, "w") as out:
-        json.dump({"segment_dir": link, "listen": "127.0.0.1:0"}, out)
-    r = run_daemon(["--config", cfg])
-    if r.returncode != 1 or "symlink" not in r.stderr:
-        fail(f"symlinked directory: exit {r.returncode}, {r.stderr!r}")
 
 
 def test_reload_keeps_old_config_and_rebinds():
