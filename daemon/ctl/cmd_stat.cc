@@ -122,7 +122,7 @@ int cmd_stat(int argc, char** argv) {
     return kExitFailure;
   }
   if (args.flag("--json"))
-    std::cout << snapshot_to_json(l.snapshot).dump(2) << "\n";
+    std::cout << snapshot_text(snapshot_to_json(l.snapshot)) << "\n";
   else
     print_stat(l.snapshot, std::cout);
   return kExitOk;
@@ -137,7 +137,7 @@ int cmd_snapshot(int argc, char** argv) {
     std::cerr << "hakmemctl snapshot: " << l.error << "\n";
     return kExitFailure;
   }
-  std::cout << snapshot_to_json(l.snapshot).dump(2) << "\n";
+  std::cout << snapshot_text(snapshot_to_json(l.snapshot)) << "\n";
   return std::cout.good() ? kExitOk : kExitFailure;
 }
 

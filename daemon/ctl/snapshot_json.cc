@@ -205,6 +205,10 @@ ordered_json snapshot_to_json(const Snapshot& s) {
   return j;
 }
 
+std::string snapshot_text(const ordered_json& j) {
+  return j.dump(2, ' ', false, ordered_json::error_handler_t::replace);
+}
+
 bool snapshot_from_json(const json& j, Snapshot* out, std::string* error) {
   Snapshot s;
   try {

@@ -26,6 +26,9 @@ inline constexpr const char* kSnapshotFormat = "hakmem-snapshot";
 inline constexpr int kSnapshotFormatVersion = 1;
 
 nlohmann::ordered_json snapshot_to_json(const reader::Snapshot& s);
+// The document as text. Strings from a segment (comm, settings) may hold any bytes: invalid
+// UTF-8 is replaced (U+FFFD), never an exception.
+std::string snapshot_text(const nlohmann::ordered_json& j);
 
 // Parses a document written by snapshot_to_json. On failure returns false with `error`
 // naming the JSON path that failed and why: "$.classes[2].allocs: expected an unsigned integer".
