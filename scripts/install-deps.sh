@@ -16,6 +16,8 @@ done
 packages=(
   cmake ninja-build g++ pkg-config binutils       # build; readelf for the dependency check
   libgtest-dev googletest                         # unit tests
+  nlohmann-json3-dev                              # hakmemctl's JSON (daemon/ctl)
+  clang libclang-rt-dev                           # the fuzz preset: clang, libFuzzer, ASan/UBSan runtimes
   python3 git sqlite3 coreutils gawk              # real programs run under LD_PRELOAD
   procps time                                     # ps, /usr/bin/time for RSS
   prometheus-cpp-dev libboost-dev nlohmann-json3-dev  # hakmemd: Exposer, Asio, config

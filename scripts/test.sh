@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Every test: installs missing packages, then builds and runs the release preset (all tests:
-# unit, stress, preload, bad input, lifecycle), the debug preset (invariant validation on; the
-# unit and lifecycle tests), the ASan/UBSan preset and the TSan preset (hak_* tests and stress
-# without fork or preload). Exits non-zero if anything fails.
+# unit, stress, preload, bad input, lifecycle, telemetry, reader, hakmemctl, hakmemd e2e), the
+# debug preset (invariant validation on; the unit and lifecycle tests), the ASan/UBSan preset
+# and the TSan preset (hak_* tests, the reader's tests, stress without fork or preload), and
+# the fuzz preset (clang: the segment reader's libFuzzer target for HAKMEM_FUZZ_SECONDS,
+# default 60). Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,7 @@ export HAKMEM_STATS_DIR
 trap 'rm -rf "$HAKMEM_STATS_DIR"' EXIT
 
 status=0
-for preset in release debug asan tsan; do
+for preset in release debug asan tsan fuzz; do
   echo "=== preset $preset ==="
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"

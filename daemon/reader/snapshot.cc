@@ -21,9 +21,11 @@ uint64_t ClassStats::refill_hits() const {
 }
 
 double ClassStats::hit_rate_percent(std::size_t path) const {
-  uint64_t total = refilled_objects();
+  // Summed as doubles: counters from a hostile segment may wrap a uint64_t sum (share > 100 %).
+  double total = 0;
+  for (uint64_t o : counters.refill_objects) total += static_cast<double>(o);
   if (total == 0 || path >= kNumPaths) return 0.0;
-  return 100.0 * static_cast<double>(counters.refill_objects[path]) / static_cast<double>(total);
+  return 100.0 * static_cast<double>(counters.refill_objects[path]) / total;
 }
 
 double ClassStats::objects_per_refill(std::size_t path) const {
