@@ -65,6 +65,9 @@ echo "live segments: $live"
 curl -s "$url" >"$work/scrape.txt"
 echo "one scrape: $(wc -c <"$work/scrape.txt") bytes, $(grep -vc '^#' "$work/scrape.txt") samples"
 
+hz=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
+s0=$(ticks)
 for ((i = 0; i < SCRAPES; i++)); do
   curl -s -o /dev/null -w '%{time_total}\n' "$url"
 done | sort -n >"$work/lat.txt"
@@ -73,10 +76,11 @@ p99=$(awk '{a[NR]=$1} END {i=int(NR*0.99); if (i<1) i=1; print a[i]}' "$work/lat
 max=$(tail -1 "$work/lat.txt")
 awk -v n="$SCRAPES" -v m="$median" -v p="$p99" -v x="$max" 'BEGIN {
   printf "scrape latency over %d scrapes: median %.1f ms, p99 %.1f ms, max %.1f ms\n", n, m*1000, p*1000, x*1000 }'
+s1=$(ticks)
+awk -v d="$((s1 - s0))" -v hz="$hz" -v n="$SCRAPES" 'BEGIN {
+  printf "daemon CPU per scrape (user+sys, the noise-free part of the latency): %.1f ms\n", d * 1000 / hz / n }'
 grep -E '^Vm(RSS|HWM)' "/proc/$daemon/status" | awk '{printf "daemon %s %.1f MiB\n", $1, $2/1024}'
 
-hz=$(getconf CLK_TCK)
-ticks() { awk '{print $14 + $15}' "/proc/$daemon/stat"; }
 t0=$(ticks)
 start=$SECONDS
 next=0
