@@ -52,17 +52,11 @@ Inspection inspect_segment(const SegmentDir& dir, int pid) {
     return judged(Verdict::kRejected, std::string(reader::reason_name(r.error->reason)), f.dev,
                   f.ino, r.error->message);
   }
-  switch (reader::check_liveness(pid, r.snapshot.start_time_ticks)) {
-    case reader::Liveness::kLive:
-      break;
-    case reader::Liveness::kGone:
-      return judged(Verdict::kStale, "process_gone", f.dev, f.ino);
-    case reader::Liveness::kPidReused:
-      return judged(Verdict::kStale, "pid_reused", f.dev, f.ino,
-                    "the process with this pid started at another time than the segment's");
-    case reader::Liveness::kUnknown:
-      return judged(Verdict::kRejected, "proc_unreadable", f.dev, f.ino);
-  }
+  // The start time read before the file was opened: a process that exits meanwhile is found
+  // stale by the next reading, and its segment is not exported past it.
+  if (*running_since != r.snapshot.start_time_ticks)
+    return judged(Verdict::kStale, "pid_reused", f.dev, f.ino,
+                  "the process with this pid started at another time than the segment's");
   uint32_t flags = r.snapshot.flags;
   if ((flags & HAK_SEG_FLAG_ACTIVE) == 0 || (flags & HAK_SEG_FLAG_ABANDONED) != 0)
     return judged(Verdict::kInactive, {}, f.dev, f.ino);
