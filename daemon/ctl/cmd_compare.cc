@@ -52,10 +52,7 @@ int cmd_compare(int argc, char** argv) {
     }
   }
   std::cout << "\nrefill-path hit rates (% of the class's refilled objects; diff = B - A)\n";
-  if (t.empty())
-    std::cout << "  (no refills in either)\n";
-  else
-    t.print(std::cout, "  ");
+  t.print_or(std::cout, "  ", "(no refills in either)");
 
   std::map<std::string, std::pair<std::string, std::string>> settings;
   const std::string absent = "(unset)";
@@ -72,10 +69,7 @@ int cmd_compare(int argc, char** argv) {
     if (values.first != values.second) d.row({name, values.first, values.second});
   }
   std::cout << "\nHAKMEM_* settings that differ\n";
-  if (d.empty())
-    std::cout << "  (none)\n";
-  else
-    d.print(std::cout, "  ");
+  d.print_or(std::cout, "  ", "(none)");
   return kExitOk;
 }
 

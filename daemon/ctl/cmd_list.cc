@@ -99,10 +99,7 @@ int cmd_list(int argc, char** argv) {
     t.row({std::to_string(e.pid), e.comm, e.uptime, e.abi, e.state});
   }
   std::cout << "segments in " << dir << "\n";
-  if (t.empty())
-    std::cout << "  (none)\n";
-  else
-    t.print(std::cout, "  ");
+  t.print_or(std::cout, "  ", "(none)");
   return status;
 }
 

@@ -6,6 +6,7 @@
 // refilled objects) and objects per refill; the lock table; occupancy and the allocator's OS
 // calls; the HAKMEM_* settings.
 #include <iostream>
+#include <optional>
 
 #include "args.h"
 #include "commands.h"
@@ -49,15 +50,9 @@ void print_classes(const Snapshot& s, std::ostream& out) {
     }
   }
   out << "\nclasses with activity\n";
-  if (t.empty())
-    out << "  (none)\n";
-  else
-    t.print(out, "  ");
+  t.print_or(out, "  ", "(none)");
   out << "\nrefill paths (hit rate: the path's share of the class's refilled objects)\n";
-  if (paths.empty())
-    out << "  (no refills)\n";
-  else
-    paths.print(out, "  ");
+  paths.print_or(out, "  ", "(no refills)");
 }
 
 void print_locks(const Snapshot& s, std::ostream& out) {
@@ -100,9 +95,17 @@ void print_settings(const Snapshot& s, std::ostream& out) {
   for (const reader::Setting& st : s.settings) out << "  " << st.name << "=" << st.value << "\n";
 }
 
-const std::vector<OptionSpec> kOptions = {{"--json", false}, {"--dir", true}};
-
-}  // namespace
+// The one PID argument of `command`, read; nullopt after printing why not.
+std::optional<Snapshot> load_pid_argument(const char* command, const Args& args) {
+  args.expect_positional(1, 1, "PID");
+  int pid = parse_pid(args.positional()[0]);
+  Loaded l = load_pid(args.value("--dir").value_or(reader::default_segment_dir()), pid);
+  if (!l.ok()) {
+    std::cerr << "hakmemctl " << command << ": " << l.error << "\n";
+    return std::nullopt;
+  }
+  return std::move(l.snapshot);
+}
 
 void print_stat(const Snapshot& s, std::ostream& out) {
   print_process(s, out);
@@ -112,32 +115,24 @@ void print_stat(const Snapshot& s, std::ostream& out) {
   print_settings(s, out);
 }
 
+}  // namespace
+
 int cmd_stat(int argc, char** argv) {
-  Args args(argc, argv, 0, kOptions);
-  args.expect_positional(1, 1, "PID");
-  int pid = parse_pid(args.positional()[0]);
-  Loaded l = load_pid(args.value("--dir").value_or(reader::default_segment_dir()), pid);
-  if (!l.ok()) {
-    std::cerr << "hakmemctl stat: " << l.error << "\n";
-    return kExitFailure;
-  }
+  Args args(argc, argv, 0, {{"--json", false}, {"--dir", true}});
+  std::optional<Snapshot> s = load_pid_argument("stat", args);
+  if (!s) return kExitFailure;
   if (args.flag("--json"))
-    std::cout << snapshot_text(snapshot_to_json(l.snapshot)) << "\n";
+    std::cout << snapshot_text(snapshot_to_json(*s)) << "\n";
   else
-    print_stat(l.snapshot, std::cout);
+    print_stat(*s, std::cout);
   return kExitOk;
 }
 
 int cmd_snapshot(int argc, char** argv) {
   Args args(argc, argv, 0, {{"--dir", true}});
-  args.expect_positional(1, 1, "PID");
-  int pid = parse_pid(args.positional()[0]);
-  Loaded l = load_pid(args.value("--dir").value_or(reader::default_segment_dir()), pid);
-  if (!l.ok()) {
-    std::cerr << "hakmemctl snapshot: " << l.error << "\n";
-    return kExitFailure;
-  }
-  std::cout << snapshot_text(snapshot_to_json(l.snapshot)) << "\n";
+  std::optional<Snapshot> s = load_pid_argument("snapshot", args);
+  if (!s) return kExitFailure;
+  std::cout << snapshot_text(snapshot_to_json(*s)) << "\n";
   return std::cout.good() ? kExitOk : kExitFailure;
 }
 

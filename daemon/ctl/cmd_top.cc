@@ -111,10 +111,7 @@ int cmd_top(int argc, char** argv) {
              num(c.counters.allocs), num(c.counters.frees), num(c.counters.remote_frees),
              bytes_human(c.live_bytes()), top_path(c)});
     }
-    if (t.empty())
-      std::cout << "  (no class activity)\n";
-    else
-      t.print(std::cout);
+    t.print_or(std::cout, "", "  (no class activity)");
     std::cout << std::flush;
   }
   return kExitOk;

@@ -30,6 +30,13 @@ void Table::print(std::ostream& out, const std::string& indent) const {
   for (const auto& r : rows_) line(r);
 }
 
+void Table::print_or(std::ostream& out, const std::string& indent, const char* none) const {
+  if (rows_.empty())
+    out << indent << none << '\n';
+  else
+    print(out, indent);
+}
+
 std::string num(uint64_t v) { return std::to_string(v); }
 
 std::string fixed(double v, int decimals) {

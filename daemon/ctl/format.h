@@ -17,6 +17,8 @@ class Table {
   void row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
   bool empty() const { return rows_.empty(); }
   void print(std::ostream& out, const std::string& indent = "") const;
+  // print(), or `indent` + `none` on a line of its own when there are no rows.
+  void print_or(std::ostream& out, const std::string& indent, const char* none) const;
 
  private:
   std::vector<std::string> header_;
