@@ -89,6 +89,20 @@ def test_unusable_directory():
             fail(f"{what} directory: exit {r.returncode}, {r.stderr!r}")
 
 
+def test_address_in_use():
+    d = harness.Daemon(harness.segment_dir())
+    try:
+        cfg = os.path.join(harness.temp_dir("hakmemd-config-"), "c.json")
+        with open(cfg, "w") as out:
+            json.dump({"segment_dir": harness.segment_dir(), "listen": f"127.0.0.1:{d.port}"}, out)
+        r = run_daemon(["--config", cfg])
+        if r.returncode != 1 or f"cannot listen on 127.0.0.1:{d.port}" not in r.stderr:
+            fail(f"address in use: exit {r.returncode}, {r.stderr!r}")
+        d.scrape()  # the first one serves on
+    finally:
+        d.stop()
+
+
 def test_reload_keeps_old_config_and_rebinds():
     d = harness.Daemon(harness.segment_dir())
     try:
@@ -127,4 +141,5 @@ def test_reload_keeps_old_config_and_rebinds():
 
 if __name__ == "__main__":
     harness.run([test_bad_configs, test_missing_file_and_usage, test_shipped_config_and_defaults,
-                 test_unusable_directory, test_reload_keeps_old_config_and_rebinds])
+                 test_unusable_directory, test_address_in_use,
+                 test_reload_keeps_old_config_and_rebinds])
