@@ -66,7 +66,7 @@ int cmd_compare(int argc, char** argv) {
   }
   Table d({"setting", "A", "B"}, "lll");
   for (const auto& [name, values] : settings) {
-    if (values.first != values.second) d.row({name, values.first, values.second});
+    if (values.first != values.second) d.row({printable(name), printable(values.first), printable(values.second)});
   }
   std::cout << "\nHAKMEM_* settings that differ\n";
   d.print_or(std::cout, "  ", "(none)");

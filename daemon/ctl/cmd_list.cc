@@ -48,7 +48,7 @@ Entry judge(const std::string& dir, int pid) {
     return e;
   }
   const reader::Snapshot& s = r.snapshot;
-  e.comm = s.comm;
+  e.comm = printable(s.comm);
   e.abi = std::to_string(s.abi_major) + "." + std::to_string(s.abi_minor);
   reader::Liveness live = reader::check_liveness(pid, s.start_time_ticks);
   if (reader::is_stale(live)) {

@@ -27,7 +27,7 @@ void print_process(const Snapshot& s, std::ostream& out) {
   std::string flags;
   if (s.flags & HAK_SEG_FLAG_ACTIVE) flags += "active";
   if (s.flags & HAK_SEG_FLAG_ABANDONED) flags += flags.empty() ? "abandoned" : ",abandoned";
-  out << "pid " << s.pid << " (" << s.comm << ")  ABI " << s.abi_major << "." << s.abi_minor
+  out << "pid " << s.pid << " (" << printable(s.comm) << ")  ABI " << s.abi_major << "." << s.abi_minor
       << "  up " << duration_s(reader::process_uptime_seconds(s.start_time_ticks)) << "  flags "
       << (flags.empty() ? "none" : flags) << "  slots " << s.live_slots << " live of " << s.slots
       << "  generation " << s.generation << "\n";
@@ -92,7 +92,7 @@ void print_occupancy(const Snapshot& s, std::ostream& out) {
 void print_settings(const Snapshot& s, std::ostream& out) {
   out << "\nsettings\n";
   if (s.settings.empty()) out << "  (none recorded)\n";
-  for (const reader::Setting& st : s.settings) out << "  " << st.name << "=" << st.value << "\n";
+  for (const reader::Setting& st : s.settings) out << "  " << printable(st.name) << "=" << printable(st.value) << "\n";
 }
 
 // The one PID argument of `command`, read; nullopt after printing why not.

@@ -90,7 +90,7 @@ int cmd_top(int argc, char** argv) {
         auto key = std::make_tuple(l.snapshot.pid, l.snapshot.start_time_ticks, c.index);
         uint64_t before = previous.count(key) ? previous[key] : 0;
         now[key] = c.ops();
-        rows.push_back({l.snapshot.pid, l.snapshot.comm, &c, c.ops() >= before ? c.ops() - before : 0});
+        rows.push_back({l.snapshot.pid, printable(l.snapshot.comm), &c, c.ops() >= before ? c.ops() - before : 0});
       }
     }
     previous = std::move(now);

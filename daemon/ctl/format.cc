@@ -37,6 +37,21 @@ void Table::print_or(std::ostream& out, const std::string& indent, const char* n
     print(out, indent);
 }
 
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
 std::string num(uint64_t v) { return std::to_string(v); }
 
 std::string fixed(double v, int decimals) {

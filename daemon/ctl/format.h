@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hakmem::ctl {
@@ -25,6 +26,10 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
   std::string align_;
 };
+
+// Text from a segment (comm, settings) made safe for a terminal: bytes outside printable
+// ASCII become \xNN, so a hostile segment cannot send escape sequences.
+std::string printable(std::string_view text);
 
 std::string num(uint64_t v);                  // 1234567
 std::string fixed(double v, int decimals);    // 12.50

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "args.h"
+#include "format.h"
 #include "reader/process_liveness.h"
 #include "reader/segment_file.h"
 #include "snapshot_json.h"
@@ -39,7 +40,7 @@ Loaded load_pid(const std::string& dir, int pid) {
     return out;
   }
   out.snapshot = std::move(r.snapshot);
-  out.label = who + " (" + out.snapshot.comm + ")";
+  out.label = who + " (" + printable(out.snapshot.comm) + ")";
   return out;
 }
 
@@ -60,7 +61,7 @@ Loaded load_snapshot_file(const std::string& path) {
     out.error = path + ": " + error;
     return out;
   }
-  out.label = path + " (pid " + std::to_string(out.snapshot.pid) + ", " + out.snapshot.comm + ")";
+  out.label = path + " (pid " + std::to_string(out.snapshot.pid) + ", " + printable(out.snapshot.comm) + ")";
   return out;
 }
 

@@ -2,8 +2,6 @@
 // the generation loop around it is read_with_retries().
 #include "reader/segment_reader.h"
 
-#include "reader/segment_layout.h"
-
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,6 +10,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "reader/segment_layout.h"
 
 namespace hakmem::reader {
 
@@ -221,7 +221,7 @@ ReadResult read_with_retries(const Source& src, const ReadOptions& options) {
     nanosleep(&pause, nullptr);
   }
   result.snapshot = Snapshot{};
-  result.error = Rejection{Reason::kUnstable, "the generation moved in each of " + std::to_string(attempts) +
+  result.error = Rejection{Reason::kUnstable, "the generation was odd or moved in each of " + std::to_string(attempts) +
                                                   " reads (last " + std::to_string(before) + " -> " +
                                                   std::to_string(after) + ")"};
   return result;

@@ -64,7 +64,9 @@ class Workload:
 
 
 def ctl(*args, expect_rc=0):
-    r = subprocess.run([ARGS["ctl"], *map(str, args)], capture_output=True, text=True, timeout=60)
+    # Replacement, not an exception, should a byte not be UTF-8: the output is what is tested.
+    r = subprocess.run([ARGS["ctl"], *map(str, args)], capture_output=True, timeout=60,
+                       encoding="utf-8", errors="replace")
     check(r.returncode >= 0, f"hakmemctl {args} died of signal {-r.returncode}: {r.stderr}")
     if expect_rc is not None:
         check(r.returncode == expect_rc,
@@ -291,6 +293,8 @@ def case_scribble(segdir):
                         check(json.loads(r.stdout)["pid"] == w.pid, "json reading")
                     else:
                         check(r.stdout.startswith(f"pid {w.pid} "), r.stdout[:80])
+                        check(all(c == "\n" or " " <= c <= "~" for c in r.stdout),
+                              "text output holds only printable ASCII")
                     outcomes["ok"] = outcomes.get("ok", 0) + 1
                 else:
                     # Rejected with a reason, or (a scribbled start time) stale.

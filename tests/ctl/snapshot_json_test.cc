@@ -1,0 +1,107 @@
+// hakmemctl's snapshot document in process (runs under the sanitizer presets too): a reading
+// of a synthesized segment survives JSON text and back field for field, and a broken
+// document is refused with the JSON path that failed.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "reader/segment_reader.h"
+#include "segment_builder.h"
+#include "snapshot_json.h"
+
+namespace {
+
+using hakmem::ctl::snapshot_from_json;
+using hakmem::ctl::snapshot_text;
+using hakmem::ctl::snapshot_to_json;
+using hakmem::reader::Snapshot;
+using nlohmann::json;
+
+Snapshot synthesized() {
+  segtest::Segment s;
+  s.fill_counts();
+  auto r = hakmem::reader::read_segment_bytes(s.bytes().data(), s.bytes().size());
+  EXPECT_TRUE(r.ok());
+  return r.snapshot;
+}
+
+TEST(SnapshotJson, RoundTripsEveryField) {
+  Snapshot a = synthesized();
+  json j = json::parse(snapshot_text(snapshot_to_json(a)));
+  Snapshot b;
+  std::string error;
+  ASSERT_TRUE(snapshot_from_json(j, &b, &error)) << error;
+  EXPECT_EQ(b.pid, a.pid);
+  EXPECT_EQ(b.comm, a.comm);
+  EXPECT_EQ(b.abi_major, a.abi_major);
+  EXPECT_EQ(b.abi_minor, a.abi_minor);
+  EXPECT_EQ(b.flags, a.flags);
+  EXPECT_EQ(b.start_time_ticks, a.start_time_ticks);
+  EXPECT_EQ(b.created_ns, a.created_ns);
+  EXPECT_EQ(b.update_ns, a.update_ns);
+  EXPECT_EQ(b.generation, a.generation);
+  EXPECT_EQ(b.taken_ns, a.taken_ns);
+  ASSERT_EQ(b.settings.size(), a.settings.size());
+  for (std::size_t i = 0; i < a.settings.size(); ++i) {
+    EXPECT_EQ(b.settings[i].name, a.settings[i].name);
+    EXPECT_EQ(b.settings[i].value, a.settings[i].value);
+  }
+  ASSERT_EQ(b.classes.size(), a.classes.size());
+  for (std::size_t c = 0; c < a.classes.size(); ++c) {
+    EXPECT_EQ(b.classes[c].size, a.classes[c].size) << c;
+    EXPECT_EQ(b.classes[c].slabs_in_use, a.classes[c].slabs_in_use) << c;
+    EXPECT_EQ(0, memcmp(&b.classes[c].counters, &a.classes[c].counters, sizeof a.classes[c].counters)) << c;
+  }
+  ASSERT_EQ(b.locks.size(), a.locks.size());
+  EXPECT_EQ(0, memcmp(b.locks.data(), a.locks.data(), a.locks.size() * sizeof a.locks[0]));
+  EXPECT_EQ(0, memcmp(&b.process, &a.process, sizeof a.process));
+  EXPECT_EQ(b.slots, a.slots);
+  EXPECT_EQ(b.live_slots, a.live_slots);
+}
+
+TEST(SnapshotJson, DerivedValuesAreWritten) {
+  Snapshot a = synthesized();
+  json j = json::parse(snapshot_text(snapshot_to_json(a)));
+  const json& c = j["classes"][2];
+  EXPECT_EQ(c["class"], 2);
+  EXPECT_EQ(c["live_bytes"], a.classes[2].live_bytes());
+  EXPECT_DOUBLE_EQ(c["hit_rate_percent"]["slab_local"].get<double>(), a.classes[2].hit_rate_percent(0));
+  EXPECT_DOUBLE_EQ(c["objects_per_refill"]["adopt"].get<double>(), a.classes[2].objects_per_refill(4));
+}
+
+TEST(SnapshotJson, InvalidUtf8FromASegmentIsReplacedNotThrown) {
+  Snapshot a = synthesized();
+  a.comm = "bad\xff\xfe";
+  std::string text;
+  ASSERT_NO_THROW(text = snapshot_text(snapshot_to_json(a)));
+  EXPECT_NE(text.find("bad\xef\xbf\xbd"), std::string::npos);  // U+FFFD
+}
+
+std::string error_of(json j) {
+  Snapshot s;
+  std::string error;
+  EXPECT_FALSE(snapshot_from_json(j, &s, &error));
+  return error;
+}
+
+TEST(SnapshotJson, ErrorsNameTheJsonPath) {
+  json good = json::parse(snapshot_text(snapshot_to_json(synthesized())));
+  json j = good;
+  j["classes"][1]["frees"] = -3;
+  EXPECT_EQ(error_of(j), "$.classes[1].frees: expected an unsigned integer, found number");
+  j = good;
+  j["locks"]["pool"].erase("contended");
+  EXPECT_EQ(error_of(j), "$.locks.pool.contended: missing");
+  j = good;
+  j["process"]["superslabs"]["active"] = "2";
+  EXPECT_EQ(error_of(j), "$.process.superslabs.active: expected an unsigned integer, found string");
+  j = good;
+  j["format"] = "something";
+  EXPECT_EQ(error_of(j), "$.format: not \"hakmem-snapshot\"");
+  j = good;
+  j["classes"] = json::object();
+  EXPECT_EQ(error_of(j), "$.classes: expected an array");
+  EXPECT_EQ(error_of(json::array()), "$: expected an object");
+}
+
+}  // namespace
