@@ -41,10 +41,16 @@ Entry judge(const std::string& dir, int pid) {
   options.expected_pid = pid;
   reader::ReadResult r = reader::read_segment_fd(f.file.fd(), options);
   if (!r.ok()) {
-    // Unreadable contents of a process that is gone are stale all the same.
+    // Unreadable contents of a process that is gone are stale all the same; an all-zero
+    // header of a running one is a segment being created.
     e.stale = gone;
-    e.state = gone ? "stale (gone; " + std::string(reader::reason_name(r.error->reason)) + ")"
-                   : "rejected (" + std::string(reader::reason_name(r.error->reason)) + ")";
+    std::string reason(reader::reason_name(r.error->reason));
+    if (gone)
+      e.state = "stale (gone; " + reason + ")";
+    else if (r.error->reason == reader::Reason::kNotPublished)
+      e.state = "starting (not published yet)";
+    else
+      e.state = "rejected (" + reason + ")";
     return e;
   }
   const reader::Snapshot& s = r.snapshot;
