@@ -156,6 +156,9 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
     uint32_t state;
     std::memcpy(&state, slots.data() + base, sizeof state);
     if (state == HAK_SEG_SLOT_LIVE) ++s.live_slots;
+    // A free slot was never claimed and is all zero by the ABI: nothing to add. Most of a
+    // segment's slots are free, so skipping them is most of a scrape's parsing.
+    if (state == HAK_SEG_SLOT_FREE) continue;
     for (unsigned c = 0; c < kNumClasses; ++c) {
       uint64_t at = base + offsetof(hak_seg_slot, classes) + l.class_record * c;
       hak_seg_class_counters& k = s.classes[c].counters;

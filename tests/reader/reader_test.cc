@@ -1,5 +1,5 @@
-// The reader library against synthesized segments: what it reads (sums over every slot, the
-// retired record included), newer minor versions, and every rejection reason.
+// The reader library against synthesized segments: what it reads (sums over every claimed
+// slot, the retired record included), newer minor versions, and every rejection reason.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -51,7 +51,8 @@ void expect_filled_values(segtest::Segment& s, const ReadResult& r) {
     EXPECT_EQ(k.counters.remote_frees, s.expected_class_sum(c, 2));
     for (unsigned p = 0; p < HAK_NUM_PATHS; ++p) {
       uint64_t refills = 0;
-      for (uint64_t i = 0; i < slots; ++i) refills += i + p + 1;
+      for (unsigned i = 0; i < slots; ++i)
+        if (s.slot_claimed(i)) refills += i + p + 1;
       EXPECT_EQ(k.counters.refills[p], refills);
       EXPECT_EQ(k.counters.refill_objects[p], refills * (c + 2));
     }
@@ -72,13 +73,32 @@ void expect_filled_values(segtest::Segment& s, const ReadResult& r) {
   EXPECT_EQ(snap.classes[3].slabs_in_use, 63u);
 }
 
-TEST(Reader, ReadsASegmentAndSumsEverySlot) {
+TEST(Reader, ReadsASegmentAndSumsEveryClaimedSlot) {
   segtest::Segment s;
   s.fill_counts();
   ReadResult r = read(s);
   expect_filled_values(s, r);
   EXPECT_EQ(r.attempts, 1);
   EXPECT_EQ(r.snapshot.abi_major, 1u);
+}
+
+// A free slot is never claimed and all zero by the ABI, so the reader skips it: counts a
+// scribbler put there are not summed.
+TEST(Reader, SkipsFreeSlots) {
+  segtest::Segment s;
+  s.fill_counts();
+  unsigned last = s.section(HAK_SEG_SEC_SLOTS).count - 1;
+  s.bytes()[s.slot_at(last)] = HAK_SEG_SLOT_FREE;
+  ReadResult r = read(s);
+  ASSERT_TRUE(r.ok()) << r.error->to_string();
+  EXPECT_EQ(r.snapshot.live_slots, s.spec().slots - 1);
+  // expected_class_sum() now leaves out the slot, whose counts fill_counts() wrote.
+  for (unsigned c = 0; c < HAK_NUM_CLASSES; ++c) {
+    uint64_t in_free_slot = (last + 1) * (c + 1) * 10ull;
+    EXPECT_EQ(s.get64(s.class_at(last, c)), in_free_slot);
+    EXPECT_EQ(r.snapshot.classes[c].counters.allocs, s.expected_class_sum(c, 0)) << "class " << c;
+    EXPECT_EQ(r.snapshot.classes[c].counters.frees, s.expected_class_sum(c, 1));
+  }
 }
 
 TEST(Reader, RetiredRecordCountsToo) {

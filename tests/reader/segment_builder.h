@@ -71,8 +71,11 @@ class Segment {
   // Known per-class counts, spread over slots so that only their sum is checkable:
   // slot s, class c holds allocs = (s+1)*(c+1)*10, frees = (s+1)*(c+1)*7, remote_frees = s+c,
   // refills[p] = s+p+1 and refill_objects[p] = (s+p+1)*(c+2) for the known paths.
+  // Free slots (state 0: the extra records of a newer minor) stay all zero, as the ABI says.
+  bool slot_claimed(unsigned slot) { return bytes_[slot_at(slot)] != HAK_SEG_SLOT_FREE; }
   void fill_counts() {
     for (unsigned s = 0; s < section(HAK_SEG_SEC_SLOTS).count; ++s) {
+      if (!slot_claimed(s)) continue;
       for (unsigned c = 0; c < n(HAK_NUM_CLASSES); ++c) {
         put64(class_at(s, c), (s + 1) * (c + 1) * 10ull);
         put64(class_at(s, c) + 8, (s + 1) * (c + 1) * 7ull);
@@ -89,11 +92,11 @@ class Segment {
     for (unsigned a = 0; a < 6; ++a)
       for (unsigned i = 0; i < 4; ++i) put64(process_array_at(a, i), 10 * (a + 1) + i);
   }
-  // Sum over slots of the value fill_counts() put in field `f` (0 allocs, 1 frees, 2 remote).
+  // Sum over claimed slots of the value fill_counts() put in field `f` (0 allocs, 1 frees, 2 remote).
   uint64_t expected_class_sum(unsigned c, unsigned f) {
     uint64_t sum = 0;
-    for (uint64_t s = 0; s < section(HAK_SEG_SEC_SLOTS).count; ++s)
-      sum += f == 0 ? (s + 1) * (c + 1) * 10 : f == 1 ? (s + 1) * (c + 1) * 7 : s + c;
+    for (unsigned s = 0; s < section(HAK_SEG_SEC_SLOTS).count; ++s)
+      if (slot_claimed(s)) sum += f == 0 ? (s + 1) * (c + 1) * 10 : f == 1 ? (s + 1) * (c + 1) * 7 : s + c;
     return sum;
   }
 
