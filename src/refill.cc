@@ -1,5 +1,6 @@
-// Refill and flush. A refill gathers up to half the class cache's capacity, trying the paths
-// cheapest first and stopping at the first slab that yields anything:
+// Refill and flush. A refill gathers up to half the class cache's capacity (ramping up to it,
+// see refill_want), trying the paths cheapest first and stopping at the first slab that yields
+// anything:
 //   bound slab: slab_local -> remote_drain -> virgin_carve
 //   then a new bound slab: partial_slab -> adopt -> pool_slab -> new_superslab
 // Blocks from a slab that was just bound are credited to the path that produced the slab.
@@ -21,6 +22,19 @@ struct Gather {
   uint32_t objects[kNumPaths] = {};
   void credit(unsigned path, uint32_t n) { objects[path] += n; }
 };
+
+// Blocks to gather: a page's worth at a heap's first refill of a class, doubling at each
+// refill up to half the cache. Carving touches every block it hands out, so a program that
+// uses a class a little keeps a page of it resident, not half a cache (up to 32 KiB); a busy
+// class reaches full batches within a few refills.
+uint32_t refill_want(ClassSlabs* cs, const ClassCache& cc, unsigned cls) {
+  uint32_t full = cc.cap > 1 ? cc.cap / 2 : 1;
+  uint32_t w = cs->want != 0 ? cs->want * 2 : static_cast<uint32_t>(kPageSize / class_size_of(cls));
+  if (w > full) w = full;
+  if (w == 0) w = 1;
+  cs->want = w;
+  return w;
+}
 
 // Takes what the bound slab m can give; `path` is kPathSLAB_LOCAL for a slab bound before this
 // refill, otherwise the path that just produced m.
@@ -82,7 +96,7 @@ bool refill(ThreadCache& tc, unsigned cls) {
   ThreadHeap* h = tc.heap;
   ClassCache& cc = tc.cls[cls];
   ClassSlabs* cs = &h->slabs[cls];
-  uint32_t want = cc.cap > 1 ? cc.cap / 2 : 1;
+  uint32_t want = refill_want(cs, cc, cls);
   Gather g;
   publish_class(tc, cls);
 

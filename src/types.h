@@ -120,6 +120,7 @@ struct ClassSlabs {
   SlabMeta* head;   // owned, not bound; slabs that regained free blocks are moved to the front
   SlabMeta* tail;
   uint32_t count;
+  uint32_t want;    // blocks the last refill asked for (0: none yet); see refill_want()
 };
 
 constexpr unsigned kMaxStash = 32;
