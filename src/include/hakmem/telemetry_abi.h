@@ -11,13 +11,20 @@
  *    at their end, and new sections take new table slots. A reader reads the fields it knows
  *    (min(stride, its own size)) and ignores the rest; fields it expects beyond a record's
  *    stride read as absent.
+ *  - arrays inside records (per path, lock, pool stage, state, OS call, class) are as long as
+ *    the header's num_* fields say: a newer minor may append entries to a list below, which
+ *    moves the fields after that array. Readers compute offsets from the num_* fields and take
+ *    the entries they know.
+ *  - an all-zero header is a segment being created (the file exists before it is published):
+ *    readers report it as not published yet, not as damaged.
  *
  * Concurrency: every counter is a little-endian uint64_t updated with relaxed atomic stores,
  * so each counter on its own never goes backwards. Per-thread counters live in slots: a heap
  * (a thread's, a parked one, the global heap) keeps its slot for life and heaps are reused by
  * later threads, so a slot holds the counts of every thread that used it; record 0 holds those
- * of heaps that had no slot. A reader sums every record of the SLOTS section, whatever its
- * state, and gets monotonic totals. `generation` goes up by 2 whenever a slot is claimed; a
+ * of heaps that had no slot. Slots are claimed in order and a free one was never claimed, so
+ * it is all zero. A reader sums every record of the SLOTS section not in state FREE and gets
+ * monotonic totals. `generation` goes up by 2 whenever a slot is claimed; a
  * reader that sees it odd or changed across its read re-reads (odd is reserved for writers
  * that will need multi-field updates). The segment is untrusted input for a reader: it may be
  * truncated or scribbled on at any moment.
