@@ -82,6 +82,15 @@ TEST(Reader, ReadsASegmentAndSumsEveryClaimedSlot) {
   EXPECT_EQ(r.snapshot.abi_major, 1u);
 }
 
+// The reader takes slots a chunk at a time: claimed slots past the first chunks still count.
+TEST(Reader, ReadsClaimedSlotsPastTheFirstChunks) {
+  segtest::Spec spec;
+  spec.slots = 20;
+  segtest::Segment s(spec);
+  s.fill_counts();
+  expect_filled_values(s, read(s));
+}
+
 // A free slot is never claimed and all zero by the ABI, so the reader skips it: counts a
 // scribbler put there are not summed.
 TEST(Reader, SkipsFreeSlots) {
