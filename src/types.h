@@ -16,10 +16,6 @@
 namespace hakmem {
 
 struct ThreadHeap;
-struct LargeHeader;
-
-constexpr unsigned kLocalSpans = 4;              // large spans a heap keeps without a lock
-constexpr size_t kLocalSpanMaxBytes = size_t{256} << 10;
 
 enum SlabState : uint8_t {
   kSlabFree = 0,     // in the shared pool or a heap's stash; no class
@@ -134,7 +130,6 @@ struct ThreadHeap {
   SuperSlab* carve_ss;          // SuperSlab this heap took from the OS (stage superslab_carve)
   ThreadHeap* reg_prev;
   ThreadHeap* reg_next;
-  LargeHeader* local_spans[kLocalSpans];   // freed large spans up to 256 KiB (large.cc)
   // Parked (its thread exited, heap kept whole for the next thread): the cache it had.
   ThreadHeap* park_next;
   uint64_t parked_at_ns;

@@ -1,0 +1,435 @@
+// Arenas: boundary tags, size-binned free lists, a dirty-page bitmap and the decay.
+//
+// Every page from kFirstPage on belongs to exactly one run. tags[i] is non-zero iff page i is
+// the first (kStart) or last (kEnd) page of a run; interior tags are zero. That is what lets
+// a free() tell a live run's start from an interior pointer or a freed run without trusting
+// user memory. Invariants, checked by validate_arena_locked in debug builds:
+//   sum of run pages == kRunPages;  free_pages == sum of free run pages
+//   no two free runs are adjacent (a freed run merges with its free neighbours)
+//   a free run is on the list of bin_of(pages); bin_mask bit b <=> list b is non-empty
+// dirty bit i clear => page i reads as zero (never touched since the mapping, or discarded);
+// set => it may be resident with data. Live runs are all dirty. Free runs keep their bits, so
+// the next user of the pages finds them resident (no page faults), and calloc zeroes only
+// the dirty ones.
+//
+// Allocation: first fit on the older arenas first (so that younger ones can empty and go),
+// within an arena the bin of the request (a bounded scan), then the head of the next
+// non-empty bin. Free lists are LIFO: the most recently freed run, the likeliest resident, is
+// reused first.
+#include "large_arena.h"
+
+#include <cstring>
+
+#include <atomic>
+
+#include "background.h"
+#include "constants.h"
+#include "decay.h"
+#include "heap_check.h"
+#include "lock.h"
+#include "os/os.h"
+#include "page_map.h"
+
+namespace hakmem {
+
+constexpr uint32_t kArenaPages = kArenaSize / kPageSize;   // 8192
+constexpr unsigned kBins = 64;
+constexpr uint16_t kNoRun = 0xffff;
+constexpr uint64_t kArenaMagic = 0x52414d454d4b4148ull;   // "HAKMEMAR"
+
+enum : uint8_t { kTagStart = 1, kTagEnd = 2, kTagFree = 4 };
+
+struct RunTag {
+  uint16_t pages;      // the run's length, on its first and its last page
+  uint8_t flags;
+  uint8_t unused;
+  uint16_t next;       // free run, first page: its bin's list (kNoRun at the ends)
+  uint16_t prev;
+  uint64_t freed_ns;   // free run, first page: when it became free (the decay's clock)
+};
+
+struct Arena {
+  uint64_t magic;           // kArenaMagic ^ address
+  Arena* next;              // every arena, oldest first
+  uint64_t bin_mask;
+  uint32_t free_pages;
+  uint32_t unused;
+  uint64_t empty_since_ns;  // meaningful while free_pages == kRunPages
+  uint16_t bin_head[kBins];
+  uint64_t dirty[kArenaPages / 64];
+  RunTag tags[kArenaPages];
+};
+
+constexpr uint32_t kFirstPage = (sizeof(Arena) + kPageSize - 1) / kPageSize;   // 33
+constexpr uint32_t kRunPages = kArenaPages - kFirstPage;
+static_assert(kArenaSize >= kSuperSlabSize && kArenaMaxAlign < kArenaSize,
+              "arena alignment gives run alignment; its chunks are whole page-map entries");
+static_assert(kArenaMaxRunBytes / kPageSize + kArenaMaxAlign / kPageSize <= kRunPages,
+              "the largest aligned request fits an empty arena");
+
+namespace {
+
+Arena* g_arenas;                       // large_arena lock
+std::atomic<bool> g_pending{false};    // stored under the lock, read without it
+std::atomic<uint64_t> g_next_expiry_check{0};
+
+Lock& arena_lock() { return lock_of(kLockLARGE_ARENA); }
+
+char* page_addr(Arena* a, uint32_t page) { return reinterpret_cast<char*>(a) + size_t{page} * kPageSize; }
+
+// 0..15 pages exactly, then four bins per power of two. Monotonic, so any run of a bin above
+// bin_of(n) holds n pages.
+unsigned bin_of(uint32_t pages) {
+  if (pages < 16) return pages;
+  unsigned lg = 31 - static_cast<unsigned>(__builtin_clz(pages));
+  return 16 + (lg - 4) * 4 + ((pages >> (lg - 2)) & 3);
+}
+static_assert(16 + (12 - 4) * 4 + 3 < kBins, "bin_of(kRunPages) fits the mask");
+
+void bin_push(Arena* a, uint32_t first) {
+  RunTag& t = a->tags[first];
+  unsigned b = bin_of(t.pages);
+  t.prev = kNoRun;
+  t.next = a->bin_head[b];
+  if (t.next != kNoRun) a->tags[t.next].prev = static_cast<uint16_t>(first);
+  a->bin_head[b] = static_cast<uint16_t>(first);
+  a->bin_mask |= uint64_t{1} << b;
+}
+
+void bin_remove(Arena* a, uint32_t first) {
+  RunTag& t = a->tags[first];
+  unsigned b = bin_of(t.pages);
+  if (t.prev != kNoRun) a->tags[t.prev].next = t.next; else a->bin_head[b] = t.next;
+  if (t.next != kNoRun) a->tags[t.next].prev = t.prev;
+  if (a->bin_head[b] == kNoRun) a->bin_mask &= ~(uint64_t{1} << b);
+}
+
+void set_run(Arena* a, uint32_t first, uint32_t pages, bool free) {
+  uint8_t f = free ? kTagFree : 0;
+  a->tags[first].pages = static_cast<uint16_t>(pages);
+  a->tags[first].flags = static_cast<uint8_t>(kTagStart | f | (pages == 1 ? kTagEnd : 0));
+  if (pages > 1) {
+    a->tags[first + pages - 1].pages = static_cast<uint16_t>(pages);
+    a->tags[first + pages - 1].flags = static_cast<uint8_t>(kTagEnd | f);
+  }
+}
+
+void clear_tag(Arena* a, uint32_t page) { a->tags[page] = RunTag{}; }
+
+void add_free_run(Arena* a, uint32_t first, uint32_t pages, uint64_t freed_ns) {
+  set_run(a, first, pages, true);
+  a->tags[first].freed_ns = freed_ns;
+  bin_push(a, first);
+}
+
+void mark_dirty(Arena* a, uint32_t first, uint32_t pages, bool dirty) {
+  for (uint32_t i = first, end = first + pages; i < end;) {
+    uint32_t bit = i % 64;
+    uint32_t take = 64 - bit < end - i ? 64 - bit : end - i;
+    uint64_t mask = (take == 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1) << bit;
+    if (dirty) a->dirty[i / 64] |= mask; else a->dirty[i / 64] &= ~mask;
+    i += take;
+  }
+}
+
+// The first page in [i, end) whose dirty bit is `want`, or end.
+uint32_t next_dirty(const Arena* a, uint32_t i, uint32_t end, bool want) {
+  while (i < end) {
+    uint64_t w = want ? a->dirty[i / 64] : ~a->dirty[i / 64];
+    w >>= i % 64;
+    if (w != 0) {
+      uint32_t found = i + static_cast<uint32_t>(__builtin_ctzll(w));
+      return found < end ? found : end;
+    }
+    i = (i / 64 + 1) * 64;
+  }
+  return end;
+}
+
+// A free run of at least `need` pages in a, or kNoRun.
+uint32_t fit_in(const Arena* a, uint32_t need) {
+  unsigned b = bin_of(need);
+  unsigned scanned = 0;
+  for (uint32_t i = a->bin_head[b]; i != kNoRun && scanned < 16; i = a->tags[i].next, ++scanned) {
+    if (a->tags[i].pages >= need) return i;
+  }
+  uint64_t higher = a->bin_mask & (~uint64_t{0} << (b + 1));
+  return higher != 0 ? a->bin_head[__builtin_ctzll(higher)] : kNoRun;
+}
+
+[[maybe_unused]] void validate_arena_locked(const Arena* a) {
+  uint32_t free_pages = 0;
+  bool prev_free = false;
+  for (uint32_t i = kFirstPage; i < kArenaPages;) {
+    const RunTag& t = a->tags[i];
+    if ((t.flags & kTagStart) == 0 || t.pages == 0 || i + t.pages > kArenaPages) {
+      invariant_broken("arena run start tag", page_addr(const_cast<Arena*>(a), i), t.flags, t.pages);
+    }
+    const RunTag& e = a->tags[i + t.pages - 1];
+    if ((e.flags & kTagEnd) == 0 || e.pages != t.pages || ((e.flags ^ t.flags) & kTagFree) != 0) {
+      invariant_broken("arena run end tag", page_addr(const_cast<Arena*>(a), i), e.pages, t.pages);
+    }
+    for (uint32_t j = i + 1; j + 1 < i + t.pages; ++j) {
+      if (a->tags[j].flags != 0) invariant_broken("arena interior tag", page_addr(const_cast<Arena*>(a), j), a->tags[j].flags, 0);
+    }
+    bool free = (t.flags & kTagFree) != 0;
+    if (free && prev_free) invariant_broken("adjacent free runs", page_addr(const_cast<Arena*>(a), i), 1, 0);
+    if (free && (a->bin_mask & (uint64_t{1} << bin_of(t.pages))) == 0) {
+      invariant_broken("free run's bin marked empty", page_addr(const_cast<Arena*>(a), i), bin_of(t.pages), 1);
+    }
+    if (free) free_pages += t.pages;
+    prev_free = free;
+    i += t.pages;
+  }
+  if (free_pages != a->free_pages) invariant_broken("arena free pages", a, free_pages, a->free_pages);
+}
+
+Arena* new_arena_locked() {
+  void* mem = os::map_aligned(kArenaSize, kArenaSize);
+  if (mem == nullptr) return nullptr;
+  auto* a = static_cast<Arena*>(mem);
+  auto base = reinterpret_cast<uintptr_t>(mem);
+  a->magic = kArenaMagic ^ base;
+  memset(a->bin_head, 0xff, sizeof a->bin_head);
+  a->free_pages = kRunPages;
+  a->empty_since_ns = os::now_ns();
+  add_free_run(a, kFirstPage, kRunPages, a->empty_since_ns);
+  // Published after the header is written: the page map's stores are release.
+  if (!page_map_set(base, kArenaSize, kChunkLargeArena, kChunkLargeArena)) {
+    os::unmap(mem, kArenaSize);
+    return nullptr;
+  }
+  Arena** link = &g_arenas;
+  while (*link != nullptr) link = &(*link)->next;
+  *link = a;
+  return a;
+}
+
+// Makes [at, at + pages) of the free run at `first` live; the rest stays free.
+void take_locked(Arena* a, uint32_t first, uint32_t at, uint32_t pages) {
+  uint32_t run = a->tags[first].pages;
+  uint64_t freed = a->tags[first].freed_ns;
+  bin_remove(a, first);
+  clear_tag(a, first);
+  clear_tag(a, first + run - 1);
+  if (at > first) add_free_run(a, first, at - first, freed);
+  set_run(a, at, pages, false);
+  uint32_t tail = first + run - (at + pages);
+  if (tail > 0) add_free_run(a, at + pages, tail, freed);
+  a->free_pages -= pages;
+  mark_dirty(a, at, pages, true);
+}
+
+// Dirty page ranges a calloc must clear. Past kMaxRanges, the last range runs to the end:
+// clearing a clean page too is harmless, only slower.
+struct ZeroRanges {
+  static constexpr unsigned kMaxRanges = 8;
+  uint32_t first[kMaxRanges];
+  uint32_t end[kMaxRanges];
+  unsigned count = 0;
+};
+
+void collect_dirty_locked(const Arena* a, uint32_t first, uint32_t pages, ZeroRanges* z) {
+  uint32_t end = first + pages;
+  for (uint32_t d = next_dirty(a, first, end, true); d < end; d = next_dirty(a, d, end, true)) {
+    if (z->count == ZeroRanges::kMaxRanges) {
+      z->end[z->count - 1] = end;
+      return;
+    }
+    z->first[z->count] = d;
+    d = next_dirty(a, d, end, false);
+    z->end[z->count++] = d;
+  }
+}
+
+// Up to 1 MiB, memset is cheaper than the page faults that follow a discard; above, a
+// discard avoids touching memory the caller may never use.
+void zero_ranges(Arena* a, const ZeroRanges& z) {
+  for (unsigned i = 0; i < z.count; ++i) {
+    size_t bytes = size_t{z.end[i] - z.first[i]} * kPageSize;
+    if (bytes <= (size_t{1} << 20)) {
+      memset(page_addr(a, z.first[i]), 0, bytes);
+    } else {
+      os::discard(page_addr(a, z.first[i]), bytes);
+    }
+  }
+}
+
+// Discards the dirty pages of a's free runs that have decayed; sets *pending when younger
+// dirty free runs remain.
+size_t discard_expired_locked(Arena* a, uint64_t now, bool force, bool* pending) {
+  size_t bytes = 0;
+  for (uint32_t i = kFirstPage; i < kArenaPages && a->tags[i].pages != 0; i += a->tags[i].pages) {
+    const RunTag& t = a->tags[i];
+    uint32_t end = i + t.pages;
+    if ((t.flags & kTagFree) == 0 || next_dirty(a, i, end, true) == end) continue;
+    if (!force && now - t.freed_ns < decay_ns()) {
+      *pending = true;
+      continue;
+    }
+    for (uint32_t d = next_dirty(a, i, end, true); d < end; d = next_dirty(a, d, end, true)) {
+      uint32_t clean = next_dirty(a, d, end, false);
+      os::discard(page_addr(a, d), size_t{clean - d} * kPageSize);
+      bytes += size_t{clean - d} * kPageSize;
+      mark_dirty(a, d, clean - d, false);
+      d = clean;
+    }
+  }
+  return bytes;
+}
+
+}  // namespace
+
+void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable) {
+  if (size > kArenaMaxRunBytes || align > kArenaMaxAlign) return nullptr;
+  arena_maybe_release_expired();
+  auto pages = static_cast<uint32_t>((size + kPageSize - 1) / kPageSize);
+  uint32_t align_pages = align > kPageSize ? static_cast<uint32_t>(align / kPageSize) : 1;
+  ZeroRanges z;
+  Arena* a;
+  uint32_t at;
+  {
+    LockGuard g(arena_lock());
+    uint32_t first = kNoRun;
+    for (a = g_arenas; a != nullptr; a = a->next) {
+      first = fit_in(a, pages + align_pages - 1);
+      if (first != kNoRun) break;
+    }
+    if (a == nullptr) {
+      a = new_arena_locked();
+      if (a == nullptr) return nullptr;
+      first = kFirstPage;
+    }
+    // The arena is kArenaSize-aligned, so page-index alignment is address alignment.
+    at = (first + align_pages - 1) & ~(align_pages - 1);
+    if (zero) collect_dirty_locked(a, at, pages, &z);
+    take_locked(a, first, at, pages);
+    HAKMEM_VALIDATE(validate_arena_locked(a));
+  }
+  zero_ranges(a, z);   // the run is ours now: no lock needed
+  *usable = size_t{pages} * kPageSize;
+  return page_addr(a, at);
+}
+
+bool arena_lookup(const void* p, ArenaRun* run, const char** reason) {
+  auto addr = reinterpret_cast<uintptr_t>(p);
+  auto* a = reinterpret_cast<Arena*>(addr & ~(kArenaSize - 1));
+  if (a->magic != (kArenaMagic ^ reinterpret_cast<uintptr_t>(a))) {
+    *reason = "corrupt large header";
+    return false;
+  }
+  auto page = static_cast<uint32_t>((addr - reinterpret_cast<uintptr_t>(a)) / kPageSize);
+  if (page < kFirstPage) {
+    *reason = "not allocated by hakmem";
+    return false;
+  }
+  LockGuard g(arena_lock());
+  const RunTag& t = a->tags[page];
+  if ((t.flags & (kTagStart | kTagFree)) == kTagStart && addr % kPageSize == 0) {
+    *run = ArenaRun{a, page, t.pages};
+    return true;
+  }
+  // Not a live run's start: the run holding p says why. Its start is the nearest start tag
+  // at or below p (interior tags are zero, and an end tag without kStart is not a start).
+  uint32_t first = page;
+  while (first > kFirstPage && (a->tags[first].flags & kTagStart) == 0) --first;
+  *reason = (a->tags[first].flags & kTagFree) != 0 ? "double free" : "interior pointer";
+  return false;
+}
+
+void arena_free(const ArenaRun& run) {
+  Arena* a = run.arena;
+  {
+    LockGuard g(arena_lock());
+    uint64_t now = os::now_ns();
+    uint32_t first = run.page;
+    uint32_t pages = run.pages;
+    uint32_t end = first + pages;
+    clear_tag(a, first);
+    clear_tag(a, end - 1);
+    if (first > kFirstPage && (a->tags[first - 1].flags & kTagFree) != 0) {
+      uint32_t left = a->tags[first - 1].pages;
+      bin_remove(a, first - left);
+      clear_tag(a, first - 1);
+      first -= left;
+      pages += left;
+    }
+    if (end < kArenaPages && (a->tags[end].flags & kTagFree) != 0) {
+      uint32_t right = a->tags[end].pages;
+      bin_remove(a, end);
+      clear_tag(a, end);
+      clear_tag(a, end + right - 1);
+      pages += right;
+    }
+    add_free_run(a, first, pages, now);
+    a->free_pages += run.pages;
+    if (a->free_pages == kRunPages) a->empty_since_ns = now;
+    g_pending.store(true, std::memory_order_relaxed);
+    HAKMEM_VALIDATE(validate_arena_locked(a));
+  }
+  background_notify();
+}
+
+bool arena_grow_in_place(ArenaRun* run, size_t size) {
+  if (size > kArenaSize) return false;
+  auto pages = static_cast<uint32_t>((size + kPageSize - 1) / kPageSize);
+  if (pages <= run->pages) return true;
+  Arena* a = run->arena;
+  uint32_t end = run->page + run->pages;
+  uint32_t extra = pages - run->pages;
+  LockGuard g(arena_lock());
+  if (end >= kArenaPages || (a->tags[end].flags & kTagFree) == 0 || a->tags[end].pages < extra) {
+    return false;
+  }
+  clear_tag(a, end - 1);
+  take_locked(a, end, end, extra);
+  clear_tag(a, end);
+  if (extra > 1) clear_tag(a, end + extra - 1);
+  set_run(a, run->page, pages, false);
+  run->pages = pages;
+  HAKMEM_VALIDATE(validate_arena_locked(a));
+  return true;
+}
+
+size_t arena_release_expired(bool force) {
+  if (!force && !g_pending.load(std::memory_order_relaxed)) return 0;
+  size_t bytes = 0;
+  Arena* doomed = nullptr;
+  {
+    LockGuard g(arena_lock());
+    uint64_t now = os::now_ns();   // read under the lock: no run was freed after it
+    bool pending = false;
+    for (Arena** link = &g_arenas; *link != nullptr;) {
+      Arena* a = *link;
+      if (a->free_pages == kRunPages && (force || now - a->empty_since_ns >= decay_ns())) {
+        *link = a->next;
+        a->next = doomed;
+        doomed = a;
+        continue;
+      }
+      pending |= a->free_pages == kRunPages;
+      bytes += discard_expired_locked(a, now, force, &pending);
+      link = &a->next;
+    }
+    g_pending.store(pending, std::memory_order_relaxed);
+  }
+  // Unreachable now (no live run, off the list): unmapped outside the lock.
+  while (doomed != nullptr) {
+    Arena* next = doomed->next;
+    page_map_clear(reinterpret_cast<uintptr_t>(doomed), kArenaSize);
+    os::unmap(doomed, kArenaSize);
+    bytes += kArenaSize;
+    doomed = next;
+  }
+  return bytes;
+}
+
+void arena_maybe_release_expired() {
+  if (g_pending.load(std::memory_order_relaxed) && decay_check_due(g_next_expiry_check)) {
+    arena_release_expired(false);
+  }
+}
+
+bool arena_pending() { return g_pending.load(std::memory_order_relaxed); }
+
+}  // namespace hakmem
