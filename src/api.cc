@@ -80,7 +80,8 @@ void* hak_realloc(void* ptr, size_t size) {
   }
   size_t usable = r.is_large() ? r.large.usable : r.slab->obj_size;
   if (fits_in_place(usable, size, r.is_large())) return ptr;
-  if (r.is_large() && size > usable && large_grow_in_place(&r.large, size)) return ptr;
+  // A large block too small or less than half used: resized in place when the arena allows.
+  if (r.is_large() && size > kMaxSmallSize && large_resize_in_place(&r.large, size)) return ptr;
   void* fresh = malloc_fast(size);
   if (fresh == nullptr) return nullptr;   // the old block stays valid, as C requires
   memcpy(fresh, ptr, usable < size ? usable : size);

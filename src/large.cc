@@ -273,11 +273,12 @@ void large_free(const LargeRef& r) {
   cache_put(h);
 }
 
-bool large_grow_in_place(LargeRef* r, size_t size) {
-  if (r->run.arena == nullptr) return span_grow_in_place(r->span, size);
-  if (!arena_grow_in_place(&r->run, size)) return false;
+bool large_resize_in_place(LargeRef* r, size_t size) {
+  if (r->run.arena == nullptr) return size > r->usable && span_grow_in_place(r->span, size);
+  if (!arena_resize_in_place(&r->run, size)) return false;
   size_t usable = arena_run_bytes(r->run);
-  seg_add(g_segment.process.large_live_bytes, usable - r->usable);
+  seg_add(g_segment.process.large_live_bytes, usable);
+  seg_sub(g_segment.process.large_live_bytes, r->usable);
   r->usable = usable;
   return true;
 }

@@ -36,10 +36,11 @@ struct LargeRef {
 // zeros (fresh pages already do; only reused memory is cleared).
 void* large_alloc(size_t size, size_t align, bool zero = false);
 void large_free(const LargeRef& r);
-// Grows r's block in place so that `size` bytes fit after its user pointer: an arena run over
-// its free neighbour, a span past a MiB by mremap without moving (only when the address
-// range after it is free). False leaves the block unchanged.
-bool large_grow_in_place(LargeRef* r, size_t size);
+// Resizes r's block in place to `size` bytes (> the small classes): an arena run shrinks
+// (freeing its tail) or grows over its free neighbour; a span only grows, past a MiB, by
+// mremap without moving (only when the address range after it is free). False leaves the
+// block unchanged.
+bool large_resize_in_place(LargeRef* r, size_t size);
 // The live large block at p (p's chunk is a large kind), or false with *reason set.
 bool large_lookup(const void* p, LargeRef* out, const char** reason);
 // Returns decayed memory (all cached spans and free arena pages when force). Bytes returned.

@@ -278,6 +278,56 @@ size_t discard_expired_locked(Arena* a, uint64_t now, bool force, bool* pending)
   return bytes;
 }
 
+// Frees [first, first + pages), whose tags the caller has cleared, merging it with free
+// neighbours.
+void free_pages_locked(Arena* a, uint32_t first, uint32_t pages) {
+  uint64_t now = os::now_ns();
+  uint32_t end = first + pages;
+  a->free_pages += pages;
+  if (a->free_pages == kRunPages) a->empty_since_ns = now;
+  if (first > kFirstPage && (a->tags[first - 1].flags & kTagFree) != 0) {
+    uint32_t left = a->tags[first - 1].pages;
+    bin_remove(a, first - left);
+    clear_tag(a, first - 1);
+    first -= left;
+    pages += left;
+  }
+  if (end < kArenaPages && (a->tags[end].flags & kTagFree) != 0) {
+    uint32_t right = a->tags[end].pages;
+    bin_remove(a, end);
+    clear_tag(a, end);
+    clear_tag(a, end + right - 1);
+    pages += right;
+  }
+  add_free_run(a, first, pages, now);
+  g_pending.store(true, std::memory_order_relaxed);
+}
+
+// Shrinks a live run to `pages`, freeing its tail.
+void shrink_locked(Arena* a, ArenaRun* run, uint32_t pages) {
+  uint32_t tail = run->pages - pages;
+  clear_tag(a, run->page + run->pages - 1);
+  set_run(a, run->page, pages, false);
+  free_pages_locked(a, run->page + pages, tail);
+  run->pages = pages;
+}
+
+// Extends a live run over its free right neighbour; false when that is not free or too small.
+bool grow_locked(Arena* a, ArenaRun* run, uint32_t pages) {
+  uint32_t end = run->page + run->pages;
+  uint32_t extra = pages - run->pages;
+  if (end >= kArenaPages || (a->tags[end].flags & kTagFree) == 0 || a->tags[end].pages < extra) {
+    return false;
+  }
+  clear_tag(a, end - 1);
+  take_locked(a, end, end, extra);
+  clear_tag(a, end);
+  if (extra > 1) clear_tag(a, end + extra - 1);
+  set_run(a, run->page, pages, false);
+  run->pages = pages;
+  return true;
+}
+
 }  // namespace
 
 void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable) {
@@ -338,57 +388,33 @@ bool arena_lookup(const void* p, ArenaRun* run, const char** reason) {
 }
 
 void arena_free(const ArenaRun& run) {
-  Arena* a = run.arena;
   {
     LockGuard g(arena_lock());
-    uint64_t now = os::now_ns();
-    uint32_t first = run.page;
-    uint32_t pages = run.pages;
-    uint32_t end = first + pages;
-    clear_tag(a, first);
-    clear_tag(a, end - 1);
-    if (first > kFirstPage && (a->tags[first - 1].flags & kTagFree) != 0) {
-      uint32_t left = a->tags[first - 1].pages;
-      bin_remove(a, first - left);
-      clear_tag(a, first - 1);
-      first -= left;
-      pages += left;
-    }
-    if (end < kArenaPages && (a->tags[end].flags & kTagFree) != 0) {
-      uint32_t right = a->tags[end].pages;
-      bin_remove(a, end);
-      clear_tag(a, end);
-      clear_tag(a, end + right - 1);
-      pages += right;
-    }
-    add_free_run(a, first, pages, now);
-    a->free_pages += run.pages;
-    if (a->free_pages == kRunPages) a->empty_since_ns = now;
-    g_pending.store(true, std::memory_order_relaxed);
-    HAKMEM_VALIDATE(validate_arena_locked(a));
+    clear_tag(run.arena, run.page);
+    clear_tag(run.arena, run.page + run.pages - 1);
+    free_pages_locked(run.arena, run.page, run.pages);
+    HAKMEM_VALIDATE(validate_arena_locked(run.arena));
   }
   background_notify();
 }
 
-bool arena_grow_in_place(ArenaRun* run, size_t size) {
+bool arena_resize_in_place(ArenaRun* run, size_t size) {
   if (size > kArenaSize) return false;
   auto pages = static_cast<uint32_t>((size + kPageSize - 1) / kPageSize);
-  if (pages <= run->pages) return true;
-  Arena* a = run->arena;
-  uint32_t end = run->page + run->pages;
-  uint32_t extra = pages - run->pages;
-  LockGuard g(arena_lock());
-  if (end >= kArenaPages || (a->tags[end].flags & kTagFree) == 0 || a->tags[end].pages < extra) {
-    return false;
+  if (pages == run->pages) return true;
+  bool shrink = pages < run->pages;
+  bool done = true;
+  {
+    LockGuard g(arena_lock());
+    if (shrink) {
+      shrink_locked(run->arena, run, pages);
+    } else {
+      done = grow_locked(run->arena, run, pages);
+    }
+    HAKMEM_VALIDATE(validate_arena_locked(run->arena));
   }
-  clear_tag(a, end - 1);
-  take_locked(a, end, end, extra);
-  clear_tag(a, end);
-  if (extra > 1) clear_tag(a, end + extra - 1);
-  set_run(a, run->page, pages, false);
-  run->pages = pages;
-  HAKMEM_VALIDATE(validate_arena_locked(a));
-  return true;
+  if (shrink) background_notify();
+  return done;
 }
 
 size_t arena_release_expired(bool force) {

@@ -37,8 +37,9 @@ void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable);
 bool arena_lookup(const void* p, ArenaRun* run, const char** reason);
 // Frees a run from arena_lookup; it merges with free neighbours.
 void arena_free(const ArenaRun& run);
-// Extends a live run over its free right neighbour to hold `size` bytes. False leaves it as is.
-bool arena_grow_in_place(ArenaRun* run, size_t size);
+// Resizes a live run to the pages `size` needs: shrinking frees its tail, growing takes over
+// its free right neighbour. False (the neighbour is live or too small) leaves it as is.
+bool arena_resize_in_place(ArenaRun* run, size_t size);
 // Discards the dirty pages of runs free for longer than the decay and unmaps arenas empty for
 // that long (everything free when force). Returns the bytes given back.
 size_t arena_release_expired(bool force);

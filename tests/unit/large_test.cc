@@ -1,7 +1,7 @@
 // Large blocks in arenas (src/large_arena.cc), in-process through the hak_* API: runs split
 // and merge, freed memory is reused without new mappings or page faults, alignment, calloc
-// zeroes reused dirty pages, the decay and malloc_trim return memory, realloc grows in place
-// and keeps contents, the counters are exact, and two threads share the arenas.
+// zeroes reused dirty pages, the decay and malloc_trim return memory, realloc grows and
+// shrinks in place and keeps contents, the counters are exact, and two threads share the arenas.
 //
 // Placement facts the tests rely on (large_arena.cc): a run is cut from the start of the
 // free run chosen; an arena empty of live runs is unmapped by malloc_trim; the first arena
@@ -170,7 +170,7 @@ TEST_F(Large, DecayAndTrimReturnFreePages) {
   EXPECT_LE(after.mapped_bytes + 32 * kMiB, before.mapped_bytes);
 }
 
-TEST_F(Large, ReallocGrowsInPlaceAndKeepsContents) {
+TEST_F(Large, ReallocResizesInPlaceAndKeepsContents) {
   auto* p = static_cast<unsigned char*>(hak_malloc(100 * kKiB));
   for (size_t i = 0; i < 100 * kKiB; ++i) p[i] = static_cast<unsigned char>(i * 7);
   auto* grown = static_cast<unsigned char*>(hak_realloc(p, 1 * kMiB));
@@ -180,7 +180,11 @@ TEST_F(Large, ReallocGrowsInPlaceAndKeepsContents) {
   EXPECT_EQ(static_cast<unsigned char*>(blocker), grown + kMiB);
   auto* moved = static_cast<unsigned char*>(hak_realloc(grown, 3 * kMiB));
   EXPECT_NE(moved, grown);
+  hak_stats before = snap();
   auto* shrunk = static_cast<unsigned char*>(hak_realloc(moved, 40 * kKiB));
+  EXPECT_EQ(shrunk, moved);   // the run gave its tail back
+  EXPECT_EQ(hak_malloc_usable_size(shrunk), 40 * kKiB);
+  EXPECT_EQ(before.large_live_bytes - snap().large_live_bytes, 3 * kMiB - 40 * kKiB);
   for (size_t i = 0; i < 40 * kKiB; ++i) ASSERT_EQ(shrunk[i], static_cast<unsigned char>(i * 7)) << i;
   hak_free(shrunk);
   hak_free(blocker);
