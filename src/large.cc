@@ -263,14 +263,17 @@ void* large_alloc(size_t size, size_t align, bool zero) {
   return p;
 }
 
-void large_free(const LargeRef& r) {
+const char* large_free(const LargeRef& r) {
+  if (r.run.arena != nullptr) {
+    if (const char* error = arena_free(r.run)) return error;
+  } else {
+    r.span->user = nullptr;
+    r.span->cached_at_ns = os::now_ns();
+    cache_put(r.span);
+  }
   seg_add(g_segment.process.large_frees, 1);
   seg_sub(g_segment.process.large_live_bytes, r.usable);
-  if (r.run.arena != nullptr) return arena_free(r.run);
-  LargeHeader* h = r.span;
-  h->user = nullptr;
-  h->cached_at_ns = os::now_ns();
-  cache_put(h);
+  return nullptr;
 }
 
 bool large_resize_in_place(LargeRef* r, size_t size) {

@@ -35,7 +35,8 @@ struct LargeRef {
 // align: a power of two >= 16. nullptr + ENOMEM on failure. With zero, the block reads as
 // zeros (fresh pages already do; only reused memory is cleared).
 void* large_alloc(size_t size, size_t align, bool zero = false);
-void large_free(const LargeRef& r);
+// nullptr, or the reason r was not live after all (a double free racing with the first free).
+const char* large_free(const LargeRef& r);
 // Resizes r's block in place to `size` bytes (> the small classes): an arena run shrinks
 // (freeing its tail) or grows over its free neighbour; a span only grows, past a MiB, by
 // mremap without moving (only when the address range after it is free). False leaves the

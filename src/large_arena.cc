@@ -328,6 +328,13 @@ bool grow_locked(Arena* a, ArenaRun* run, uint32_t pages) {
   return true;
 }
 
+bool live_start(Arena* a, uint32_t page, uintptr_t addr, ArenaRun* run) {
+  const RunTag& t = a->tags[page];
+  if ((t.flags & (kTagStart | kTagFree)) != kTagStart || addr % kPageSize != 0) return false;
+  *run = ArenaRun{a, page, t.pages};
+  return true;
+}
+
 }  // namespace
 
 void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable) {
@@ -373,12 +380,11 @@ bool arena_lookup(const void* p, ArenaRun* run, const char** reason) {
     *reason = "not allocated by hakmem";
     return false;
   }
+  // Without the lock: only the owner of a live run writes its start tag (free, realloc), and
+  // it is the caller. A stale or racing answer for a bad pointer is caught by arena_free.
+  if (live_start(a, page, addr, run)) return true;
   LockGuard g(arena_lock());
-  const RunTag& t = a->tags[page];
-  if ((t.flags & (kTagStart | kTagFree)) == kTagStart && addr % kPageSize == 0) {
-    *run = ArenaRun{a, page, t.pages};
-    return true;
-  }
+  if (live_start(a, page, addr, run)) return true;
   // Not a live run's start: the run holding p says why. Its start is the nearest start tag
   // at or below p (interior tags are zero, and an end tag without kStart is not a start).
   uint32_t first = page;
@@ -387,15 +393,20 @@ bool arena_lookup(const void* p, ArenaRun* run, const char** reason) {
   return false;
 }
 
-void arena_free(const ArenaRun& run) {
+const char* arena_free(const ArenaRun& run) {
   {
     LockGuard g(arena_lock());
+    // Two threads freeing the same run race past arena_lookup; only one finds it live here.
+    ArenaRun live;
+    auto start = reinterpret_cast<uintptr_t>(page_addr(run.arena, run.page));
+    if (!live_start(run.arena, run.page, start, &live) || live.pages != run.pages) return "double free";
     clear_tag(run.arena, run.page);
     clear_tag(run.arena, run.page + run.pages - 1);
     free_pages_locked(run.arena, run.page, run.pages);
     HAKMEM_VALIDATE(validate_arena_locked(run.arena));
   }
   background_notify();
+  return nullptr;
 }
 
 bool arena_resize_in_place(ArenaRun* run, size_t size) {

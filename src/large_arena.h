@@ -35,8 +35,9 @@ struct ArenaRun {
 void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable);
 // The live run starting at p; false with *reason set when p is not one (p's chunk is an arena).
 bool arena_lookup(const void* p, ArenaRun* run, const char** reason);
-// Frees a run from arena_lookup; it merges with free neighbours.
-void arena_free(const ArenaRun& run);
+// Frees a run from arena_lookup; it merges with free neighbours. Returns nullptr, or the
+// reason (a racing double free) when the run is no longer live, leaving everything as is.
+const char* arena_free(const ArenaRun& run);
 // Resizes a live run to the pages `size` needs: shrinking frees its tail, growing takes over
 // its free right neighbour. False (the neighbour is live or too small) leaves it as is.
 bool arena_resize_in_place(ArenaRun* run, size_t size);
