@@ -340,7 +340,8 @@ bool live_start(Arena* a, uint32_t page, uintptr_t addr, ArenaRun* run) {
 void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable) {
   if (size > kArenaMaxRunBytes || align > kArenaMaxAlign) return nullptr;
   arena_maybe_release_expired();
-  auto pages = static_cast<uint32_t>((size + kPageSize - 1) / kPageSize);
+  // aligned_alloc(8192, 0) lands here too: every run has a page.
+  auto pages = size == 0 ? 1 : static_cast<uint32_t>((size + kPageSize - 1) / kPageSize);
   uint32_t align_pages = align > kPageSize ? static_cast<uint32_t>(align / kPageSize) : 1;
   ZeroRanges z;
   Arena* a;
@@ -410,7 +411,7 @@ const char* arena_free(const ArenaRun& run) {
 }
 
 bool arena_resize_in_place(ArenaRun* run, size_t size) {
-  if (size > kArenaSize) return false;
+  if (size == 0 || size > kArenaSize) return false;
   auto pages = static_cast<uint32_t>((size + kPageSize - 1) / kPageSize);
   if (pages == run->pages) return true;
   bool shrink = pages < run->pages;

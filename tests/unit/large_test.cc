@@ -116,6 +116,13 @@ TEST_F(Large, AlignedRunsUpTo1MiB) {
       keep.push_back(hak_malloc(n / 3 + 33 * kKiB));
     }
   }
+  for (size_t align = 8 * kKiB; align <= kMiB; align <<= 1) {   // zero bytes still get a page
+    void* p = hak_aligned_alloc(align, 0);
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(reinterpret_cast<uintptr_t>(p) % align, 0u);
+    EXPECT_EQ(hak_malloc_usable_size(p), kPage);
+    keep.push_back(p);
+  }
   for (void* p : keep) hak_free(p);
 }
 
