@@ -1,16 +1,5 @@
-// Arenas: boundary tags, size-binned free lists, a dirty-page bitmap and the decay.
-//
-// Every page from kFirstPage on belongs to exactly one run. tags[i] is non-zero iff page i is
-// the first (kStart) or last (kEnd) page of a run; interior tags are zero. That is what lets
-// a free() tell a live run's start from an interior pointer or a freed run without trusting
-// user memory. Invariants, checked by validate_arena_locked in debug builds:
-//   sum of run pages == kRunPages;  free_pages == sum of free run pages
-//   no two free runs are adjacent (a freed run merges with its free neighbours)
-//   a free run is on the list of bin_of(pages); bin_mask bit b <=> list b is non-empty
-// dirty bit i clear => page i reads as zero (never touched since the mapping, or discarded);
-// set => it may be resident with data. Live runs are all dirty. Free runs keep their bits, so
-// the next user of the pages finds them resident (no page faults), and calloc zeroes only
-// the dirty ones.
+// The run allocator of the large arenas (layout and invariants in arena_layout.h): runs are
+// cut from size-binned free lists and merge with their free neighbours when freed.
 //
 // Allocation: first fit on the older arenas first (so that younger ones can empty and go),
 // within an arena the bin of the request (a bounded scan), then the head of the next
@@ -20,62 +9,18 @@
 
 #include <cstring>
 
-#include <atomic>
-
+#include "arena_layout.h"
 #include "background.h"
-#include "constants.h"
-#include "decay.h"
 #include "heap_check.h"
-#include "lock.h"
 #include "os/os.h"
 #include "page_map.h"
 
 namespace hakmem {
 
-constexpr uint32_t kArenaPages = kArenaSize / kPageSize;   // 8192
-constexpr unsigned kBins = 64;
-constexpr uint16_t kNoRun = 0xffff;
-constexpr uint64_t kArenaMagic = 0x52414d454d4b4148ull;   // "HAKMEMAR"
-
-enum : uint8_t { kTagStart = 1, kTagEnd = 2, kTagFree = 4 };
-
-struct RunTag {
-  uint16_t pages;      // the run's length, on its first and its last page
-  uint8_t flags;
-  uint8_t unused;
-  uint16_t next;       // free run, first page: its bin's list (kNoRun at the ends)
-  uint16_t prev;
-  uint64_t freed_ns;   // free run, first page: when it became free (the decay's clock)
-};
-
-struct Arena {
-  uint64_t magic;           // kArenaMagic ^ address
-  Arena* next;              // every arena, oldest first
-  uint64_t bin_mask;
-  uint32_t free_pages;
-  uint32_t unused;
-  uint64_t empty_since_ns;  // meaningful while free_pages == kRunPages
-  uint16_t bin_head[kBins];
-  uint64_t dirty[kArenaPages / 64];
-  RunTag tags[kArenaPages];
-};
-
-constexpr uint32_t kFirstPage = (sizeof(Arena) + kPageSize - 1) / kPageSize;   // 33
-constexpr uint32_t kRunPages = kArenaPages - kFirstPage;
-static_assert(kArenaSize >= kSuperSlabSize && kArenaMaxAlign < kArenaSize,
-              "arena alignment gives run alignment; its chunks are whole page-map entries");
-static_assert(kArenaMaxRunBytes / kPageSize + kArenaMaxAlign / kPageSize <= kRunPages,
-              "the largest aligned request fits an empty arena");
+Arena* g_arenas;
+std::atomic<bool> g_arena_pending{false};
 
 namespace {
-
-Arena* g_arenas;                       // large_arena lock
-std::atomic<bool> g_pending{false};    // stored under the lock, read without it
-std::atomic<uint64_t> g_next_expiry_check{0};
-
-Lock& arena_lock() { return lock_of(kLockLARGE_ARENA); }
-
-char* page_addr(Arena* a, uint32_t page) { return reinterpret_cast<char*>(a) + size_t{page} * kPageSize; }
 
 // 0..15 pages exactly, then four bins per power of two. Monotonic, so any run of a bin above
 // bin_of(n) holds n pages.
@@ -122,29 +67,7 @@ void add_free_run(Arena* a, uint32_t first, uint32_t pages, uint64_t freed_ns) {
   bin_push(a, first);
 }
 
-void mark_dirty(Arena* a, uint32_t first, uint32_t pages, bool dirty) {
-  for (uint32_t i = first, end = first + pages; i < end;) {
-    uint32_t bit = i % 64;
-    uint32_t take = 64 - bit < end - i ? 64 - bit : end - i;
-    uint64_t mask = (take == 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1) << bit;
-    if (dirty) a->dirty[i / 64] |= mask; else a->dirty[i / 64] &= ~mask;
-    i += take;
-  }
-}
 
-// The first page in [i, end) whose dirty bit is `want`, or end.
-uint32_t next_dirty(const Arena* a, uint32_t i, uint32_t end, bool want) {
-  while (i < end) {
-    uint64_t w = want ? a->dirty[i / 64] : ~a->dirty[i / 64];
-    w >>= i % 64;
-    if (w != 0) {
-      uint32_t found = i + static_cast<uint32_t>(__builtin_ctzll(w));
-      return found < end ? found : end;
-    }
-    i = (i / 64 + 1) * 64;
-  }
-  return end;
-}
 
 // A free run of at least `need` pages in a, or kNoRun.
 uint32_t fit_in(const Arena* a, uint32_t need) {
@@ -255,28 +178,6 @@ void zero_ranges(Arena* a, const ZeroRanges& z) {
   }
 }
 
-// Discards the dirty pages of a's free runs that have decayed; sets *pending when younger
-// dirty free runs remain.
-size_t discard_expired_locked(Arena* a, uint64_t now, bool force, bool* pending) {
-  size_t bytes = 0;
-  for (uint32_t i = kFirstPage; i < kArenaPages && a->tags[i].pages != 0; i += a->tags[i].pages) {
-    const RunTag& t = a->tags[i];
-    uint32_t end = i + t.pages;
-    if ((t.flags & kTagFree) == 0 || next_dirty(a, i, end, true) == end) continue;
-    if (!force && now - t.freed_ns < decay_ns()) {
-      *pending = true;
-      continue;
-    }
-    for (uint32_t d = next_dirty(a, i, end, true); d < end; d = next_dirty(a, d, end, true)) {
-      uint32_t clean = next_dirty(a, d, end, false);
-      os::discard(page_addr(a, d), size_t{clean - d} * kPageSize);
-      bytes += size_t{clean - d} * kPageSize;
-      mark_dirty(a, d, clean - d, false);
-      d = clean;
-    }
-  }
-  return bytes;
-}
 
 // Frees [first, first + pages), whose tags the caller has cleared, merging it with free
 // neighbours.
@@ -300,7 +201,7 @@ void free_pages_locked(Arena* a, uint32_t first, uint32_t pages) {
     pages += right;
   }
   add_free_run(a, first, pages, now);
-  g_pending.store(true, std::memory_order_relaxed);
+  g_arena_pending.store(true, std::memory_order_relaxed);
 }
 
 // Shrinks a live run to `pages`, freeing its tail.
@@ -429,45 +330,7 @@ bool arena_resize_in_place(ArenaRun* run, size_t size) {
   return done;
 }
 
-size_t arena_release_expired(bool force) {
-  if (!force && !g_pending.load(std::memory_order_relaxed)) return 0;
-  size_t bytes = 0;
-  Arena* doomed = nullptr;
-  {
-    LockGuard g(arena_lock());
-    uint64_t now = os::now_ns();   // read under the lock: no run was freed after it
-    bool pending = false;
-    for (Arena** link = &g_arenas; *link != nullptr;) {
-      Arena* a = *link;
-      if (a->free_pages == kRunPages && (force || now - a->empty_since_ns >= decay_ns())) {
-        *link = a->next;
-        a->next = doomed;
-        doomed = a;
-        continue;
-      }
-      pending |= a->free_pages == kRunPages;
-      bytes += discard_expired_locked(a, now, force, &pending);
-      link = &a->next;
-    }
-    g_pending.store(pending, std::memory_order_relaxed);
-  }
-  // Unreachable now (no live run, off the list): unmapped outside the lock.
-  while (doomed != nullptr) {
-    Arena* next = doomed->next;
-    page_map_clear(reinterpret_cast<uintptr_t>(doomed), kArenaSize);
-    os::unmap(doomed, kArenaSize);
-    bytes += kArenaSize;
-    doomed = next;
-  }
-  return bytes;
-}
 
-void arena_maybe_release_expired() {
-  if (g_pending.load(std::memory_order_relaxed) && decay_check_due(g_next_expiry_check)) {
-    arena_release_expired(false);
-  }
-}
 
-bool arena_pending() { return g_pending.load(std::memory_order_relaxed); }
 
 }  // namespace hakmem

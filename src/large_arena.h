@@ -44,7 +44,8 @@ bool arena_resize_in_place(ArenaRun* run, size_t size);
 // Discards the dirty pages of runs free for longer than the decay and unmaps arenas empty for
 // that long (everything free when force). Returns the bytes given back.
 size_t arena_release_expired(bool force);
-// Slow paths with HAKMEM_BG_RELEASE=0: the same at most once per eighth of the decay.
+// Large allocations: the same, at most once per eighth of the decay (so it also happens with
+// HAKMEM_BG_RELEASE=0).
 void arena_maybe_release_expired();
 // Dirty free pages or empty arenas waiting for the decay (for the background thread)?
 bool arena_pending();
