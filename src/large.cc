@@ -302,7 +302,9 @@ size_t large_release_expired(bool force) {
   return cache_release_expired(force) + arena_release_expired(force);
 }
 
-bool large_pending() { return g_cache_count.load(std::memory_order_relaxed) != 0 || arena_pending(); }
+bool large_pending() {
+  return g_cache_count.load(std::memory_order_relaxed) != 0 || arena_pending();
+}
 
 LargeStats large_stats() {
   const hak_seg_process& p = g_segment.process;

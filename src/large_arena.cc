@@ -83,22 +83,24 @@ uint32_t fit_in(const Arena* a, uint32_t need) {
 [[maybe_unused]] void validate_arena_locked(const Arena* a) {
   uint32_t free_pages = 0;
   bool prev_free = false;
+  auto* base = reinterpret_cast<const char*>(a);
   for (uint32_t i = kFirstPage; i < kArenaPages;) {
     const RunTag& t = a->tags[i];
+    const char* where = base + size_t{i} * kPageSize;
     if ((t.flags & kTagStart) == 0 || t.pages == 0 || i + t.pages > kArenaPages) {
-      invariant_broken("arena run start tag", page_addr(const_cast<Arena*>(a), i), t.flags, t.pages);
+      invariant_broken("arena run start tag", where, t.flags, t.pages);
     }
     const RunTag& e = a->tags[i + t.pages - 1];
     if ((e.flags & kTagEnd) == 0 || e.pages != t.pages || ((e.flags ^ t.flags) & kTagFree) != 0) {
-      invariant_broken("arena run end tag", page_addr(const_cast<Arena*>(a), i), e.pages, t.pages);
+      invariant_broken("arena run end tag", where, e.pages, t.pages);
     }
     for (uint32_t j = i + 1; j + 1 < i + t.pages; ++j) {
-      if (a->tags[j].flags != 0) invariant_broken("arena interior tag", page_addr(const_cast<Arena*>(a), j), a->tags[j].flags, 0);
+      if (a->tags[j].flags != 0) invariant_broken("arena interior tag", where, j, a->tags[j].flags);
     }
     bool free = (t.flags & kTagFree) != 0;
-    if (free && prev_free) invariant_broken("adjacent free runs", page_addr(const_cast<Arena*>(a), i), 1, 0);
+    if (free && prev_free) invariant_broken("adjacent free runs", where, 1, 0);
     if (free && (a->bin_mask & (uint64_t{1} << bin_of(t.pages))) == 0) {
-      invariant_broken("free run's bin marked empty", page_addr(const_cast<Arena*>(a), i), bin_of(t.pages), 1);
+      invariant_broken("free run's bin marked empty", where, bin_of(t.pages), 1);
     }
     if (free) free_pages += t.pages;
     prev_free = free;
@@ -301,7 +303,9 @@ const char* arena_free(const ArenaRun& run) {
     // Two threads freeing the same run race past arena_lookup; only one finds it live here.
     ArenaRun live;
     auto start = reinterpret_cast<uintptr_t>(page_addr(run.arena, run.page));
-    if (!live_start(run.arena, run.page, start, &live) || live.pages != run.pages) return "double free";
+    if (!live_start(run.arena, run.page, start, &live) || live.pages != run.pages) {
+      return "double free";
+    }
     clear_tag(run.arena, run.page);
     clear_tag(run.arena, run.page + run.pages - 1);
     free_pages_locked(run.arena, run.page, run.pages);

@@ -73,20 +73,22 @@ TEST_F(Large, RunsSplitAndFreedNeighboursMerge) {
 }
 
 TEST_F(Large, FreedRunsAreReusedWithoutMappingsOrPageFaults) {
-  const size_t sizes[] = {64 * kKiB, 100 * kKiB, 300 * kKiB, 1 * kMiB, 3 * kMiB, 4 * kMiB - 1, 700 * kKiB};
+  const size_t sizes[] = {64 * kKiB, 100 * kKiB, 300 * kKiB, 1 * kMiB, 3 * kMiB, 4 * kMiB - 1,
+                          700 * kKiB};
+  constexpr size_t kN = std::size(sizes);
   std::vector<void*> v;
   for (size_t n : sizes) v.push_back(hak_malloc(n));
   for (size_t i = 0; i < v.size(); ++i) memset(v[i], 1, sizes[i]);
   for (void* p : v) hak_free(p);
   hak_stats before = snap();
   long faults = minor_faults();
-  for (int round = 0; round < 20; ++round) {
+  for (size_t round = 0; round < 20; ++round) {   // the same sizes, in another order each round
     v.clear();
-    for (size_t i = 0; i < std::size(sizes); ++i) v.push_back(hak_malloc(sizes[(i + round) % std::size(sizes)]));
-    for (size_t i = 0; i < v.size(); ++i) {
-      for (size_t off = 0; off < sizes[(i + round) % std::size(sizes)]; off += kPage) addr(v[i])[off] = 2;
+    for (size_t i = 0; i < kN; ++i) v.push_back(hak_malloc(sizes[(i + round) % kN]));
+    for (size_t i = 0; i < kN; ++i) {
+      for (size_t off = 0; off < sizes[(i + round) % kN]; off += kPage) addr(v[i])[off] = 2;
     }
-    for (size_t i = v.size(); i-- > 0;) hak_free(v[i]);
+    for (size_t i = kN; i-- > 0;) hak_free(v[i]);
   }
   long faulted = minor_faults() - faults;
   hak_stats after = snap();
@@ -192,7 +194,9 @@ TEST_F(Large, ReallocResizesInPlaceAndKeepsContents) {
   EXPECT_EQ(shrunk, moved);   // the run gave its tail back
   EXPECT_EQ(hak_malloc_usable_size(shrunk), 40 * kKiB);
   EXPECT_EQ(before.large_live_bytes - snap().large_live_bytes, 3 * kMiB - 40 * kKiB);
-  for (size_t i = 0; i < 40 * kKiB; ++i) ASSERT_EQ(shrunk[i], static_cast<unsigned char>(i * 7)) << i;
+  for (size_t i = 0; i < 40 * kKiB; ++i) {
+    ASSERT_EQ(shrunk[i], static_cast<unsigned char>(i * 7)) << i;
+  }
   hak_free(shrunk);
   hak_free(blocker);
 }
