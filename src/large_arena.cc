@@ -106,7 +106,9 @@ uint32_t fit_in(const Arena* a, uint32_t need) {
     prev_free = free;
     i += t.pages;
   }
-  if (free_pages != a->free_pages) invariant_broken("arena free pages", a, free_pages, a->free_pages);
+  if (free_pages != a->free_pages) {
+    invariant_broken("arena free pages", a, free_pages, a->free_pages);
+  }
 }
 
 Arena* new_arena_locked() {
