@@ -40,9 +40,11 @@ struct RunTag {
 };
 
 struct Arena {
-  uint64_t magic;           // kArenaMagic ^ address
+  uint64_t magic;           // kArenaMagic ^ address; written once
   Arena* next;              // every arena, oldest first
-  uint64_t bin_mask;
+  // Every free() reads magic without the lock: the fields written under it start on their
+  // own cache line, so that read never waits for a line another thread keeps dirtying.
+  alignas(64) uint64_t bin_mask;
   uint32_t free_pages;
   uint32_t unused;
   uint64_t empty_since_ns;  // meaningful while free_pages == kRunPages
