@@ -160,6 +160,7 @@ int hak_malloc_trim(size_t) {
     }
     orphans_reclaim(h);
     pool_return_heap_reserve(h);
+    large_flush_local(h);
   }
   released += release_expired_parked(true) != 0 ? 1 : 0;
   released += pool_release_expired(true);

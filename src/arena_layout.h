@@ -51,9 +51,12 @@ struct Arena {
   uint16_t bin_head[kBins];
   uint64_t dirty[kArenaPages / 64];
   RunTag tags[kArenaPages];
+  // Live runs waiting in a thread's cache (first page). Written by that thread without the
+  // lock, read by any free of the run: atomic, and only ever a double-free check.
+  std::atomic<uint8_t> cached[kArenaPages];
 };
 
-constexpr uint32_t kFirstPage = (sizeof(Arena) + kPageSize - 1) / kPageSize;   // 33
+constexpr uint32_t kFirstPage = (sizeof(Arena) + kPageSize - 1) / kPageSize;   // 35
 constexpr uint32_t kRunPages = kArenaPages - kFirstPage;
 static_assert(kArenaSize >= kSuperSlabSize && kArenaMaxAlign < kArenaSize,
               "arena alignment gives run alignment; its chunks are whole page-map entries");

@@ -1,7 +1,9 @@
-// Large blocks: arena runs first (large_arena.cc); spans too big for an arena get their own
-// mapping and, once freed, wait in a shared array under the large_cache lock whose hit is the
-// smallest span that fits; eviction drops the oldest. The large counters (allocations, frees,
-// live bytes) are kept here for both kinds.
+// Large blocks: arena runs first (large_arena.cc), with up to kLocalRuns freed runs of at most
+// kLocalRunMaxBytes per heap that its thread reuses without a lock (realloc growth frees and
+// allocates such sizes in turn); spans too big for an arena get their own mapping and, once
+// freed, wait in a shared array under the large_cache lock whose hit is the smallest span
+// that fits; eviction drops the oldest. The large counters (allocations, frees, live bytes)
+// are kept here for all of them.
 #include "large.h"
 
 #include <cerrno>
@@ -17,6 +19,7 @@
 #include "os/os.h"
 #include "page_map.h"
 #include "telemetry/segment.h"
+#include "thread_heap.h"
 
 namespace hakmem {
 namespace {
@@ -130,6 +133,43 @@ void cache_put(LargeHeader* h) {
   }
   unmap_list(doomed);
   background_notify();
+}
+
+// The calling thread's heap, whose local runs need no lock; nullptr for a thread without one.
+ThreadHeap* local_heap() { return t_cache.state == kCacheActive ? t_cache.heap : nullptr; }
+
+// Removes and returns the local run that fits `pages` without wasting more than half of it.
+bool local_take(ThreadHeap* h, uint32_t pages, ArenaRun* out) {
+  int best = -1;
+  for (unsigned i = 0; i < h->local_run_count; ++i) {
+    uint32_t p = h->local_runs[i].pages;
+    if (p >= pages && p - pages <= pages && (best < 0 || p < h->local_runs[best].pages)) {
+      best = static_cast<int>(i);
+    }
+  }
+  if (best < 0) return false;
+  *out = h->local_runs[best];
+  for (unsigned i = static_cast<unsigned>(best) + 1; i < h->local_run_count; ++i) {
+    h->local_runs[i - 1] = h->local_runs[i];
+  }
+  --h->local_run_count;
+  arena_set_cached(*out, false);
+  return true;
+}
+
+// Keeps a freed run in h, giving the oldest back to its arena when h holds kLocalRuns.
+bool local_put(ThreadHeap* h, const ArenaRun& run) {
+  if (arena_run_bytes(run) > kLocalRunMaxBytes) return false;
+  arena_set_cached(run, true);
+  if (h->local_run_count == kLocalRuns) {
+    ArenaRun oldest = h->local_runs[0];
+    for (unsigned i = 1; i < kLocalRuns; ++i) h->local_runs[i - 1] = h->local_runs[i];
+    --h->local_run_count;
+    arena_set_cached(oldest, false);
+    arena_free(oldest);   // live and ours: cannot fail
+  }
+  h->local_runs[h->local_run_count++] = run;
+  return true;
 }
 
 void count_alloc(size_t usable) {
@@ -254,7 +294,27 @@ size_t cache_release_expired(bool force) {
 
 }  // namespace
 
+void large_flush_local(ThreadHeap* h) {
+  for (unsigned i = 0; i < h->local_run_count; ++i) {
+    arena_set_cached(h->local_runs[i], false);
+    arena_free(h->local_runs[i]);
+  }
+  h->local_run_count = 0;
+}
+
 void* large_alloc(size_t size, size_t align, bool zero) {
+  ThreadHeap* heap = local_heap();
+  if (heap != nullptr && heap->local_run_count != 0 && align <= kPageSize &&
+      size <= kLocalRunMaxBytes) {
+    auto pages = static_cast<uint32_t>(size == 0 ? 1 : round_up(size, kPageSize) / kPageSize);
+    ArenaRun run;
+    if (local_take(heap, pages, &run)) {
+      void* p = arena_run_start(run);
+      if (zero) memset(p, 0, size);   // a run that was in use: all of it may be dirty
+      count_alloc(arena_run_bytes(run));
+      return p;
+    }
+  }
   size_t usable;
   // An arena that cannot be mapped (address-space limits) may still leave room for a span.
   void* p = arena_alloc(size, align, zero, &usable);
@@ -265,7 +325,10 @@ void* large_alloc(size_t size, size_t align, bool zero) {
 
 const char* large_free(const LargeRef& r) {
   if (r.run.arena != nullptr) {
-    if (const char* error = arena_free(r.run)) return error;
+    ThreadHeap* heap = local_heap();
+    if (heap == nullptr || !local_put(heap, r.run)) {
+      if (const char* error = arena_free(r.run)) return error;
+    }
   } else {
     r.span->user = nullptr;
     r.span->cached_at_ns = os::now_ns();

@@ -11,6 +11,8 @@
 
 namespace hakmem {
 
+struct ThreadHeap;
+
 constexpr uint64_t kLargeMagic = 0x48414b4d454d4c47ull;   // "HAKMEMLG"
 constexpr size_t kLargeHeaderSize = 64;
 
@@ -44,6 +46,8 @@ const char* large_free(const LargeRef& r);
 bool large_resize_in_place(LargeRef* r, size_t size);
 // The live large block at p (p's chunk is a large kind), or false with *reason set.
 bool large_lookup(const void* p, LargeRef* out, const char** reason);
+// Gives a heap's local runs back to their arenas (its thread exits, or trims).
+void large_flush_local(ThreadHeap* heap);
 // Returns decayed memory (all cached spans and free arena pages when force). Bytes returned.
 size_t large_release_expired(bool force);
 // Anything waiting for the decay (for the background thread)?

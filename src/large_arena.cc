@@ -236,6 +236,7 @@ bool grow_locked(Arena* a, ArenaRun* run, uint32_t pages) {
 bool live_start(Arena* a, uint32_t page, uintptr_t addr, ArenaRun* run) {
   const RunTag& t = a->tags[page];
   if ((t.flags & (kTagStart | kTagFree)) != kTagStart || addr % kPageSize != 0) return false;
+  if (a->cached[page].load(std::memory_order_relaxed) != 0) return false;   // freed already
   *run = ArenaRun{a, page, t.pages};
   return true;
 }
@@ -295,7 +296,9 @@ bool arena_lookup(const void* p, ArenaRun* run, const char** reason) {
   // at or below p (interior tags are zero, and an end tag without kStart is not a start).
   uint32_t first = page;
   while (first > kFirstPage && (a->tags[first].flags & kTagStart) == 0) --first;
-  *reason = (a->tags[first].flags & kTagFree) != 0 ? "double free" : "interior pointer";
+  bool freed = (a->tags[first].flags & kTagFree) != 0 ||
+               a->cached[first].load(std::memory_order_relaxed) != 0;
+  *reason = freed ? "double free" : "interior pointer";
   return false;
 }
 
@@ -315,6 +318,10 @@ const char* arena_free(const ArenaRun& run) {
   }
   background_notify();
   return nullptr;
+}
+
+void arena_set_cached(const ArenaRun& run, bool cached) {
+  run.arena->cached[run.page].store(cached ? 1 : 0, std::memory_order_relaxed);
 }
 
 bool arena_resize_in_place(ArenaRun* run, size_t size) {

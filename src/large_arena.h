@@ -21,6 +21,9 @@ constexpr unsigned kArenaShift = 25;
 constexpr size_t kArenaSize = size_t{1} << kArenaShift;        // 32 MiB
 constexpr size_t kArenaMaxRunBytes = size_t{8} << 20;          // larger: own mapping (large.cc)
 constexpr size_t kArenaMaxAlign = size_t{1} << 20;
+// Freed runs up to this size may wait in their thread's heap (large.cc) for its next request:
+// no lock for a thread that frees and allocates similar sizes, as realloc growth does.
+constexpr size_t kLocalRunMaxBytes = size_t{256} << 10;
 
 // A live run, as found from a user pointer.
 struct ArenaRun {
@@ -38,6 +41,9 @@ bool arena_lookup(const void* p, ArenaRun* run, const char** reason);
 // Frees a run from arena_lookup; it merges with free neighbours. Returns nullptr, or the
 // reason (a racing double free) when the run is no longer live, leaving everything as is.
 const char* arena_free(const ArenaRun& run);
+// A run waiting in a thread's cache stays live in the arena; this marks it (cached) so that a
+// free of it meanwhile is a double free, and unmarks it before it is handed out or freed.
+void arena_set_cached(const ArenaRun& run, bool cached);
 // Resizes a live run to the pages `size` needs: shrinking frees its tail, growing takes over
 // its free right neighbour. False (the neighbour is live or too small) leaves it as is.
 bool arena_resize_in_place(ArenaRun* run, size_t size);
@@ -51,5 +57,8 @@ void arena_maybe_release_expired();
 bool arena_pending();
 
 inline size_t arena_run_bytes(const ArenaRun& run) { return size_t{run.pages} << 12; }
+inline void* arena_run_start(const ArenaRun& run) {
+  return reinterpret_cast<char*>(run.arena) + (size_t{run.page} << 12);
+}
 
 }  // namespace hakmem

@@ -9,6 +9,7 @@
 #include "background.h"
 #include "env_config.h"
 #include "heap.h"
+#include "large.h"
 #include "lock.h"
 #include "os/os.h"
 #include "refill.h"
@@ -95,6 +96,7 @@ void heap_abandon(ThreadHeap* h) {
 // Flushes a cache into its heap's slabs and dissolves the heap: slabs released or orphaned,
 // counters retired. The caller is the heap's only user (its thread, or whoever unparked it).
 void heap_dissolve(ThreadCache& tc) {
+  large_flush_local(tc.heap);
   for (unsigned cls = 0; cls < kNumClasses; ++cls) flush_all(tc, cls);
   heap_abandon(tc.heap);
   heap_retire(tc.heap);

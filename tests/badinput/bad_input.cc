@@ -173,6 +173,18 @@ void mode_double_large() {
   free(guard);
 }
 
+// Up to 256 KiB, a freed run waits in the freeing thread's heap, still a run of the arena.
+void mode_double_large_local() {
+  void* a = must_malloc(kLarge / 8);
+  release(a);
+  bad_free(a);
+  void* x = must_malloc(kLarge / 8);
+  void* y = must_malloc(kLarge / 8);
+  if (x == y) fail("a large block was handed out twice after the ignored call");
+  free(x);
+  free(y);
+}
+
 // A is freed first and ten blocks after it, so it sits deep in the thread cache, not on top.
 void mode_double_tcache() {
   void* blocks[kOthers + 2];
@@ -351,6 +363,7 @@ const Mode kModes[] = {
     {"interior", mode_interior},
     {"interior_large", mode_interior_large},
     {"double_large", mode_double_large},
+    {"double_large_local", mode_double_large_local},
     {"double_tcache", mode_double_tcache},
     {"double_slab", mode_double_slab},
     {"double_remote", [] { mode_double_remote(false); }},

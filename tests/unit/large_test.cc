@@ -60,10 +60,11 @@ TEST_F(Large, RunsSplitAndFreedNeighboursMerge) {
   void* ab = hak_malloc(2 * kMiB);
   EXPECT_EQ(ab, a);
   hak_free(ab);
-  void* small = hak_malloc(100 * kKiB);   // split of the merged run, the rest stays free
+  // Above kLocalRunMaxBytes (256 KiB), so that freeing them goes straight back to the arena.
+  void* small = hak_malloc(300 * kKiB);   // split of the merged run, the rest stays free
   EXPECT_EQ(small, a);
-  void* next = hak_malloc(200 * kKiB);
-  EXPECT_EQ(addr(next), addr(a) + 100 * kKiB);
+  void* next = hak_malloc(400 * kKiB);
+  EXPECT_EQ(addr(next), addr(a) + 300 * kKiB);
   hak_free(c);   // merges with the arena's free tail
   hak_free(small);
   hak_free(next);
@@ -129,20 +130,50 @@ TEST_F(Large, AlignedRunsUpTo1MiB) {
 }
 
 TEST_F(Large, CallocZeroesReusedDirtyRuns) {
-  for (size_t n : {200 * kKiB, 900 * kKiB, 3 * kMiB + 5}) {
+  constexpr size_t kLater = 300 * kKiB;   // above kLocalRunMaxBytes: freed into the arena
+  for (size_t n : {260 * kKiB, 900 * kKiB, 3 * kMiB + 5}) {
     SCOPED_TRACE(n);
     void* dirty = hak_malloc(n);
     memset(dirty, 0xab, n);
-    void* later = hak_malloc(64 * kKiB);   // fresh pages after the dirty ones
+    void* later = hak_malloc(kLater);   // fresh pages after the dirty ones
     hak_free(dirty);
     hak_free(later);
     // The same place again (LIFO reuse), now spanning dirty and fresh pages.
-    auto* z = static_cast<unsigned char*>(hak_calloc(1, n + 64 * kKiB));
+    auto* z = static_cast<unsigned char*>(hak_calloc(1, n + kLater));
     ASSERT_EQ(static_cast<void*>(z), dirty);
-    for (size_t i = 0; i < n + 64 * kKiB; ++i) ASSERT_EQ(z[i], 0) << i;
-    memset(z, 0xcd, n + 64 * kKiB);
+    for (size_t i = 0; i < n + kLater; ++i) ASSERT_EQ(z[i], 0) << i;
+    memset(z, 0xcd, n + kLater);
     hak_free(z);
   }
+  // A run from the thread's own cache of freed runs is dirty all over: calloc clears it.
+  auto* d = static_cast<unsigned char*>(hak_malloc(100 * kKiB));
+  memset(d, 0xab, 100 * kKiB);
+  hak_free(d);
+  auto* z = static_cast<unsigned char*>(hak_calloc(1, 90 * kKiB));
+  ASSERT_EQ(z, d);
+  for (size_t i = 0; i < 90 * kKiB; ++i) ASSERT_EQ(z[i], 0) << i;
+  hak_free(z);
+}
+
+TEST_F(Large, SmallRunsComeBackToTheirThreadWithoutTheLock) {
+  int arena_lock = HAK_NUM_LOCKS - 1;
+  ASSERT_STREQ(hak_lock_name(arena_lock), "large_arena");
+  void* p = hak_malloc(100 * kKiB);
+  hak_free(p);   // kept by this thread's heap
+  hak_stats before = snap();
+  for (int i = 0; i < 100; ++i) {   // realloc growth: similar sizes freed and allocated in turn
+    void* q = hak_malloc(i % 2 == 0 ? 90 * kKiB : 60 * kKiB);
+    EXPECT_EQ(q, p);
+    hak_free(q);
+  }
+  hak_stats after = snap();
+  EXPECT_EQ(after.locks[arena_lock].acquisitions, before.locks[arena_lock].acquisitions);
+  EXPECT_EQ(after.large_allocs - before.large_allocs, 100u);
+  EXPECT_EQ(after.large_frees - before.large_frees, 100u);
+  EXPECT_EQ(after.large_live_bytes, before.large_live_bytes);
+  void* big = hak_malloc(200 * kKiB);   // more than twice the cached run: from the arena
+  EXPECT_NE(big, p);
+  hak_free(big);
 }
 
 TEST_F(Large, DecayAndTrimReturnFreePages) {
