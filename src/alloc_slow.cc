@@ -63,7 +63,10 @@ void free_slow(void* p) {
   if (p == nullptr) return;
   BlockRef r = lookup_block(p);
   if (r.error != nullptr) return report_invalid("free", p, r.error);
-  if (r.large != nullptr) return large_free(r.large);
+  if (r.is_large()) {
+    if (const char* error = large_free(r.large)) report_invalid("free", p, error);
+    return;
+  }
   bool own_cache = thread_cache_ready();
   ThreadCache& tc = own_cache ? t_cache : g_global_cache;
   if (!own_cache) lock_of(kLockGLOBAL_HEAP).lock();

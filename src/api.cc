@@ -37,7 +37,7 @@ size_t usable_size(void* p, const char* op) {
     report_invalid(op, p, r.error);
     return 0;
   }
-  return r.large != nullptr ? r.large->usable : r.slab->obj_size;
+  return r.is_large() ? r.large.usable : r.slab->obj_size;
 }
 
 bool fits_in_place(size_t usable, size_t size, bool large) {
@@ -78,13 +78,10 @@ void* hak_realloc(void* ptr, size_t size) {
     errno = EINVAL;
     return nullptr;
   }
-  size_t usable = r.large != nullptr ? r.large->usable : r.slab->obj_size;
-  if (fits_in_place(usable, size, r.large != nullptr)) return ptr;
-  // Past a MiB, an mremap beats copying; below, a cached span and memcpy are cheaper.
-  if (r.large != nullptr && size > usable && size >= (size_t{1} << 20) &&
-      large_grow_in_place(r.large, size)) {
-    return ptr;
-  }
+  size_t usable = r.is_large() ? r.large.usable : r.slab->obj_size;
+  if (fits_in_place(usable, size, r.is_large())) return ptr;
+  // A large block too small or less than half used: resized in place when the arena allows.
+  if (r.is_large() && size > kMaxSmallSize && large_resize_in_place(&r.large, size)) return ptr;
   void* fresh = malloc_fast(size);
   if (fresh == nullptr) return nullptr;   // the old block stays valid, as C requires
   memcpy(fresh, ptr, usable < size ? usable : size);
@@ -167,7 +164,7 @@ int hak_malloc_trim(size_t) {
   }
   released += release_expired_parked(true) != 0 ? 1 : 0;
   released += pool_release_expired(true);
-  released += large_cache_release_expired(true);
+  released += large_release_expired(true);
   return released != 0 ? 1 : 0;
 }
 

@@ -26,7 +26,7 @@ std::atomic<int> g_state{kNotStarted};
 std::atomic<uint32_t> g_wake_seq{0};
 std::atomic<bool> g_idle{false};
 
-bool pending() { return pool_has_empty() || large_cache_pending() || parked_heaps_pending(); }
+bool pending() { return pool_has_empty() || large_pending() || parked_heaps_pending(); }
 
 void* run(void*) {
   for (;;) {
@@ -43,7 +43,7 @@ void* run(void*) {
     nanosleep(&ts, nullptr);
     release_expired_parked(false);
     pool_release_expired(false);
-    large_cache_release_expired(false);
+    large_release_expired(false);
   }
   return nullptr;
 }

@@ -23,7 +23,7 @@ BlockRef lookup_block(const void* p) {
     return r;
   }
   if (kind != kChunkSuperSlab) {
-    r.large = large_header_of(p, &r.error);
+    large_lookup(p, &r.large, &r.error);
     return r;
   }
   SuperSlab* ss = superslab_of(p);

@@ -10,8 +10,9 @@ namespace hakmem {
 
 struct BlockRef {
   SlabMeta* slab = nullptr;        // small block: its slab
-  LargeHeader* large = nullptr;    // large block: its span
+  LargeRef large;                  // large block: its run or span (large.usable > 0)
   const char* error = nullptr;     // set when p is not a live block start we handed out
+  bool is_large() const { return large.usable != 0; }
 };
 
 // Checks everything but the free tag.

@@ -9,9 +9,8 @@
 #include "text_buffer.h"
 
 namespace hakmem {
-namespace {
 
-[[noreturn]] void broken(const char* what, const void* where, uint64_t a, uint64_t b) {
+void invariant_broken(const char* what, const void* where, uint64_t a, uint64_t b) {
   char storage[256];
   TextBuffer t(storage, sizeof storage);
   t.str("hakmem: invariant broken at ").hex(reinterpret_cast<uintptr_t>(where)).str(": ");
@@ -20,24 +19,22 @@ namespace {
   abort();
 }
 
-}  // namespace
-
 void validate_slab(const SlabMeta* m) {
   uint64_t free_blocks = 0;
   for (const void* b = m->free_list; b != nullptr; b = *static_cast<void* const*>(b)) {
-    if (!slab_is_block_start(m, b)) broken("free-list entry outside the slab", b, 0, 0);
-    if (++free_blocks > m->capacity) broken("free list longer than the slab", m, free_blocks, m->capacity);
+    if (!slab_is_block_start(m, b)) invariant_broken("free-list entry outside the slab", b, 0, 0);
+    if (++free_blocks > m->capacity) invariant_broken("free list longer than the slab", m, free_blocks, m->capacity);
   }
   uint64_t virgin = static_cast<uint64_t>(m->limit - m->virgin) / m->obj_size;
   uint64_t total = m->used + free_blocks + virgin;
-  if (total < m->capacity) broken("used + free + virgin < capacity", m, total, m->capacity);
+  if (total < m->capacity) invariant_broken("used + free + virgin < capacity", m, total, m->capacity);
 }
 
 void validate_cache(const ClassCache& cc) {
   uint64_t n = 0;
   for (const void* b = cc.head; b != nullptr && n <= cc.cap; b = *static_cast<void* const*>(b)) ++n;
-  if (n != cache_count(cc)) broken("cache count != list length", &cc, n, cache_count(cc));
-  if (cache_count(cc) > cc.cap) broken("cache over capacity", &cc, cache_count(cc), cc.cap);
+  if (n != cache_count(cc)) invariant_broken("cache count != list length", &cc, n, cache_count(cc));
+  if (cache_count(cc) > cc.cap) invariant_broken("cache over capacity", &cc, cache_count(cc), cc.cap);
 }
 
 }  // namespace hakmem

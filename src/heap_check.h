@@ -6,6 +6,10 @@
 
 namespace hakmem {
 
+// Writes `hakmem: invariant broken at WHERE: WHAT have=A want=B` and aborts.
+[[noreturn, gnu::cold]] void invariant_broken(const char* what, const void* where, uint64_t have,
+                                              uint64_t want);
+
 // used + length(free_list) + virgin blocks == capacity; every free-list entry is a block.
 void validate_slab(const SlabMeta* m);
 // count == length(head) <= cap.

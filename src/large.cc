@@ -1,6 +1,9 @@
-// Large spans and their caches: up to kLocalSpans spans of at most 256 KiB per heap (no lock;
-// the thread that freed them reuses them), then a shared array under the large_cache lock
-// whose hit is the smallest span that fits; eviction drops the oldest.
+// Large blocks: arena runs first (large_arena.cc), with up to kLocalRuns freed runs of at most
+// kLocalRunMaxBytes per heap that its thread reuses without a lock (realloc growth frees and
+// allocates such sizes in turn); spans too big for an arena get their own mapping and, once
+// freed, wait in a shared array under the large_cache lock whose hit is the smallest span
+// that fits; eviction drops the oldest. The large counters (allocations, frees, live bytes)
+// are kept here for all of them.
 #include "large.h"
 
 #include <cerrno>
@@ -10,6 +13,7 @@
 
 #include "background.h"
 #include "constants.h"
+#include "decay.h"
 #include "env_config.h"
 #include "lock.h"
 #include "os/os.h"
@@ -131,62 +135,56 @@ void cache_put(LargeHeader* h) {
   background_notify();
 }
 
-// The calling thread's heap, whose local spans need no lock; nullptr for a thread without one.
+// The calling thread's heap, whose local runs need no lock; nullptr for a thread without one.
 ThreadHeap* local_heap() { return t_cache.state == kCacheActive ? t_cache.heap : nullptr; }
 
-// A local span that fits `need` without wasting more than half of it.
-LargeHeader* local_take(ThreadHeap* heap, size_t need) {
+// Removes and returns the local run that fits `pages` without wasting more than half of it.
+bool local_take(ThreadHeap* h, uint32_t pages, ArenaRun* out) {
   int best = -1;
-  for (unsigned i = 0; i < kLocalSpans; ++i) {
-    LargeHeader* c = heap->local_spans[i];
-    if (c != nullptr && c->map_size >= need && c->map_size - need <= need &&
-        (best < 0 || c->map_size < heap->local_spans[best]->map_size)) {
+  for (unsigned i = 0; i < h->local_run_count; ++i) {
+    uint32_t p = h->local_runs[i].pages;
+    if (p >= pages && p - pages <= pages && (best < 0 || p < h->local_runs[best].pages)) {
       best = static_cast<int>(i);
     }
   }
-  if (best < 0) return nullptr;
-  LargeHeader* h = heap->local_spans[best];
-  heap->local_spans[best] = nullptr;
-  return h;
-}
-
-// Keeps h in the heap's own slots, pushing the oldest one to the shared cache when full.
-bool local_put(ThreadHeap* heap, LargeHeader* h) {
-  if (h->map_size > kLocalSpanMaxBytes) return false;
-  unsigned slot = 0;
-  for (unsigned i = 0; i < kLocalSpans; ++i) {
-    LargeHeader* c = heap->local_spans[i];
-    if (c == nullptr) {
-      slot = i;
-      break;
-    }
-    if (c->cached_at_ns < heap->local_spans[slot]->cached_at_ns) slot = i;
+  if (best < 0) return false;
+  *out = h->local_runs[best];
+  for (unsigned i = static_cast<unsigned>(best) + 1; i < h->local_run_count; ++i) {
+    h->local_runs[i - 1] = h->local_runs[i];
   }
-  LargeHeader* old = heap->local_spans[slot];
-  heap->local_spans[slot] = h;
-  if (old != nullptr) cache_put(old);
+  --h->local_run_count;
+  arena_set_cached(*out, false);
   return true;
 }
 
-}  // namespace
-
-void large_flush_local(ThreadHeap* heap) {
-  for (unsigned i = 0; i < kLocalSpans; ++i) {
-    if (heap->local_spans[i] != nullptr) cache_put(heap->local_spans[i]);
-    heap->local_spans[i] = nullptr;
+// Keeps a freed run in h, giving the oldest back to its arena when h holds kLocalRuns.
+bool local_put(ThreadHeap* h, const ArenaRun& run) {
+  if (arena_run_bytes(run) > kLocalRunMaxBytes) return false;
+  arena_set_cached(run, true);
+  if (h->local_run_count == kLocalRuns) {
+    ArenaRun oldest = h->local_runs[0];
+    for (unsigned i = 1; i < kLocalRuns; ++i) h->local_runs[i - 1] = h->local_runs[i];
+    --h->local_run_count;
+    arena_set_cached(oldest, false);
+    arena_free(oldest);   // live and ours: cannot fail
   }
+  h->local_runs[h->local_run_count++] = run;
+  return true;
 }
 
-void* large_alloc(size_t size, size_t align, bool zero) {
+void count_alloc(size_t usable) {
+  seg_add(g_segment.process.large_allocs, 1);
+  seg_add(g_segment.process.large_live_bytes, usable);
+}
+
+void* span_alloc(size_t size, size_t align, bool zero) {
   size_t offset = align > kLargeHeaderSize ? align : kLargeHeaderSize;
   if (size > kMaxRequest || offset > kMaxRequest) {
     errno = ENOMEM;
     return nullptr;
   }
   size_t need = round_up(offset + size, kPageSize);
-  ThreadHeap* heap = local_heap();
-  LargeHeader* h = heap != nullptr ? local_take(heap, need) : nullptr;
-  if (h == nullptr) h = cache_take(need);
+  LargeHeader* h = cache_take(need);
   if (h != nullptr && zero) {
     // A reused span holds old data. Up to 1 MiB, memset is cheaper than the page faults that
     // follow a discard; above, discarding avoids touching memory the caller may never use.
@@ -217,26 +215,17 @@ void* large_alloc(size_t size, size_t align, bool zero) {
   h->user = reinterpret_cast<char*>(h) + offset;
   h->usable = h->map_size - offset;
   h->cache_next = nullptr;
-  seg_add(g_segment.process.large_allocs, 1);
-  seg_add(g_segment.process.large_live_bytes, h->usable);
+  count_alloc(h->usable);
   return h->user;
 }
 
-void large_free(LargeHeader* h) {
-  seg_add(g_segment.process.large_frees, 1);
-  seg_sub(g_segment.process.large_live_bytes, h->usable);
-  h->user = nullptr;
-  h->cached_at_ns = os::now_ns();
-  ThreadHeap* heap = local_heap();
-  if (heap != nullptr && local_put(heap, h)) return;
-  cache_put(h);
-}
-
-bool large_grow_in_place(LargeHeader* h, size_t size) {
+bool span_grow_in_place(LargeHeader* h, size_t size) {
   size_t offset = static_cast<size_t>(h->user - reinterpret_cast<char*>(h));
   if (size > kMaxRequest) return false;
   size_t need = round_up(offset + size, kPageSize);
   if (need <= h->map_size) return true;
+  // Below a MiB, a fresh block and a memcpy are cheaper than an mremap.
+  if (size < (size_t{1} << 20)) return false;
   auto base = reinterpret_cast<uintptr_t>(h);
   if (!os::extend_in_place(h, h->map_size, need)) return false;
   if (!page_map_set(base, need, kChunkLargeHead, kChunkLargeTail)) {
@@ -251,7 +240,7 @@ bool large_grow_in_place(LargeHeader* h, size_t size) {
   return true;
 }
 
-LargeHeader* large_header_of(const void* p, const char** reason) {
+LargeHeader* span_header_of(const void* p, const char** reason) {
   auto a = reinterpret_cast<uintptr_t>(p);
   uintptr_t chunk = a & ~kSuperSlabMask;
   ChunkKind kind = chunk_kind(chunk);
@@ -283,17 +272,16 @@ LargeHeader* large_header_of(const void* p, const char** reason) {
   return h;
 }
 
-size_t large_cache_release_expired(bool force) {
+size_t cache_release_expired(bool force) {
   if (g_cache_count.load(std::memory_order_relaxed) == 0) return 0;
-  uint64_t now = os::now_ns();
-  uint64_t decay = config().decay_ms * 1000000ull;
   LargeHeader* doomed = nullptr;
   size_t bytes = 0;
   {
     LockGuard g(lock_of(kLockLARGE_CACHE));
+    uint64_t now = os::now_ns();   // under the lock: no span was cached after it
     for (unsigned i = 0; i < kCacheSlots; ++i) {
       LargeHeader* h = g_cache[i];
-      if (h == nullptr || (!force && now - h->cached_at_ns < decay)) continue;
+      if (h == nullptr || (!force && now - h->cached_at_ns < decay_ns())) continue;
       bytes += h->map_size;
       remove_slot_locked(i);
       h->cache_next = doomed;
@@ -304,7 +292,82 @@ size_t large_cache_release_expired(bool force) {
   return bytes;
 }
 
-bool large_cache_pending() { return g_cache_count.load(std::memory_order_relaxed) != 0; }
+}  // namespace
+
+void large_flush_local(ThreadHeap* h) {
+  for (unsigned i = 0; i < h->local_run_count; ++i) {
+    arena_set_cached(h->local_runs[i], false);
+    arena_free(h->local_runs[i]);
+  }
+  h->local_run_count = 0;
+}
+
+void* large_alloc(size_t size, size_t align, bool zero) {
+  ThreadHeap* heap = local_heap();
+  if (heap != nullptr && heap->local_run_count != 0 && align <= kPageSize &&
+      size <= kLocalRunMaxBytes) {
+    auto pages = static_cast<uint32_t>(size == 0 ? 1 : round_up(size, kPageSize) / kPageSize);
+    ArenaRun run;
+    if (local_take(heap, pages, &run)) {
+      void* p = arena_run_start(run);
+      if (zero) memset(p, 0, size);   // a run that was in use: all of it may be dirty
+      count_alloc(arena_run_bytes(run));
+      return p;
+    }
+  }
+  size_t usable;
+  // An arena that cannot be mapped (address-space limits) may still leave room for a span.
+  void* p = arena_alloc(size, align, zero, &usable);
+  if (p == nullptr) return span_alloc(size, align, zero);
+  count_alloc(usable);
+  return p;
+}
+
+const char* large_free(const LargeRef& r) {
+  if (r.run.arena != nullptr) {
+    ThreadHeap* heap = local_heap();
+    if (heap == nullptr || !local_put(heap, r.run)) {
+      if (const char* error = arena_free(r.run)) return error;
+    }
+  } else {
+    r.span->user = nullptr;
+    r.span->cached_at_ns = os::now_ns();
+    cache_put(r.span);
+  }
+  seg_add(g_segment.process.large_frees, 1);
+  seg_sub(g_segment.process.large_live_bytes, r.usable);
+  return nullptr;
+}
+
+bool large_resize_in_place(LargeRef* r, size_t size) {
+  if (r->run.arena == nullptr) return size > r->usable && span_grow_in_place(r->span, size);
+  if (!arena_resize_in_place(&r->run, size)) return false;
+  size_t usable = arena_run_bytes(r->run);
+  seg_add(g_segment.process.large_live_bytes, usable);
+  seg_sub(g_segment.process.large_live_bytes, r->usable);
+  r->usable = usable;
+  return true;
+}
+
+bool large_lookup(const void* p, LargeRef* out, const char** reason) {
+  if (chunk_kind(reinterpret_cast<uintptr_t>(p)) == kChunkLargeArena) {
+    if (!arena_lookup(p, &out->run, reason)) return false;
+    out->usable = arena_run_bytes(out->run);
+    return true;
+  }
+  out->span = span_header_of(p, reason);
+  if (out->span == nullptr) return false;
+  out->usable = out->span->usable;
+  return true;
+}
+
+size_t large_release_expired(bool force) {
+  return cache_release_expired(force) + arena_release_expired(force);
+}
+
+bool large_pending() {
+  return g_cache_count.load(std::memory_order_relaxed) != 0 || arena_pending();
+}
 
 LargeStats large_stats() {
   const hak_seg_process& p = g_segment.process;

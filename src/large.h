@@ -1,10 +1,13 @@
-// Large requests (above the small classes, or aligned beyond a page): each is a span of
-// pages mapped for it, starting on a 2 MiB boundary so its header sits at the chunk base and
-// the page map finds it. Freed spans wait in a bounded cache (HAKMEM_LARGE_CACHE_MB) for
-// reuse and go back to the OS after the decay.
+// Large requests (above the small classes, or aligned beyond a page). Up to kArenaMaxRunBytes
+// (aligned up to kArenaMaxAlign) they are page runs of shared arenas (large_arena.h). Bigger
+// ones are spans of pages mapped for them, starting on a 2 MiB boundary so that their header
+// sits at the chunk base and the page map finds it; freed spans wait in a bounded cache
+// (HAKMEM_LARGE_CACHE_MB) for reuse and go back to the OS after the decay.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+
+#include "large_arena.h"
 
 namespace hakmem {
 
@@ -24,20 +27,31 @@ struct LargeHeader {
   LargeHeader* cache_next;
 };
 
-// align: a power of two >= 16. nullptr + ENOMEM on failure. With zero, the span reads as
-// zeros (fresh mappings already do; only a reused cached span is cleared).
+// A live large block: an arena run (run.arena != nullptr) or a span (span != nullptr).
+struct LargeRef {
+  LargeHeader* span = nullptr;
+  ArenaRun run;
+  size_t usable = 0;   // > 0 for every large block
+};
+
+// align: a power of two >= 16. nullptr + ENOMEM on failure. With zero, the block reads as
+// zeros (fresh pages already do; only reused memory is cleared).
 void* large_alloc(size_t size, size_t align, bool zero = false);
-void large_free(LargeHeader* h);
-// Grows h's span in place so that `size` bytes fit after its user pointer (mremap without
-// moving: only when the address range after it is free). False leaves h unchanged.
-bool large_grow_in_place(LargeHeader* h, size_t size);
-// The header of the span holding p, or nullptr with *reason set (for error lines).
-LargeHeader* large_header_of(const void* p, const char** reason);
-size_t large_cache_release_expired(bool force);
-// Moves a heap's own spans to the shared cache (its thread exits, or trims).
+// nullptr, or the reason r was not live after all (a double free racing with the first free).
+const char* large_free(const LargeRef& r);
+// Resizes r's block in place to `size` bytes (> the small classes): an arena run shrinks
+// (freeing its tail) or grows over its free neighbour; a span only grows, past a MiB, by
+// mremap without moving (only when the address range after it is free). False leaves the
+// block unchanged.
+bool large_resize_in_place(LargeRef* r, size_t size);
+// The live large block at p (p's chunk is a large kind), or false with *reason set.
+bool large_lookup(const void* p, LargeRef* out, const char** reason);
+// Gives a heap's local runs back to their arenas (its thread exits, or trims).
 void large_flush_local(ThreadHeap* heap);
-// Anything in the cache (for the background thread)?
-bool large_cache_pending();
+// Returns decayed memory (all cached spans and free arena pages when force). Bytes returned.
+size_t large_release_expired(bool force);
+// Anything waiting for the decay (for the background thread)?
+bool large_pending();
 
 struct LargeStats {
   uint64_t allocs;

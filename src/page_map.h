@@ -19,6 +19,7 @@ enum ChunkKind : uint8_t {
   kChunkSuperSlab = 1,
   kChunkLargeHead = 2,   // first chunk of a large span: its header is at the chunk base
   kChunkLargeTail = 3,   // later chunks of a large span
+  kChunkLargeArena = 4,  // every chunk of a large arena: its header is at the arena base
 };
 
 constexpr unsigned kPageMapBits = 47 - kSuperSlabShift;   // 26

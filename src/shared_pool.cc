@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "background.h"
+#include "decay.h"
 #include "env_config.h"
 #include "heap.h"
 #include "large.h"
@@ -50,8 +51,6 @@ enum : unsigned { kActive = 0, kEmpty = 1 };
 void count_superslab_in(unsigned state) { seg_add(g_segment.process.superslabs[state], 1); }
 void count_superslab_out(unsigned state) { seg_sub(g_segment.process.superslabs[state], 1); }
 std::atomic<uint64_t> g_next_expiry_check{0};
-
-uint64_t decay_ns() { return config().decay_ms * 1000000ull; }
 
 SuperSlab* superslab_map() {
   void* mem = os::map_aligned(kSuperSlabSize, kSuperSlabSize);
@@ -125,13 +124,7 @@ void release_locked(SlabMeta* m, unsigned* kind) {
 // Called from slow paths: one relaxed load when nothing is empty, and at most one locked walk
 // of the empty list per eighth of the decay otherwise.
 void maybe_release_expired() {
-  if (!pool_has_empty()) return;
-  uint64_t now = os::now_ns();
-  uint64_t next = g_next_expiry_check.load(std::memory_order_relaxed);
-  if (now < next) return;
-  uint64_t step = decay_ns() / 8 > 1000000 ? decay_ns() / 8 : 1000000;
-  if (!g_next_expiry_check.compare_exchange_strong(next, now + step)) return;
-  pool_release_expired(false);
+  if (pool_has_empty() && decay_check_due(g_next_expiry_check)) pool_release_expired(false);
 }
 
 }  // namespace

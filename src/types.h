@@ -11,15 +11,14 @@
 
 #include "constants.h"
 #include "hakmem/telemetry_abi.h"
+#include "large_arena.h"
 #include "lock.h"
 
 namespace hakmem {
 
 struct ThreadHeap;
-struct LargeHeader;
 
-constexpr unsigned kLocalSpans = 4;              // large spans a heap keeps without a lock
-constexpr size_t kLocalSpanMaxBytes = size_t{256} << 10;
+constexpr unsigned kLocalRuns = 4;   // freed arena runs a heap keeps without a lock (large.cc)
 
 enum SlabState : uint8_t {
   kSlabFree = 0,     // in the shared pool or a heap's stash; no class
@@ -135,7 +134,8 @@ struct ThreadHeap {
   SuperSlab* carve_ss;          // SuperSlab this heap took from the OS (stage superslab_carve)
   ThreadHeap* reg_prev;
   ThreadHeap* reg_next;
-  LargeHeader* local_spans[kLocalSpans];   // freed large spans up to 256 KiB (large.cc)
+  ArenaRun local_runs[kLocalRuns];   // freed runs up to kLocalRunMaxBytes, oldest first
+  uint32_t local_run_count;
   // Parked (its thread exited, heap kept whole for the next thread): the cache it had.
   ThreadHeap* park_next;
   uint64_t parked_at_ns;

@@ -146,6 +146,45 @@ void mode_interior() {
   free(p);
 }
 
+// Large blocks live in page runs of shared arenas. A page-aligned pointer a page into a live
+// run looks like a run start to anything that trusts the page alone.
+constexpr size_t kLarge = 1 << 20;
+
+void mode_interior_large() {
+  unsigned char* p = static_cast<unsigned char*>(must_malloc(kLarge));
+  bad_free(p + 65536);
+  if (!intact(p, kLarge)) fail("ignored interior free changed the live large block");
+  free(p);
+}
+
+// A's run merged into its free left neighbour when it was freed, so A no longer starts a run.
+void mode_double_large() {
+  void* left = must_malloc(kLarge);
+  void* a = must_malloc(kLarge);
+  void* guard = must_malloc(kLarge);
+  release(left);
+  release(a);
+  bad_free(a);
+  void* x = must_malloc(kLarge);
+  void* y = must_malloc(kLarge);
+  if (x == y) fail("a large block was handed out twice after the ignored call");
+  free(x);
+  free(y);
+  free(guard);
+}
+
+// Up to 256 KiB, a freed run waits in the freeing thread's heap, still a run of the arena.
+void mode_double_large_local() {
+  void* a = must_malloc(kLarge / 8);
+  release(a);
+  bad_free(a);
+  void* x = must_malloc(kLarge / 8);
+  void* y = must_malloc(kLarge / 8);
+  if (x == y) fail("a large block was handed out twice after the ignored call");
+  free(x);
+  free(y);
+}
+
 // A is freed first and ten blocks after it, so it sits deep in the thread cache, not on top.
 void mode_double_tcache() {
   void* blocks[kOthers + 2];
@@ -322,6 +361,9 @@ const Mode kModes[] = {
     {"foreign_static", mode_foreign_static},
     {"foreign_mmap", mode_foreign_mmap},
     {"interior", mode_interior},
+    {"interior_large", mode_interior_large},
+    {"double_large", mode_double_large},
+    {"double_large_local", mode_double_large_local},
     {"double_tcache", mode_double_tcache},
     {"double_slab", mode_double_slab},
     {"double_remote", [] { mode_double_remote(false); }},

@@ -26,8 +26,9 @@ die() {
 
 case $mode in
   foreign_stack | foreign_static | foreign_mmap) reason="not allocated by hakmem" call=free ;;
-  interior) reason="interior pointer" call=free ;;
-  double_tcache | double_slab | double_remote | double_remote_owner) reason="double free" call=free ;;
+  interior | interior_large) reason="interior pointer" call=free ;;
+  double_tcache | double_slab | double_remote | double_remote_owner | double_large | double_large_local)
+    reason="double free" call=free ;;
   realloc_foreign) reason="not allocated by hakmem" call=realloc ;;
   corrupt_header) reason="corrupt slab header" call=free ;;
   oom) expect="recovered" ;;

@@ -35,7 +35,8 @@ void* hak_pvalloc(size_t size);
 size_t hak_malloc_usable_size(void* ptr);
 void hak_free_sized(void* ptr, size_t size);
 void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size);
-/* Returns empty SuperSlabs and cached large spans to the OS now; 1 if anything was returned. */
+/* Returns empty SuperSlabs, free large-arena pages and cached large spans to the OS now; 1 if
+ * anything was returned. */
 int hak_malloc_trim(size_t pad);
 /* Writes HAKMEM's summary (the HAKMEM_STATS_PRINT format) to file descriptor fd. */
 void hak_print_stats(int fd);

@@ -10,7 +10,8 @@
 
 /* Small size classes: 16..128 B in 16 B steps, then four classes per power of two up to
  * 32 KiB (internal fragmentation <= 25 % for requests of 64 B and more). Larger requests
- * are served by page spans mapped for them (with a bounded cache). */
+ * are served by page runs of shared arenas, and past 8 MiB by spans mapped for them (with a
+ * bounded cache). */
 #define HAK_NUM_CLASSES 40
 #define HAK_MAX_SMALL_SIZE 32768
 
@@ -26,13 +27,15 @@
 
 /* Every lock in the allocator is one of these instrumented locks. Listed outermost first:
  * global_heap may be held while taking any other; the others never nest. fork() takes them
- * in this order. */
+ * in this order. large_cache guards the cache of huge spans (own mappings), large_arena the
+ * arenas that hold every other large block. */
 #define HAK_LOCKS(X)                 \
   X(GLOBAL_HEAP, "global_heap")      \
   X(POOL, "pool")                    \
   X(ORPHANS, "orphans")              \
   X(LARGE_CACHE, "large_cache")      \
-  X(HEAP_REGISTRY, "heap_registry")
+  X(HEAP_REGISTRY, "heap_registry")  \
+  X(LARGE_ARENA, "large_arena")
 
 /* Where a heap found a slab for a class: two lock-free stages (its own stash of emptied slabs,
  * then never-used slabs of the SuperSlab it last mapped), then the pool lock (a once-used

@@ -1,0 +1,283 @@
+// Large blocks in arenas (src/large_arena.cc), in-process through the hak_* API: runs split
+// and merge, freed memory is reused without new mappings or page faults, alignment, calloc
+// zeroes reused dirty pages, the decay and malloc_trim return memory, realloc grows and
+// shrinks in place and keeps contents, the counters are exact, and two threads share the arenas.
+//
+// Placement facts the tests rely on (large_arena.cc): a run is cut from the start of the
+// free run chosen; an arena empty of live runs is unmapped by malloc_trim; the first arena
+// mapped after a trim is empty, so consecutive requests get consecutive runs.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "hakmem/hakmem.h"
+
+namespace {
+
+constexpr size_t kKiB = 1024, kMiB = 1024 * 1024, kPage = 4096;
+
+hak_stats snap() {
+  hak_stats s;
+  hak_stats_snapshot(&s);
+  return s;
+}
+
+int os_call(const char* name) {
+  for (int i = 0; i < HAK_NUM_OS_CALLS; ++i) {
+    if (strcmp(hak_os_call_name(i), name) == 0) return i;
+  }
+  return -1;
+}
+
+long minor_faults() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_minflt;
+}
+
+char* addr(void* p) { return static_cast<char*>(p); }
+
+// Every test starts with no arena: all previous large blocks are freed, so trim unmaps them.
+class Large : public testing::Test {
+ protected:
+  void SetUp() override { hak_malloc_trim(0); }
+};
+
+TEST_F(Large, RunsSplitAndFreedNeighboursMerge) {
+  void* a = hak_malloc(1 * kMiB);
+  void* b = hak_malloc(1 * kMiB);
+  void* c = hak_malloc(1 * kMiB);
+  ASSERT_EQ(addr(b), addr(a) + kMiB);   // split off the front of the arena's free run
+  ASSERT_EQ(addr(c), addr(b) + kMiB);
+  hak_free(a);
+  hak_free(b);   // merges with a
+  void* ab = hak_malloc(2 * kMiB);
+  EXPECT_EQ(ab, a);
+  hak_free(ab);
+  // Above kLocalRunMaxBytes (256 KiB), so that freeing them goes straight back to the arena.
+  void* small = hak_malloc(300 * kKiB);   // split of the merged run, the rest stays free
+  EXPECT_EQ(small, a);
+  void* next = hak_malloc(400 * kKiB);
+  EXPECT_EQ(addr(next), addr(a) + 300 * kKiB);
+  hak_free(c);   // merges with the arena's free tail
+  hak_free(small);
+  hak_free(next);
+  void* whole = hak_malloc(8 * kMiB);   // everything merged back: the arena's first run again
+  EXPECT_EQ(whole, a);
+  hak_free(whole);
+}
+
+TEST_F(Large, FreedRunsAreReusedWithoutMappingsOrPageFaults) {
+  const size_t sizes[] = {64 * kKiB, 100 * kKiB, 300 * kKiB, 1 * kMiB, 3 * kMiB, 4 * kMiB - 1,
+                          700 * kKiB};
+  constexpr size_t kN = std::size(sizes);
+  std::vector<void*> v;
+  for (size_t n : sizes) v.push_back(hak_malloc(n));
+  for (size_t i = 0; i < v.size(); ++i) memset(v[i], 1, sizes[i]);
+  for (void* p : v) hak_free(p);
+  hak_stats before = snap();
+  long faults = minor_faults();
+  for (size_t round = 0; round < 20; ++round) {   // the same sizes, in another order each round
+    v.clear();
+    for (size_t i = 0; i < kN; ++i) v.push_back(hak_malloc(sizes[(i + round) % kN]));
+    for (size_t i = 0; i < kN; ++i) {
+      for (size_t off = 0; off < sizes[(i + round) % kN]; off += kPage) addr(v[i])[off] = 2;
+    }
+    for (size_t i = kN; i-- > 0;) hak_free(v[i]);
+  }
+  long faulted = minor_faults() - faults;
+  hak_stats after = snap();
+  EXPECT_EQ(after.os_calls[os_call("mmap")], before.os_calls[os_call("mmap")]);
+  EXPECT_EQ(after.os_calls[os_call("munmap")], before.os_calls[os_call("munmap")]);
+  EXPECT_EQ(after.mapped_bytes, before.mapped_bytes);
+  // 20 rounds touch ~47,000 pages; fresh memory would fault on each.
+  EXPECT_LT(faulted, 2000);
+}
+
+TEST_F(Large, AlignedRunsUpTo1MiB) {
+  std::vector<void*> keep;   // live neighbours, so aligned runs are cut from used arenas too
+  for (size_t align = 8 * kKiB; align <= kMiB; align <<= 1) {
+    for (size_t n : {40 * kKiB, 300 * kKiB, 3 * kMiB, 7 * kMiB}) {
+      SCOPED_TRACE(testing::Message() << "align " << align << " size " << n);
+      void* p = nullptr;
+      ASSERT_EQ(hak_posix_memalign(&p, align, n), 0);
+      ASSERT_EQ(reinterpret_cast<uintptr_t>(p) % align, 0u);
+      ASSERT_GE(hak_malloc_usable_size(p), n);
+      memset(p, 0x5a, n);
+      void* q = hak_aligned_alloc(align, n);
+      ASSERT_EQ(reinterpret_cast<uintptr_t>(q) % align, 0u);
+      memset(q, 0x33, n);
+      ASSERT_EQ(addr(p)[n - 1], 0x5a);
+      hak_free(p);
+      keep.push_back(q);
+      keep.push_back(hak_malloc(n / 3 + 33 * kKiB));
+    }
+  }
+  for (size_t align = 8 * kKiB; align <= kMiB; align <<= 1) {   // zero bytes still get a page
+    void* p = hak_aligned_alloc(align, 0);
+    ASSERT_NE(p, nullptr);
+    ASSERT_EQ(reinterpret_cast<uintptr_t>(p) % align, 0u);
+    EXPECT_EQ(hak_malloc_usable_size(p), kPage);
+    keep.push_back(p);
+  }
+  for (void* p : keep) hak_free(p);
+}
+
+TEST_F(Large, CallocZeroesReusedDirtyRuns) {
+  constexpr size_t kLater = 300 * kKiB;   // above kLocalRunMaxBytes: freed into the arena
+  for (size_t n : {260 * kKiB, 900 * kKiB, 3 * kMiB + 5}) {
+    SCOPED_TRACE(n);
+    void* dirty = hak_malloc(n);
+    memset(dirty, 0xab, n);
+    void* later = hak_malloc(kLater);   // fresh pages after the dirty ones
+    hak_free(dirty);
+    hak_free(later);
+    // The same place again (LIFO reuse), now spanning dirty and fresh pages.
+    auto* z = static_cast<unsigned char*>(hak_calloc(1, n + kLater));
+    ASSERT_EQ(static_cast<void*>(z), dirty);
+    for (size_t i = 0; i < n + kLater; ++i) ASSERT_EQ(z[i], 0) << i;
+    memset(z, 0xcd, n + kLater);
+    hak_free(z);
+  }
+  // A run from the thread's own cache of freed runs is dirty all over: calloc clears it.
+  auto* d = static_cast<unsigned char*>(hak_malloc(100 * kKiB));
+  memset(d, 0xab, 100 * kKiB);
+  hak_free(d);
+  auto* z = static_cast<unsigned char*>(hak_calloc(1, 90 * kKiB));
+  ASSERT_EQ(z, d);
+  for (size_t i = 0; i < 90 * kKiB; ++i) ASSERT_EQ(z[i], 0) << i;
+  hak_free(z);
+}
+
+TEST_F(Large, SmallRunsComeBackToTheirThreadWithoutTheLock) {
+  int arena_lock = HAK_NUM_LOCKS - 1;
+  ASSERT_STREQ(hak_lock_name(arena_lock), "large_arena");
+  void* p = hak_malloc(100 * kKiB);
+  hak_free(p);   // kept by this thread's heap
+  hak_stats before = snap();
+  for (int i = 0; i < 100; ++i) {   // realloc growth: similar sizes freed and allocated in turn
+    void* q = hak_malloc(i % 2 == 0 ? 90 * kKiB : 60 * kKiB);
+    EXPECT_EQ(q, p);
+    hak_free(q);
+  }
+  hak_stats after = snap();
+  EXPECT_EQ(after.locks[arena_lock].acquisitions, before.locks[arena_lock].acquisitions);
+  EXPECT_EQ(after.large_allocs - before.large_allocs, 100u);
+  EXPECT_EQ(after.large_frees - before.large_frees, 100u);
+  EXPECT_EQ(after.large_live_bytes, before.large_live_bytes);
+  void* big = hak_malloc(200 * kKiB);   // more than twice the cached run: from the arena
+  EXPECT_NE(big, p);
+  hak_free(big);
+}
+
+TEST_F(Large, DecayAndTrimReturnFreePages) {
+  std::vector<void*> v;
+  for (int i = 0; i < 6; ++i) {
+    v.push_back(hak_malloc(2 * kMiB));
+    memset(v.back(), 7, 2 * kMiB);
+  }
+  int madvise = os_call("madvise"), munmap = os_call("munmap");
+  hak_stats before = snap();
+  hak_free(v[1]);
+  hak_free(v[3]);   // two free runs between live ones: 4 MiB of dirty free pages
+  // HAKMEM_DECAY_MS (250 by default) later the background thread discards them.
+  hak_stats after = before;
+  for (int i = 0; i < 40 && after.os_bytes[madvise] < before.os_bytes[madvise] + 4 * kMiB; ++i) {
+    usleep(50 * 1000);
+    after = snap();
+  }
+  EXPECT_GE(after.os_bytes[madvise] - before.os_bytes[madvise], 4 * kMiB);
+  EXPECT_EQ(after.os_calls[munmap], before.os_calls[munmap]);
+  // Freed and trimmed at once: the dirty pages go now, and the empty arena is unmapped.
+  hak_free(v[0]);
+  before = snap();
+  hak_malloc_trim(0);
+  after = snap();
+  EXPECT_GE(after.os_bytes[madvise] - before.os_bytes[madvise], 2 * kMiB);
+  hak_free(v[2]);
+  hak_free(v[4]);
+  hak_free(v[5]);
+  before = snap();
+  hak_malloc_trim(0);
+  after = snap();
+  EXPECT_GE(after.os_bytes[munmap] - before.os_bytes[munmap], 32 * kMiB);
+  EXPECT_LE(after.mapped_bytes + 32 * kMiB, before.mapped_bytes);
+}
+
+TEST_F(Large, ReallocResizesInPlaceAndKeepsContents) {
+  auto* p = static_cast<unsigned char*>(hak_malloc(100 * kKiB));
+  for (size_t i = 0; i < 100 * kKiB; ++i) p[i] = static_cast<unsigned char>(i * 7);
+  auto* grown = static_cast<unsigned char*>(hak_realloc(p, 1 * kMiB));
+  EXPECT_EQ(grown, p);   // the free run after it takes the growth
+  EXPECT_GE(hak_malloc_usable_size(grown), 1 * kMiB);
+  void* blocker = hak_malloc(64 * kKiB);   // right after the grown run
+  EXPECT_EQ(static_cast<unsigned char*>(blocker), grown + kMiB);
+  auto* moved = static_cast<unsigned char*>(hak_realloc(grown, 3 * kMiB));
+  EXPECT_NE(moved, grown);
+  hak_stats before = snap();
+  auto* shrunk = static_cast<unsigned char*>(hak_realloc(moved, 40 * kKiB));
+  EXPECT_EQ(shrunk, moved);   // the run gave its tail back
+  EXPECT_EQ(hak_malloc_usable_size(shrunk), 40 * kKiB);
+  EXPECT_EQ(before.large_live_bytes - snap().large_live_bytes, 3 * kMiB - 40 * kKiB);
+  for (size_t i = 0; i < 40 * kKiB; ++i) {
+    ASSERT_EQ(shrunk[i], static_cast<unsigned char>(i * 7)) << i;
+  }
+  hak_free(shrunk);
+  hak_free(blocker);
+}
+
+TEST_F(Large, CountersAreExact) {
+  hak_stats before = snap();
+  void* a = hak_malloc(100 * kKiB + 1);   // 26 pages
+  void* b = hak_calloc(3, kMiB);
+  void* c = nullptr;
+  ASSERT_EQ(hak_posix_memalign(&c, 256 * kKiB, 50 * kKiB), 0);
+  hak_stats live = snap();
+  EXPECT_EQ(live.large_allocs - before.large_allocs, 3u);
+  EXPECT_EQ(live.large_live_bytes - before.large_live_bytes, 26 * kPage + 3 * kMiB + 52 * kKiB);
+  EXPECT_EQ(hak_malloc_usable_size(a), 26 * kPage);
+  a = hak_realloc(a, 200 * kKiB);
+  hak_stats grown = snap();
+  EXPECT_EQ(grown.large_live_bytes - live.large_live_bytes, 200 * kKiB - 26 * kPage);
+  hak_free(a);
+  hak_free(b);
+  hak_free(c);
+  hak_stats after = snap();
+  EXPECT_EQ(after.large_allocs - before.large_allocs, 4u);   // b right after a: realloc moved it
+  EXPECT_EQ(after.large_frees - before.large_frees, 4u);
+  EXPECT_EQ(after.large_live_bytes, before.large_live_bytes);
+}
+
+TEST_F(Large, TwoThreadsShareTheArenas) {
+  auto worker = [](unsigned seed) {
+    std::mt19937_64 rng(seed);
+    void* slot[8] = {};
+    size_t len[8] = {};
+    for (int i = 0; i < 400; ++i) {
+      unsigned k = rng() % 8;
+      if (slot[k] != nullptr) {
+        auto* b = static_cast<unsigned char*>(slot[k]);
+        ASSERT_EQ(b[0], static_cast<unsigned char>(k + seed));
+        ASSERT_EQ(b[len[k] - 1], static_cast<unsigned char>(k + seed));
+        hak_free(slot[k]);
+      }
+      len[k] = 40 * kKiB + rng() % (2 * kMiB);
+      slot[k] = rng() % 4 == 0 ? hak_calloc(1, len[k]) : hak_malloc(len[k]);
+      ASSERT_NE(slot[k], nullptr);
+      auto* b = static_cast<unsigned char*>(slot[k]);
+      b[0] = b[len[k] - 1] = static_cast<unsigned char>(k + seed);
+    }
+    for (void* p : slot) hak_free(p);
+  };
+  std::thread t1(worker, 1), t2(worker, 2);
+  t1.join();
+  t2.join();
+}
+
+}  // namespace
