@@ -64,7 +64,9 @@ uint32_t slab_drain_remote(SlabMeta* m, BlockChain* out, uint32_t n) {
   // Acquire pairs with the pushers' release: their writes to the block (next, tag) are seen.
   void* b = m->remote_head.exchange(nullptr, std::memory_order_acquire);
   // Pushers count after their CAS, so this may miss blocks already in the chain (counted at a
-  // later drain) but never counts a block that is not free: `used` only lags high.
+  // later drain), or count a block pushed onto the emptied list since the exchange (taken by a
+  // later drain, uncounted then). It never counts a block that is not free: while the remote
+  // list is empty, `used` only lags high.
   uint32_t drained = m->remote_count.exchange(0, std::memory_order_relaxed);
   uint32_t taken = 0;
   for (; b != nullptr && taken < n; ++taken) {
