@@ -1,6 +1,7 @@
 """Shared parts of the hakmemctl tests (ctl_test.py): the paths CMake passes, a preloaded
 exact_workload paused at its phases, running hakmemctl, and reading its tables."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,13 @@ class Workload:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=30)
+
+
+def abi_version():
+    """(major, minor) of the segment ABI hakmemctl and libhakmem are built from (one header)."""
+    m = re.search(r"segment ABI (\d+)\.(\d+)", ctl("--version").stdout)
+    check(m is not None, "hakmemctl --version names no segment ABI")
+    return int(m.group(1)), int(m.group(2))
 
 
 def ctl(*args, expect_rc=0):

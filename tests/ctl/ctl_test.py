@@ -15,7 +15,7 @@ import signal
 import tempfile
 import threading
 
-from ctl_harness import CLASS_SIZE, N, Workload, check, ctl, run, table_rows
+from ctl_harness import CLASS_SIZE, N, Workload, abi_version, check, ctl, run, table_rows
 
 
 def the_class(j):
@@ -28,7 +28,7 @@ def check_exact_json(j, w, segdir):
     check(j["format"] == "hakmem-snapshot" and j["format_version"] == 1, "format")
     check(j["pid"] == w.pid, f"pid {j['pid']} != {w.pid}")
     check(j["comm"] == "exact_workload", f"comm {j['comm']!r}")
-    check((j["abi_major"], j["abi_minor"]) == (1, 0), "abi version")
+    check((j["abi_major"], j["abi_minor"]) == abi_version(), "abi version")
     check(j["flags"] & 1 == 1, "flags: not active")
     check(j["settings"].get("HAKMEM_STATS_DIR") == segdir, "HAKMEM_STATS_DIR setting")
     c = the_class(j)
@@ -66,8 +66,9 @@ def case_exact(segdir):
         j = json.loads(ctl("stat", w.pid, "--json").stdout)
         c = check_exact_json(j, w, segdir)
 
+        abi = "%d.%d" % abi_version()
         text = ctl("stat", w.pid).stdout
-        check(text.startswith(f"pid {w.pid} (exact_workload)  ABI 1.0"), text.splitlines()[0])
+        check(text.startswith(f"pid {w.pid} (exact_workload)  ABI {abi}"), text.splitlines()[0])
         row = [r for r in table_rows(text, "classes with activity") if r[1] == str(CLASS_SIZE)]
         check(len(row) == 1, f"no row for class {CLASS_SIZE}")
         cls, size, allocs, frees, remote, live, slabs, refilled = row[0]
@@ -85,7 +86,7 @@ def case_exact(segdir):
 
         listing = ctl("list", "--dir", segdir).stdout
         mine = [l.split() for l in listing.splitlines() if l.split()[:1] == [str(w.pid)]]
-        check(len(mine) == 1 and mine[0][1] == "exact_workload" and mine[0][-2:] == ["1.0", "live"],
+        check(len(mine) == 1 and mine[0][1] == "exact_workload" and mine[0][-2:] == [abi, "live"],
               f"list: {listing}")
 
         snap = os.path.join(segdir, "..", f"snap-{w.pid}.json")
@@ -188,7 +189,7 @@ def case_scribble(segdir):
             rewrite(data)
             r = ctl("stat", w.pid, "--dir", wreck_dir, expect_rc=1)
             check(f"segment of pid {w.pid} rejected ({reason})" in r.stderr, r.stderr)
-        check("ABI version is 2.0; this reader knows major 1" in r.stderr, r.stderr)
+        check(f"ABI version is 2.{abi_version()[1]}; this reader knows major 1" in r.stderr, r.stderr)
         rewrite(good)
         check(ctl("stat", w.pid, "--dir", wreck_dir).stdout.startswith(f"pid {w.pid} "), "restored")
 

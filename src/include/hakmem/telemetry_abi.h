@@ -40,7 +40,7 @@
 
 #define HAK_SEG_MAGIC 0x474553504d4b4148ull /* "HAKMPSEG" little-endian */
 #define HAK_SEG_ABI_MAJOR 1
-#define HAK_SEG_ABI_MINOR 0
+#define HAK_SEG_ABI_MINOR 1 /* 1: lock large_arena appended to HAK_LOCKS */
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
 
