@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test: installs missing packages, then builds and runs the release preset (all tests:
 # unit, stress, preload, bad input, lifecycle, telemetry, reader, hakmemctl, hakmemd e2e), the
-# debug preset (invariant validation on; the unit and lifecycle tests), the ASan/UBSan preset
-# and the TSan preset (hak_* tests, the reader's tests, stress without fork or preload), and
-# the fuzz preset (clang: the segment reader's libFuzzer target for HAKMEM_FUZZ_SECONDS,
+# debug preset (invariant validation on; the unit, lifecycle and benchmark smoke tests), the
+# ASan/UBSan preset and the TSan preset (hak_* tests, the reader's tests, stress without fork
+# or preload), and the fuzz preset (clang: the segment reader's libFuzzer target for HAKMEM_FUZZ_SECONDS,
 # default 60). Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,7 @@ for preset in release debug asan tsan fuzz; do
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"
   labels=()
-  [ "$preset" = debug ] && labels=(-L 'unit|lifecycle')
+  [ "$preset" = debug ] && labels=(-L 'unit|lifecycle|bench')
   ctest --preset "$preset" "${labels[@]}" || status=1
 done
 exit $status
