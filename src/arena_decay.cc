@@ -29,13 +29,12 @@ size_t discard_expired_locked(Arena* a, uint64_t now, bool force, bool* pending)
       *pending = true;
       continue;
     }
-    for (uint32_t d = next_dirty(a, i, end, true); d < end; d = next_dirty(a, d, end, true)) {
-      uint32_t clean = next_dirty(a, d, end, false);
+    for_each_dirty_range(a, i, end, [&](uint32_t d, uint32_t clean) {
       os::discard(page_addr(a, d), size_t{clean - d} * kPageSize);
       bytes += size_t{clean - d} * kPageSize;
       mark_dirty(a, d, clean - d, false);
-      d = clean;
-    }
+      return true;
+    });
   }
   return bytes;
 }

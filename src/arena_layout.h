@@ -97,4 +97,15 @@ inline uint32_t next_dirty(const Arena* a, uint32_t i, uint32_t end, bool want) 
   return end;
 }
 
+// Calls f(first, end) for each maximal run of dirty pages in [i, end), in order, until f
+// returns false.
+template <class F>
+inline void for_each_dirty_range(const Arena* a, uint32_t i, uint32_t end, F f) {
+  for (uint32_t d = next_dirty(a, i, end, true); d < end; d = next_dirty(a, d, end, true)) {
+    uint32_t clean = next_dirty(a, d, end, false);
+    if (!f(d, clean)) return;
+    d = clean;
+  }
+}
+
 }  // namespace hakmem

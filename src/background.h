@@ -8,7 +8,8 @@
 namespace hakmem {
 
 // Something became releasable (an empty SuperSlab, a free arena run, a cached large span, a
-// parked heap): start the thread if needed, or wake it if it sleeps. Cheap when it is awake: one relaxed exchange.
+// parked heap): start the thread if needed, or wake it if it sleeps. Cheap when it is awake:
+// one relaxed exchange.
 void background_notify();
 // fork(): the child has no background thread; the next notify starts one.
 void background_reset_after_fork_child();

@@ -185,18 +185,7 @@ void* span_alloc(size_t size, size_t align, bool zero) {
   }
   size_t need = round_up(offset + size, kPageSize);
   LargeHeader* h = cache_take(need);
-  if (h != nullptr && zero) {
-    // A reused span holds old data. Up to 1 MiB, memset is cheaper than the page faults that
-    // follow a discard; above, discarding avoids touching memory the caller may never use.
-    char* user = reinterpret_cast<char*>(h) + offset;
-    if (size <= (size_t{1} << 20)) {
-      memset(user, 0, size);
-    } else {
-      char* first_page = reinterpret_cast<char*>(h) + kPageSize;
-      memset(user, 0, static_cast<size_t>(first_page > user ? first_page - user : 0));
-      os::discard(first_page, h->map_size - kPageSize);
-    }
-  }
+  if (h != nullptr && zero) zero_reused(reinterpret_cast<char*>(h) + offset, size);   // old data
   if (h == nullptr) {
     void* mem = os::map_aligned(need, kSuperSlabSize);
     if (mem == nullptr) {
@@ -310,7 +299,7 @@ void* large_alloc(size_t size, size_t align, bool zero) {
     ArenaRun run;
     if (local_take(heap, pages, &run)) {
       void* p = arena_run_start(run);
-      if (zero) memset(p, 0, size);   // a run that was in use: all of it may be dirty
+      if (zero) zero_reused(p, size);   // a run that was in use: all of it may be dirty
       count_alloc(arena_run_bytes(run));
       return p;
     }

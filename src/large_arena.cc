@@ -67,8 +67,6 @@ void add_free_run(Arena* a, uint32_t first, uint32_t pages, uint64_t freed_ns) {
   bin_push(a, first);
 }
 
-
-
 // A free run of at least `need` pages in a, or kNoRun.
 uint32_t fit_in(const Arena* a, uint32_t need) {
   unsigned b = bin_of(need);
@@ -158,30 +156,22 @@ struct ZeroRanges {
 
 void collect_dirty_locked(const Arena* a, uint32_t first, uint32_t pages, ZeroRanges* z) {
   uint32_t end = first + pages;
-  for (uint32_t d = next_dirty(a, first, end, true); d < end; d = next_dirty(a, d, end, true)) {
+  for_each_dirty_range(a, first, end, [&](uint32_t d, uint32_t clean) {
     if (z->count == ZeroRanges::kMaxRanges) {
       z->end[z->count - 1] = end;
-      return;
+      return false;
     }
     z->first[z->count] = d;
-    d = next_dirty(a, d, end, false);
-    z->end[z->count++] = d;
-  }
+    z->end[z->count++] = clean;
+    return true;
+  });
 }
 
-// Up to 1 MiB, memset is cheaper than the page faults that follow a discard; above, a
-// discard avoids touching memory the caller may never use.
 void zero_ranges(Arena* a, const ZeroRanges& z) {
   for (unsigned i = 0; i < z.count; ++i) {
-    size_t bytes = size_t{z.end[i] - z.first[i]} * kPageSize;
-    if (bytes <= (size_t{1} << 20)) {
-      memset(page_addr(a, z.first[i]), 0, bytes);
-    } else {
-      os::discard(page_addr(a, z.first[i]), bytes);
-    }
+    zero_reused(page_addr(a, z.first[i]), size_t{z.end[i] - z.first[i]} * kPageSize);
   }
 }
-
 
 // Frees [first, first + pages), whose tags the caller has cleared, merging it with free
 // neighbours.
@@ -242,6 +232,18 @@ bool live_start(Arena* a, uint32_t page, uintptr_t addr, ArenaRun* run) {
 }
 
 }  // namespace
+
+void zero_reused(void* p, size_t bytes) {
+  auto* c = static_cast<char*>(p);
+  if (bytes <= (size_t{1} << 20)) {
+    memset(c, 0, bytes);
+    return;
+  }
+  auto page = (reinterpret_cast<uintptr_t>(c) + kPageSize - 1) & ~(kPageSize - 1);
+  auto end = (reinterpret_cast<uintptr_t>(c) + bytes + kPageSize - 1) & ~(kPageSize - 1);
+  memset(c, 0, page - reinterpret_cast<uintptr_t>(c));
+  os::discard(reinterpret_cast<void*>(page), end - page);
+}
 
 void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable) {
   if (size > kArenaMaxRunBytes || align > kArenaMaxAlign) return nullptr;
@@ -342,8 +344,5 @@ bool arena_resize_in_place(ArenaRun* run, size_t size) {
   if (shrink) background_notify();
   return done;
 }
-
-
-
 
 }  // namespace hakmem

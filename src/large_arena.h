@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "constants.h"
+
 namespace hakmem {
 
 struct Arena;
@@ -56,9 +58,14 @@ void arena_maybe_release_expired();
 // Dirty free pages or empty arenas waiting for the decay (for the background thread)?
 bool arena_pending();
 
-inline size_t arena_run_bytes(const ArenaRun& run) { return size_t{run.pages} << 12; }
+inline size_t arena_run_bytes(const ArenaRun& run) { return size_t{run.pages} * kPageSize; }
 inline void* arena_run_start(const ArenaRun& run) {
-  return reinterpret_cast<char*>(run.arena) + (size_t{run.page} << 12);
+  return reinterpret_cast<char*>(run.arena) + size_t{run.page} * kPageSize;
 }
+
+// Zeroes reused memory [p, p + bytes) of one block that owns whole pages up to p + bytes
+// rounded up. Up to 1 MiB, memset is cheaper than the page faults that follow a discard;
+// above, a discard (beyond p's first page) avoids touching memory the caller may never use.
+void zero_reused(void* p, size_t bytes);
 
 }  // namespace hakmem

@@ -213,18 +213,17 @@ std::optional<Rejection> read_once(const Source& src, const ReadOptions& options
   if (auto r = check_header(h, file_size, options)) return r;
   Layout l = record_layout(h);
   if (auto r = check_sections(h, l)) return r;
-  // Only the records used: all settings, the known classes and locks, process 0, the claimed slots.
-  const uint64_t used[HAK_SEG_NUM_SECTIONS] = {h.sections[HAK_SEG_SEC_SETTINGS].count, kNumClasses, 1,
-                                               kNumLocks, 0};
+  static_assert(HAK_SEG_SEC_SLOTS == HAK_SEG_NUM_SECTIONS - 1, "the slots are read last, on their own");
+  // Only the records used: all settings, the known classes and locks, process 0; then the
+  // claimed slots.
+  const uint64_t used[HAK_SEG_SEC_SLOTS] = {h.sections[HAK_SEG_SEC_SETTINGS].count, kNumClasses, 1,
+                                            kNumLocks};
   std::vector<unsigned char> sec[HAK_SEG_NUM_SECTIONS];
-  for (unsigned i = 0; i < HAK_SEG_NUM_SECTIONS; ++i) {
-    if (i == HAK_SEG_SEC_SLOTS) {
-      if (!read_claimed_slots(src, h.sections[i], &sec[i], &e)) return e;
-      continue;
-    }
+  for (unsigned i = 0; i < HAK_SEG_SEC_SLOTS; ++i) {
     sec[i].resize(used[i] * h.sections[i].stride);
     if (!src.read(sec[i].data(), sec[i].size(), h.sections[i].offset, &e)) return e;
   }
+  if (!read_claimed_slots(src, h.sections[HAK_SEG_SEC_SLOTS], &sec[HAK_SEG_SEC_SLOTS], &e)) return e;
   if (!src.read(gen_after, sizeof *gen_after, offsetof(hak_seg_header, generation), &e)) return e;
   if ((*gen_before & 1) != 0 || *gen_before != *gen_after) return std::nullopt;  // caller retries
   return parse(h, l, sec, out);
