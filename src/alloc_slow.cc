@@ -67,7 +67,7 @@ void free_slow(void* p) {
     if (const char* error = large_free(r.large)) report_invalid("free", p, error);
     return;
   }
-  bool own_cache = thread_cache_ready();
+  bool own_cache = thread_cache_ready(r.slab->owner.load(std::memory_order_relaxed));
   ThreadCache& tc = own_cache ? t_cache : g_global_cache;
   if (!own_cache) lock_of(kLockGLOBAL_HEAP).lock();
   if (has_free_tag(p) && confirm_double_free(r.slab, p, tc)) {

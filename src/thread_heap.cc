@@ -117,12 +117,20 @@ bool park(ThreadCache& tc) {
   return true;
 }
 
-ThreadHeap* unpark_newest() {
+// Takes `prefer` if it is parked, else the newest parked heap.
+ThreadHeap* unpark(const ThreadHeap* prefer) {
   if (g_parked_count.load(std::memory_order_relaxed) == 0) return nullptr;
   LockGuard g(lock_of(kLockHEAP_REGISTRY));
-  ThreadHeap* h = g_parked;
+  ThreadHeap** link = &g_parked;
+  for (ThreadHeap** l = &g_parked; prefer != nullptr && *l != nullptr; l = &(*l)->park_next) {
+    if (*l == prefer) {
+      link = l;
+      break;
+    }
+  }
+  ThreadHeap* h = *link;
   if (h != nullptr) {
-    g_parked = h->park_next;
+    *link = h->park_next;
     g_parked_count.fetch_sub(1, std::memory_order_relaxed);
   }
   return h;
@@ -155,12 +163,12 @@ void set_cache_caps(ThreadCache& tc) {
   }
 }
 
-bool thread_cache_ready() {
+bool thread_cache_ready(const ThreadHeap* prefer) {
   if (t_cache.state == kCacheActive) return true;
   if (t_cache.state == kCacheTornDown) return false;
   ensure_initialized();
   release_expired_parked(false);
-  ThreadHeap* h = unpark_newest();
+  ThreadHeap* h = unpark(prefer);
   if (h != nullptr) {
     memcpy(static_cast<void*>(t_cache.cls), h->parked_cache, sizeof t_cache.cls);
   } else {

@@ -16,9 +16,12 @@ extern ThreadCache g_global_cache;   // guarded by the global_heap lock
 
 // Makes sure allocator globals exist (config, secret, key, atfork). Idempotent, cheap after.
 void ensure_initialized();
-// Creates the calling thread's heap if its cache is new. Returns false when the thread must
-// use the global heap (torn down, or no memory for a heap).
-bool thread_cache_ready();
+// Creates the calling thread's heap if its cache is new: `prefer` if it is parked, else the
+// newest parked heap, else a new one. A thread whose first call frees a block prefers the
+// block's heap, so a worker that inherits its exited predecessor's blocks (a thread pool, or
+// Larson's lanes) frees them locally. Returns false when the thread must use the global heap
+// (torn down, or no memory for a heap).
+bool thread_cache_ready(const ThreadHeap* prefer = nullptr);
 // Computes the per-class capacities from the config.
 void set_cache_caps(ThreadCache& tc);
 // Parked heaps (HAKMEM_PARK_HEAPS): dissolves those parked longer than the decay (all when
