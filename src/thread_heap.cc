@@ -12,6 +12,7 @@
 #include "large.h"
 #include "lock.h"
 #include "os/os.h"
+#include "os/thread_id.h"
 #include "refill.h"
 #include "slab.h"
 #include "size_classes.h"
@@ -176,7 +177,7 @@ bool thread_cache_ready(const ThreadHeap* prefer) {
     if (h == nullptr) return false;
     set_cache_caps(t_cache);
   }
-  std::atomic_ref<int32_t>(h->slot->tid).store(os::current_tid(), std::memory_order_relaxed);
+  std::atomic_ref<int32_t>(h->slot->tid).store(os::thread_tid(), std::memory_order_relaxed);
   note_thread_started();
   t_cache.heap = h;
   t_cache.tag_secret = g_free_secret;
