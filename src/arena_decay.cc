@@ -42,14 +42,16 @@ size_t discard_expired_locked(Arena* a, uint64_t now, bool force, bool* pending)
 }  // namespace
 
 size_t arena_release_expired(bool force) {
-  if (!force && !g_arena_pending.load(std::memory_order_relaxed)) return 0;
+  // Cleared before the pass and set again after it if work remains: a run freed meanwhile sets
+  // it too, and no pass ever stores false over that.
+  if (!g_arena_pending.exchange(false, std::memory_order_relaxed) && !force) return 0;
   size_t bytes = 0;
   Arena* doomed = nullptr;
-  {
-    LockGuard g(arena_lock());
-    uint64_t now = os::now_ns();   // read under the lock: no run was freed after it
-    bool pending = false;
-    for (Arena** link = &g_arenas; *link != nullptr;) {
+  bool pending = false;
+  for (unsigned shard = 0; shard < kArenaShards; ++shard) {
+    LockGuard g(arena_shard_lock(shard));
+    uint64_t now = os::now_ns();   // read under the lock: no run of the shard was freed after it
+    for (Arena** link = &g_arenas[shard]; *link != nullptr;) {
       Arena* a = *link;
       if (a->free_pages == kRunPages && (force || now - a->empty_since_ns >= decay_ns())) {
         *link = a->next;
@@ -61,8 +63,8 @@ size_t arena_release_expired(bool force) {
       bytes += discard_expired_locked(a, now, force, &pending);
       link = &a->next;
     }
-    g_arena_pending.store(pending, std::memory_order_relaxed);
   }
+  if (pending) g_arena_pending.store(true, std::memory_order_relaxed);
   // Unreachable now (no live run, off the list): unmapped outside the lock.
   while (doomed != nullptr) {
     Arena* next = doomed->next;

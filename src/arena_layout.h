@@ -1,6 +1,7 @@
 // The inside of a large arena (large_arena.h): the header at its base, the run tags and the
 // dirty-page bitmap, shared by the run allocator (large_arena.cc) and the decay
-// (arena_decay.cc). Everything here is guarded by the large_arena lock unless said otherwise.
+// (arena_decay.cc). Everything here is guarded by the lock of the arena's shard unless said
+// otherwise.
 //
 // Every page from kFirstPage on belongs to exactly one run. tags[i] is non-zero iff page i is
 // the first (kTagStart) or last (kTagEnd) page of a run; interior tags are zero. That is what
@@ -41,7 +42,8 @@ struct RunTag {
 
 struct Arena {
   uint64_t magic;           // kArenaMagic ^ address; written once
-  Arena* next;              // every arena, oldest first
+  Arena* next;              // every arena of its shard, oldest first
+  uint32_t shard;           // written once
   // Every free() reads magic without the lock: the fields written under it start on their
   // own cache line, so that read never waits for a line another thread keeps dirtying.
   alignas(64) uint64_t bin_mask;
@@ -63,10 +65,10 @@ static_assert(kArenaSize >= kSuperSlabSize && kArenaMaxAlign < kArenaSize,
 static_assert(kArenaMaxRunBytes / kPageSize + kArenaMaxAlign / kPageSize <= kRunPages,
               "the largest aligned request fits an empty arena");
 
-extern Arena* g_arenas;                     // every arena, oldest first
-extern std::atomic<bool> g_arena_pending;   // decay work may exist; stored under the lock
+extern Arena* g_arenas[kArenaShards];        // each shard's arenas, oldest first
+extern std::atomic<bool> g_arena_pending;   // decay work may exist; stored under a shard lock
 
-inline Lock& arena_lock() { return lock_of(kLockLARGE_ARENA); }
+inline Lock& arena_lock(const Arena* a) { return arena_shard_lock(a->shard); }
 
 inline char* page_addr(Arena* a, uint32_t page) {
   return reinterpret_cast<char*>(a) + size_t{page} * kPageSize;

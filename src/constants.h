@@ -27,6 +27,9 @@ constexpr size_t kMaxRequest = size_t{1} << 46;
 
 constexpr unsigned kNumPaths = HAK_NUM_PATHS;
 constexpr unsigned kNumLocks = HAK_NUM_LOCKS;
+// Large arenas are split into shards, each with its own large_arena lock, so that threads
+// allocating large blocks side by side do not queue on one lock (large_arena.cc).
+constexpr unsigned kArenaShards = 4;
 
 static_assert(kSlabsPerSuperSlab == 32, "free-slab masks are 32-bit");
 static_assert(kMaxSmallSize * 2 <= kSlabSize, "a slab holds at least two blocks of any class");

@@ -138,6 +138,15 @@ void cache_put(LargeHeader* h) {
 // The calling thread's heap, whose local runs need no lock; nullptr for a thread without one.
 ThreadHeap* local_heap() { return t_cache.state == kCacheActive ? t_cache.heap : nullptr; }
 
+// The arena shard h allocates from, given at its first arena request: heaps that allocate
+// large blocks take the shards in turn. Threads without a heap use shard 0.
+unsigned arena_shard_of(ThreadHeap* h) {
+  static std::atomic<uint32_t> next{0};
+  if (h == nullptr) return 0;
+  if (h->arena_shard == 0) h->arena_shard = next.fetch_add(1, std::memory_order_relaxed) % kArenaShards + 1;
+  return h->arena_shard - 1;
+}
+
 // Removes and returns the local run that fits `pages` without wasting more than half of it.
 bool local_take(ThreadHeap* h, uint32_t pages, ArenaRun* out) {
   int best = -1;
@@ -292,7 +301,9 @@ void large_flush_local(ThreadHeap* h) {
 }
 
 void* large_alloc(size_t size, size_t align, bool zero) {
-  ThreadHeap* heap = local_heap();
+  // A thread whose first request is large gets its heap here too: its runs come from its own
+  // arena shard and its freed ones wait in its heap.
+  ThreadHeap* heap = thread_cache_ready() ? t_cache.heap : nullptr;
   if (heap != nullptr && heap->local_run_count != 0 && align <= kPageSize &&
       size <= kLocalRunMaxBytes) {
     auto pages = static_cast<uint32_t>(size == 0 ? 1 : round_up(size, kPageSize) / kPageSize);
@@ -306,7 +317,7 @@ void* large_alloc(size_t size, size_t align, bool zero) {
   }
   size_t usable;
   // An arena that cannot be mapped (address-space limits) may still leave room for a span.
-  void* p = arena_alloc(size, align, zero, &usable);
+  void* p = arena_alloc(arena_shard_of(heap), size, align, zero, &usable);
   if (p == nullptr) return span_alloc(size, align, zero);
   count_alloc(usable);
   return p;

@@ -17,7 +17,7 @@
 
 namespace hakmem {
 
-Arena* g_arenas;
+Arena* g_arenas[kArenaShards];
 std::atomic<bool> g_arena_pending{false};
 
 namespace {
@@ -109,12 +109,13 @@ uint32_t fit_in(const Arena* a, uint32_t need) {
   }
 }
 
-Arena* new_arena_locked() {
+Arena* new_arena_locked(unsigned shard) {
   void* mem = os::map_aligned(kArenaSize, kArenaSize);
   if (mem == nullptr) return nullptr;
   auto* a = static_cast<Arena*>(mem);
   auto base = reinterpret_cast<uintptr_t>(mem);
   a->magic = kArenaMagic ^ base;
+  a->shard = shard;
   memset(a->bin_head, 0xff, sizeof a->bin_head);
   a->free_pages = kRunPages;
   a->empty_since_ns = os::now_ns();
@@ -124,7 +125,7 @@ Arena* new_arena_locked() {
     os::unmap(mem, kArenaSize);
     return nullptr;
   }
-  Arena** link = &g_arenas;
+  Arena** link = &g_arenas[shard];
   while (*link != nullptr) link = &(*link)->next;
   *link = a;
   return a;
@@ -245,7 +246,7 @@ void zero_reused(void* p, size_t bytes) {
   os::discard(reinterpret_cast<void*>(page), end - page);
 }
 
-void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable) {
+void* arena_alloc(unsigned shard, size_t size, size_t align, bool zero, size_t* usable) {
   if (size > kArenaMaxRunBytes || align > kArenaMaxAlign) return nullptr;
   arena_maybe_release_expired();
   // aligned_alloc(8192, 0) lands here too: every run has a page.
@@ -255,14 +256,14 @@ void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable) {
   Arena* a;
   uint32_t at;
   {
-    LockGuard g(arena_lock());
+    LockGuard g(arena_shard_lock(shard));
     uint32_t first = kNoRun;
-    for (a = g_arenas; a != nullptr; a = a->next) {
+    for (a = g_arenas[shard]; a != nullptr; a = a->next) {
       first = fit_in(a, pages + align_pages - 1);
       if (first != kNoRun) break;
     }
     if (a == nullptr) {
-      a = new_arena_locked();
+      a = new_arena_locked(shard);
       if (a == nullptr) return nullptr;
       first = kFirstPage;
     }
@@ -292,7 +293,7 @@ bool arena_lookup(const void* p, ArenaRun* run, const char** reason) {
   // Without the lock: only the owner of a live run writes its start tag (free, realloc), and
   // it is the caller. A stale or racing answer for a bad pointer is caught by arena_free.
   if (live_start(a, page, addr, run)) return true;
-  LockGuard g(arena_lock());
+  LockGuard g(arena_lock(a));
   if (live_start(a, page, addr, run)) return true;
   // Not a live run's start: the run holding p says why. Its start is the nearest start tag
   // at or below p (interior tags are zero, and an end tag without kStart is not a start).
@@ -306,7 +307,7 @@ bool arena_lookup(const void* p, ArenaRun* run, const char** reason) {
 
 const char* arena_free(const ArenaRun& run) {
   {
-    LockGuard g(arena_lock());
+    LockGuard g(arena_lock(run.arena));
     // Two threads freeing the same run race past arena_lookup; only one finds it live here.
     ArenaRun live;
     auto start = reinterpret_cast<uintptr_t>(page_addr(run.arena, run.page));
@@ -333,7 +334,7 @@ bool arena_resize_in_place(ArenaRun* run, size_t size) {
   bool shrink = pages < run->pages;
   bool done = true;
   {
-    LockGuard g(arena_lock());
+    LockGuard g(arena_lock(run->arena));
     if (shrink) {
       shrink_locked(run->arena, run, pages);
     } else {

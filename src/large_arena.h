@@ -7,8 +7,11 @@
 // time; a freed run keeps its pages resident (dirty) for the next request until the decay
 // returns them with MADV_DONTNEED.
 //
-// All state is guarded by the large_arena lock, which never nests with another lock. Called
-// from large.cc only.
+// The arenas form kArenaShards shards, each a list of arenas under its own large_arena lock
+// (arena_shard_lock), which never nests with another lock. Heaps take the shards in turn when
+// they first allocate from an arena (large.cc), so threads allocating side by side take
+// different locks while a lone thread keeps using shard 0. A free takes the lock of the run's
+// arena, whoever allocated it. Called from large.cc only.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -34,10 +37,10 @@ struct ArenaRun {
   uint32_t pages = 0;
 };
 
-// A run for `size` bytes at `align` (a power of two <= kArenaMaxAlign): its start, or nullptr
-// when the request is too big for an arena or the OS refuses a new one. With zero, the first
-// `size` bytes read as zeros. *usable gets the run's bytes.
-void* arena_alloc(size_t size, size_t align, bool zero, size_t* usable);
+// A run for `size` bytes at `align` (a power of two <= kArenaMaxAlign) from an arena of
+// `shard`: its start, or nullptr when the request is too big for an arena or the OS refuses a
+// new one. With zero, the first `size` bytes read as zeros. *usable gets the run's bytes.
+void* arena_alloc(unsigned shard, size_t size, size_t align, bool zero, size_t* usable);
 // The live run starting at p; false with *reason set when p is not one (p's chunk is an arena).
 bool arena_lookup(const void* p, ArenaRun* run, const char** reason);
 // Frees a run from arena_lookup; it merges with free neighbours. Returns nullptr, or the

@@ -11,9 +11,14 @@
 namespace hakmem {
 namespace {
 
-Lock g_locks[kNumLocks];
+static_assert(kLockLARGE_ARENA == kNumLocks - 1, "the arena shards' locks follow the named ones");
+constexpr unsigned kAllLocks = kNumLocks + kArenaShards - 1;
+Lock g_locks[kAllLocks];
 
-hak_seg_lock& stats_of(const Lock* l) { return g_segment.locks[l - g_locks]; }
+hak_seg_lock& stats_of(const Lock* l) {
+  auto i = static_cast<unsigned>(l - g_locks);
+  return g_segment.locks[i < kLockLARGE_ARENA ? i : kLockLARGE_ARENA];
+}
 
 void futex_wait(std::atomic<uint32_t>* word, uint32_t expected) {
   syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr,
@@ -35,7 +40,7 @@ void Lock::lock() {
     lock_contended(os::now_ns());
   }
   acquired_at_ = os::now_ns();
-  seg_bump(stats_of(this).acquisitions, 1);
+  seg_add(stats_of(this).acquisitions, 1);
 }
 
 void Lock::lock_contended(uint64_t start) {
@@ -55,24 +60,25 @@ void Lock::lock_contended(uint64_t start) {
 acquired:
   uint64_t waited = os::now_ns() - start;
   hak_seg_lock& s = stats_of(this);
-  seg_bump(s.contended, 1);
-  seg_bump(s.wait_ns_total, waited);
-  if (waited > seg_load(s.wait_ns_max)) seg_set(s.wait_ns_max, waited);
+  seg_add(s.contended, 1);
+  seg_add(s.wait_ns_total, waited);
+  seg_max(s.wait_ns_max, waited);
 }
 
 void Lock::unlock() {
-  seg_bump(stats_of(this).hold_ns_total, os::now_ns() - acquired_at_);
+  seg_add(stats_of(this).hold_ns_total, os::now_ns() - acquired_at_);
   if (state_.exchange(0, std::memory_order_release) == 2) futex_wake_one(&state_);
 }
 
 Lock& lock_of(LockId id) { return g_locks[id]; }
+Lock& arena_shard_lock(unsigned s) { return g_locks[kLockLARGE_ARENA + s]; }
 
 void lock_all_for_fork() {
-  for (unsigned i = 0; i < kNumLocks; ++i) g_locks[i].lock();
+  for (unsigned i = 0; i < kAllLocks; ++i) g_locks[i].lock();
 }
 
 void unlock_all_after_fork(bool child) {
-  for (unsigned i = kNumLocks; i-- > 0;) {
+  for (unsigned i = kAllLocks; i-- > 0;) {
     if (child) {
       g_locks[i].reset_after_fork();
     } else {

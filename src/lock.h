@@ -4,8 +4,9 @@
 // why reading the clock on acquire/release is affordable.
 //
 // A futex mutex (0 free, 1 held, 2 held with waiters). Its stats are the segment's lock record
-// of the same index (g_segment.locks), written only by the holder with relaxed stores and
-// read racily by snapshots and other processes. Never allocates.
+// of the same name (g_segment.locks), read racily by snapshots and other processes. The
+// large_arena record counts every arena shard's lock, so all updates are atomic adds.
+// Never allocates.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -35,6 +36,8 @@ class Lock {
 };
 
 Lock& lock_of(LockId id);
+// The large_arena lock of arena shard s (< kArenaShards); lock_of(kLockLARGE_ARENA) is shard 0.
+Lock& arena_shard_lock(unsigned s);
 
 class LockGuard {
  public:
@@ -47,7 +50,8 @@ class LockGuard {
   Lock& l_;
 };
 
-// fork(): take every lock in LockId order before, release (parent) or re-arm (child) after.
+// fork(): take every lock in LockId order (arena shards in order, last) before, release
+// (parent) or re-arm (child) after.
 void lock_all_for_fork();
 void unlock_all_after_fork(bool child);
 

@@ -136,6 +136,7 @@ struct ThreadHeap {
   ThreadHeap* reg_next;
   ArenaRun local_runs[kLocalRuns];   // freed runs up to kLocalRunMaxBytes, oldest first
   uint32_t local_run_count;
+  uint32_t arena_shard;              // 1 + its large arenas' shard; 0 before its first (large.cc)
   // Parked (its thread exited, heap kept whole for the next thread): the cache it had.
   ThreadHeap* park_next;
   uint64_t parked_at_ns;

@@ -50,6 +50,12 @@ inline void seg_sub(uint64_t& c, uint64_t v) {
 inline uint64_t seg_load(const uint64_t& c) {
   return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(c)).load(std::memory_order_relaxed);
 }
+inline void seg_max(uint64_t& c, uint64_t v) {
+  std::atomic_ref<uint64_t> r(c);
+  uint64_t cur = r.load(std::memory_order_relaxed);
+  while (v > cur && !r.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
+}
 
 // Fills the static parts (header, settings, class sizes) and, when HAKMEM_STATS allows,
 // publishes the segment file. Called once by init, after the configuration is loaded.

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -252,6 +253,29 @@ TEST_F(Large, CountersAreExact) {
   EXPECT_EQ(after.large_allocs - before.large_allocs, 4u);   // b right after a: realloc moved it
   EXPECT_EQ(after.large_frees - before.large_frees, 4u);
   EXPECT_EQ(after.large_live_bytes, before.large_live_bytes);
+}
+
+// Heaps take the arena shards in turn at their first large request: two threads allocating
+// side by side get runs of different arenas (different locks), and each frees the other's.
+TEST_F(Large, ThreadsSideBySideAllocateFromDifferentArenas) {
+  hak_stats before = snap();
+  std::atomic<int> arrived{0};
+  void* got[2] = {};
+  auto worker = [&](int i) {
+    got[i] = hak_malloc(1 * kMiB);
+    arrived.fetch_add(1);
+    while (arrived.load() < 2) std::this_thread::yield();   // both alive: two heaps
+  };
+  std::thread t0(worker, 0), t1(worker, 1);
+  t0.join();
+  t1.join();
+  ASSERT_NE(got[0], nullptr);
+  ASSERT_NE(got[1], nullptr);
+  auto arena = [](void* p) { return reinterpret_cast<uintptr_t>(p) >> 25; };   // 32 MiB arenas
+  EXPECT_NE(arena(got[0]), arena(got[1]));
+  std::thread([&] { hak_free(got[0]); }).join();
+  std::thread([&] { hak_free(got[1]); }).join();
+  EXPECT_EQ(snap().large_live_bytes, before.large_live_bytes);
 }
 
 TEST_F(Large, TwoThreadsShareTheArenas) {
