@@ -64,7 +64,8 @@
   X(frees)                        \
   X(remote_frees)
 
-/* Per lock. */
+/* Per lock name. A name may stand for several lock instances (large_arena: one per arena
+ * shard); its record then sums them, and wait_ns_max is the largest over all of them. */
 #define HAK_SEG_LOCK_COUNTERS(X) \
   X(acquisitions)                \
   X(contended)                   \
