@@ -123,10 +123,12 @@ ThreadHeap* unpark(const ThreadHeap* prefer) {
   if (g_parked_count.load(std::memory_order_relaxed) == 0) return nullptr;
   LockGuard g(lock_of(kLockHEAP_REGISTRY));
   ThreadHeap** link = &g_parked;
-  for (ThreadHeap** l = &g_parked; prefer != nullptr && *l != nullptr; l = &(*l)->park_next) {
-    if (*l == prefer) {
-      link = l;
-      break;
+  if (prefer != nullptr) {
+    for (ThreadHeap** l = &g_parked; *l != nullptr; l = &(*l)->park_next) {
+      if (*l == prefer) {
+        link = l;
+        break;
+      }
     }
   }
   ThreadHeap* h = *link;
