@@ -66,7 +66,7 @@ static_assert(kArenaMaxRunBytes / kPageSize + kArenaMaxAlign / kPageSize <= kRun
               "the largest aligned request fits an empty arena");
 
 extern Arena* g_arenas[kArenaShards];        // each shard's arenas, oldest first
-extern std::atomic<bool> g_arena_pending;   // decay work may exist; stored under a shard lock
+extern std::atomic<bool> g_arena_pending;   // decay work may exist: set by frees, cleared by a decay pass
 
 inline Lock& arena_lock(const Arena* a) { return arena_shard_lock(a->shard); }
 

@@ -147,6 +147,20 @@ unsigned arena_shard_of(ThreadHeap* h) {
   return h->arena_shard - 1;
 }
 
+// Takes local run i out of h, keeping the rest oldest first.
+ArenaRun remove_local(ThreadHeap* h, unsigned i) {
+  ArenaRun run = h->local_runs[i];
+  for (++i; i < h->local_run_count; ++i) h->local_runs[i - 1] = h->local_runs[i];
+  --h->local_run_count;
+  return run;
+}
+
+// A local run goes back to its arena: live and ours, so the free cannot fail.
+void return_local(const ArenaRun& run) {
+  arena_set_cached(run, false);
+  arena_free(run);
+}
+
 // Removes and returns the local run that fits `pages` without wasting more than half of it.
 bool local_take(ThreadHeap* h, uint32_t pages, ArenaRun* out) {
   int best = -1;
@@ -157,11 +171,7 @@ bool local_take(ThreadHeap* h, uint32_t pages, ArenaRun* out) {
     }
   }
   if (best < 0) return false;
-  *out = h->local_runs[best];
-  for (unsigned i = static_cast<unsigned>(best) + 1; i < h->local_run_count; ++i) {
-    h->local_runs[i - 1] = h->local_runs[i];
-  }
-  --h->local_run_count;
+  *out = remove_local(h, static_cast<unsigned>(best));
   arena_set_cached(*out, false);
   return true;
 }
@@ -170,13 +180,7 @@ bool local_take(ThreadHeap* h, uint32_t pages, ArenaRun* out) {
 bool local_put(ThreadHeap* h, const ArenaRun& run) {
   if (arena_run_bytes(run) > kLocalRunMaxBytes) return false;
   arena_set_cached(run, true);
-  if (h->local_run_count == kLocalRuns) {
-    ArenaRun oldest = h->local_runs[0];
-    for (unsigned i = 1; i < kLocalRuns; ++i) h->local_runs[i - 1] = h->local_runs[i];
-    --h->local_run_count;
-    arena_set_cached(oldest, false);
-    arena_free(oldest);   // live and ours: cannot fail
-  }
+  if (h->local_run_count == kLocalRuns) return_local(remove_local(h, 0));
   h->local_runs[h->local_run_count++] = run;
   return true;
 }
@@ -293,10 +297,7 @@ size_t cache_release_expired(bool force) {
 }  // namespace
 
 void large_flush_local(ThreadHeap* h) {
-  for (unsigned i = 0; i < h->local_run_count; ++i) {
-    arena_set_cached(h->local_runs[i], false);
-    arena_free(h->local_runs[i]);
-  }
+  for (unsigned i = 0; i < h->local_run_count; ++i) return_local(h->local_runs[i]);
   h->local_run_count = 0;
 }
 

@@ -18,16 +18,11 @@
 #include <vector>
 
 #include "hakmem/hakmem.h"
+#include "stats_snapshot.h"
 
 namespace {
 
 constexpr size_t kKiB = 1024, kMiB = 1024 * 1024, kPage = 4096;
-
-hak_stats snap() {
-  hak_stats s;
-  hak_stats_snapshot(&s);
-  return s;
-}
 
 int os_call(const char* name) {
   for (int i = 0; i < HAK_NUM_OS_CALLS; ++i) {

@@ -8,35 +8,29 @@
 #include <vector>
 
 #include "hakmem/hakmem.h"
+#include "stats_snapshot.h"
 
 namespace {
 
-constexpr size_t kSize = 2800;   // class 3072: gtest itself never allocates through hak_*
 constexpr int kCount = 1000;
-
-hak_class_stats class_stats(int cls) {
-  hak_stats s;
-  EXPECT_EQ(hak_stats_snapshot(&s), 0);
-  return s.classes[cls];
-}
 
 }  // namespace
 
 TEST(Park, FirstFreeTakesTheParkedHeapOfItsBlock) {
   hak_malloc_trim(0);   // dissolves heaps parked by earlier tests
-  int cls = hak_size_to_class(kSize);
+  int cls = hak_size_to_class(kOwnClassSize);
   std::vector<void*> blocks;
   std::atomic<int> stage{0};
   // Two threads alive at once get two heaps; the owner of `blocks` exits first, so the other
   // heap is the newest parked one when the successor starts.
   std::thread owner([&] {
-    for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kSize));
+    for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kOwnClassSize));
     stage = 1;
     while (stage.load() != 2) std::this_thread::yield();
   });
   while (stage.load() != 1) std::this_thread::yield();
   std::thread other([&] {
-    hak_free(hak_malloc(kSize));
+    hak_free(hak_malloc(kOwnClassSize));
     stage = 2;
     while (stage.load() != 3) std::this_thread::yield();
   });
@@ -55,12 +49,12 @@ TEST(Park, FirstFreeTakesTheParkedHeapOfItsBlock) {
 
 TEST(Park, FirstFreeOfALiveThreadsBlockIsRemote) {
   hak_malloc_trim(0);
-  int cls = hak_size_to_class(kSize);
+  int cls = hak_size_to_class(kOwnClassSize);
   hak_class_stats before = class_stats(cls);
   std::vector<void*> blocks;
   std::atomic<bool> done{false};
   std::thread owner([&] {
-    for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kSize));
+    for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kOwnClassSize));
     std::thread successor([&] {
       for (void* b : blocks) hak_free(b);
     });

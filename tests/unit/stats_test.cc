@@ -8,29 +8,23 @@
 #include <vector>
 
 #include "hakmem/hakmem.h"
+#include "stats_snapshot.h"
 
 namespace {
 
-constexpr size_t kSize = 2800;   // class 3072: gtest itself never allocates through hak_*
 constexpr int kCount = 5000;
-
-hak_class_stats class_stats(int cls) {
-  hak_stats s;
-  EXPECT_EQ(hak_stats_snapshot(&s), 0);
-  return s.classes[cls];
-}
 
 }  // namespace
 
 TEST(Stats, ExactCountsWithCrossThreadFrees) {
-  int cls = hak_size_to_class(kSize);
+  int cls = hak_size_to_class(kOwnClassSize);
   hak_class_stats before = class_stats(cls);
   std::vector<void*> blocks;
   std::atomic<bool> freed{false};
   // The producer stays alive while the consumer frees, so it owns the slabs throughout and
   // every free is remote (an exited producer's heap could be parked and taken over).
   std::thread producer([&] {
-    for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kSize));
+    for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kOwnClassSize));
     std::thread consumer([&] {
       for (void* b : blocks) hak_free(b);
       // Still alive: its own snapshot publishes its counts first.
