@@ -19,6 +19,7 @@ packages=(
   nlohmann-json3-dev                              # hakmemctl's JSON (daemon/ctl)
   clang libclang-rt-dev                           # the fuzz preset: clang, libFuzzer, ASan/UBSan runtimes
   python3 git sqlite3 coreutils gawk              # real programs run under LD_PRELOAD
+  libpython3.11-testsuite                         # CPython's own test_threading under the preload
   procps time                                     # ps, /usr/bin/time for RSS
   prometheus-cpp-dev libboost-dev nlohmann-json3-dev  # hakmemd: Exposer, Asio, config
   prometheus curl                                 # e2e: promtool, a real server, scrapes

@@ -2,6 +2,7 @@
 // spans, the global heap for threads whose cache is torn down, and bad-pointer reports.
 #include <cerrno>
 
+#include "background.h"
 #include "block_lookup.h"
 #include "invalid_free.h"
 #include "large.h"
@@ -52,6 +53,7 @@ void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
 }  // namespace
 
 void* malloc_slow(size_t size) {
+  background_poll();
   if (size > kMaxSmallSize) return large_alloc(size, kMinAlign);
   unsigned cls = size_to_class(size);
   if (HAKMEM_LIKELY(thread_cache_ready())) return alloc_small_from(t_cache, cls);
@@ -61,6 +63,7 @@ void* malloc_slow(size_t size) {
 
 void free_slow(void* p) {
   if (p == nullptr) return;
+  background_poll();
   BlockRef r = lookup_block(p);
   if (r.error != nullptr) return report_invalid("free", p, r.error);
   if (r.is_large()) {

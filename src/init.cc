@@ -44,7 +44,7 @@ void after_fork_parent() { unlock_all_after_fork(false); }
 void after_fork_child() {
   segment_after_fork_child();
   unlock_all_after_fork(true);
-  background_reset_after_fork_child();
+  background_reset_after_fork_child(t_cache.state == kCacheActive);
 }
 
 }  // namespace

@@ -1,10 +1,6 @@
 // The instrumented futex lock and the table of named locks.
 #include "lock.h"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "os/os.h"
 #include "telemetry/segment.h"
 
@@ -18,16 +14,6 @@ Lock g_locks[kAllLocks];
 hak_seg_lock& stats_of(const Lock* l) {
   auto i = static_cast<unsigned>(l - g_locks);
   return g_segment.locks[i < kLockLARGE_ARENA ? i : kLockLARGE_ARENA];
-}
-
-void futex_wait(std::atomic<uint32_t>* word, uint32_t expected) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected, nullptr,
-          nullptr, 0);
-}
-
-void futex_wake_one(std::atomic<uint32_t>* word) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr,
-          0);
 }
 
 }  // namespace
@@ -56,7 +42,7 @@ void Lock::lock_contended(uint64_t start) {
     __builtin_ia32_pause();
 #endif
   }
-  while (state_.exchange(2, std::memory_order_acquire) != 0) futex_wait(&state_, 2);
+  while (state_.exchange(2, std::memory_order_acquire) != 0) os::futex_wait(&state_, 2);
 acquired:
   uint64_t waited = os::now_ns() - start;
   hak_seg_lock& s = stats_of(this);
@@ -67,7 +53,7 @@ acquired:
 
 void Lock::unlock() {
   seg_add(stats_of(this).hold_ns_total, os::now_ns() - acquired_at_);
-  if (state_.exchange(0, std::memory_order_release) == 2) futex_wake_one(&state_);
+  if (state_.exchange(0, std::memory_order_release) == 2) os::futex_wake(&state_, 1);
 }
 
 Lock& lock_of(LockId id) { return g_locks[id]; }

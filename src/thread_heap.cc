@@ -151,6 +151,8 @@ void thread_exit(void* arg) {
   memset(static_cast<void*>(tc->cls), 0, sizeof tc->cls);
   tc->heap = nullptr;
   tc->state = kCacheTornDown;
+  // First, so that the notify below cannot start a helper this exit would have to stop.
+  background_app_thread_exiting();
   if (parked) background_notify();
 }
 
@@ -185,7 +187,11 @@ bool thread_cache_ready(const ThreadHeap* prefer) {
   t_cache.tag_secret = g_free_secret;
   t_cache.state = kCacheActive;
   // May allocate (pthread's second-level key array); the cache is already usable then.
-  if (g_exit_key_ok) pthread_setspecific(g_exit_key, &t_cache);
+  // Counted only with its exit hook in place: an uncounted thread can keep the helper away,
+  // but a counted one that never un-counts would keep it alive.
+  if (g_exit_key_ok && pthread_setspecific(g_exit_key, &t_cache) == 0) {
+    background_app_thread_started();
+  }
   return true;
 }
 

@@ -7,6 +7,9 @@
 #define _GNU_SOURCE   // mremap
 #endif
 #include <cerrno>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -97,6 +100,38 @@ uint64_t now_ns() {
 }
 
 int current_tid() { return static_cast<int>(syscall(SYS_gettid)); }
+
+bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes) {
+  static_assert(sizeof(pthread_t) == sizeof(unsigned long), "pthread_t is an unsigned long");
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_attr_t attr;
+  if (pthread_attr_init(&attr) != 0) return false;
+  pthread_attr_setstacksize(&attr, stack_bytes);
+  // The new thread inherits the creator's mask; the creator gets its own back at once.
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_t t;
+  bool ok = pthread_create(&t, &attr, run, nullptr) == 0;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  pthread_attr_destroy(&attr);
+  if (ok) *thread = t;
+  return ok;
+}
+
+void join_thread(unsigned long thread) { pthread_join(thread, nullptr); }
+
+void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns) {
+  static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "a futex word is 32 bits");
+  timespec ts{static_cast<time_t>(timeout_ns / 1000000000u),
+              static_cast<long>(timeout_ns % 1000000000u)};
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected,
+          timeout_ns != 0 ? &ts : nullptr, nullptr, 0);
+}
+
+void futex_wake(std::atomic<uint32_t>* word, int waiters) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, waiters, nullptr,
+          nullptr, 0);
+}
 
 OsStats os_stats() {
   OsStats s{};

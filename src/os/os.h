@@ -2,6 +2,7 @@
 // the counts in os_stats() are the complete record of its own mmap/munmap/madvise traffic
 // (what the daemon's eBPF probes are held against). None of these allocate or throw.
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,6 +25,16 @@ void write_all(int fd, const char* buf, size_t len);
 // Monotonic clock in nanoseconds (vDSO, no syscall on x86-64).
 uint64_t now_ns();
 int current_tid();
+
+// A joinable thread for the allocator's own work, with every signal blocked (a signal meant
+// for the program is never delivered to it) and a small stack. False if it cannot be made.
+bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes);
+void join_thread(unsigned long thread);
+
+// Futexes on process-private words. wait returns when *word != expected, on a wake, on a
+// signal, or after timeout_ns (0: no timeout); the caller re-checks its condition.
+void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns = 0);
+void futex_wake(std::atomic<uint32_t>* word, int waiters);
 
 struct OsStats {
   uint64_t calls[3];   // indexed by the HAK_OS_CALLS order

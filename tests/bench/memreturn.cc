@@ -6,7 +6,9 @@
  * then each frees all of its own, oldest first. The workers then stay alive, idle, while main
  * samples the resident set (/proc/self/statm) every 100 ms for SAMPLE_SECONDS: a server whose
  * burst has passed but whose threads live on. Prints the peak (VmHWM), every sample, and the
- * first sample time at which RSS <= 10 % of the peak, or "never":
+ * first sample time at which RSS <= 10 % of the peak, or "never". THREADS = 0: main alone
+ * allocates and frees, then samples: a single-threaded program, where an allocator may not
+ * add a thread of its own (HAKMEM returns memory at its next slow path there):
  *   peak_rss_kib = N
  *   rss_kib t=MSms N              (one line per sample, from t=0 right after the last free)
  *   rss_end_kib = N
@@ -85,23 +87,30 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s THREADS [MIB] [SAMPLE_SECONDS]\n", argv[0]);
     return 2;
   }
-  int threads = static_cast<int>(bench::parse_long(argv[0], argv[1], "THREADS", 1, 256));
+  int threads = static_cast<int>(bench::parse_long(argv[0], argv[1], "THREADS", 0, 256));
   long mib = argc > 2 ? bench::parse_long(argv[0], argv[2], "MIB", 1, 1 << 20) : 1024;
   double sample_s = argc > 3 ? bench::parse_seconds(argv[0], argv[3]) : 2.0;
-  size_t share = static_cast<size_t>(mib) * 1024 * 1024 / static_cast<size_t>(threads);
+  int lanes = threads > 0 ? threads : 1;
+  size_t share = static_cast<size_t>(mib) * 1024 * 1024 / static_cast<size_t>(lanes);
 
-  std::vector<uint64_t> objects(static_cast<size_t>(threads));
+  std::vector<uint64_t> objects(static_cast<size_t>(lanes));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; t++)
     pool.emplace_back(worker, t, share, &objects[static_cast<size_t>(t)]);
 
-  double t0 = bench::now_seconds();
-  g_phase.store(1, std::memory_order_release);
-  wait_workers(threads, 1);
-  double t1 = bench::now_seconds();
-  g_phase.store(2, std::memory_order_release);
-  wait_workers(threads, 2);
-  double t2 = bench::now_seconds();
+  double t0 = bench::now_seconds(), t1, t2;
+  if (threads == 0) {
+    g_phase.store(3, std::memory_order_release);   // the worker runs on main, through its end
+    worker(0, share, &objects[0]);
+    t1 = t2 = bench::now_seconds();
+  } else {
+    g_phase.store(1, std::memory_order_release);
+    wait_workers(threads, 1);
+    t1 = bench::now_seconds();
+    g_phase.store(2, std::memory_order_release);
+    wait_workers(threads, 2);
+    t2 = bench::now_seconds();
+  }
 
   // VmHWM is folded in from per-thread counters lazily and can trail the RSS of this instant.
   long peak = peak_rss_kib(), rss_now = rss_kib();
