@@ -27,6 +27,9 @@ namespace hakmem {
 namespace {
 
 enum : uint32_t { kNone = 0, kStarting = 1, kRunning = 2, kStopping = 3, kFailed = 4 };
+// Empty SuperSlabs a program without a helper keeps for reuse; beyond them, the oldest goes
+// back at once (memreturn with main alone: 473 MiB left resident while idle without the bound).
+constexpr uint64_t kReserveWithoutHelper = 4;
 // The release functions run shallow; glibc's default 8 MiB would be address space for nothing.
 constexpr size_t kHelperStack = 256 * 1024;
 
@@ -118,12 +121,20 @@ void start() {
 }  // namespace
 
 void background_notify() {
-  if (config().bg_release == 0) return;
-  // Orders the caller's "work is visible" store before the reads of the helper's marks.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  uint32_t state = g_state.load(std::memory_order_relaxed);
-  if (state == kNone) return start();
-  if (state != kRunning || !g_idle.load(std::memory_order_relaxed)) return;
+  uint32_t state = kNone;
+  if (config().bg_release != 0) {
+    // Orders the caller's "work is visible" store before the reads of the helper's marks.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    state = g_state.load(std::memory_order_relaxed);
+    if (state == kNone) start();
+    state = g_state.load(std::memory_order_relaxed);
+  }
+  if (state != kRunning) {
+    // No helper will come back for these before the next slow path, which may be never.
+    pool_release_beyond(kReserveWithoutHelper);
+    return;
+  }
+  if (!g_idle.load(std::memory_order_relaxed)) return;
   if (g_idle.exchange(false, std::memory_order_seq_cst)) {
     g_wake_seq.fetch_add(1, std::memory_order_release);
     os::futex_wake(&g_wake_seq, 1);

@@ -60,6 +60,9 @@ void pool_release(SlabMeta* m);
 void pool_return_heap_reserve(ThreadHeap* h);
 // Unmaps empty SuperSlabs whose decay expired (all of them when force). Returns bytes freed.
 size_t pool_release_expired(bool force);
+// Unmaps the oldest empty SuperSlabs until at most `keep` remain, decayed or not (a program
+// with no helper thread keeps a bounded reserve instead of waiting for its next slow path).
+size_t pool_release_beyond(uint64_t keep);
 // Cheap check for the slow paths: anything waiting to decay?
 bool pool_has_empty();
 

@@ -6,7 +6,8 @@
 //   new_superslab           mmap of a fresh 2 MiB-aligned SuperSlab
 // The first three are the `pool_slab` refill path, the last two `new_superslab`.
 // Partly used SuperSlabs are preferred so empty ones can decay and go back to the OS
-// (HAKMEM_DECAY_MS), by the background thread (background.cc) or the next slow path.
+// (HAKMEM_DECAY_MS), by the helper thread (background.cc) or the next slow path; a program
+// without a helper keeps at most a small reserve of them (background.cc).
 #include <atomic>
 
 #include "background.h"
@@ -192,16 +193,20 @@ void pool_return_heap_reserve(ThreadHeap* h) {
 
 bool pool_has_empty() { return g_empty_count.load(std::memory_order_relaxed) != 0; }
 
-size_t pool_release_expired(bool force) {
-  uint64_t now = os::now_ns();
-  uint64_t decay = decay_ns();
+namespace {
+
+// Takes the empty SuperSlabs that `leave(ss, newer)` picks off the empty list (newest first;
+// `newer` counts the empties kept before ss) and unmaps them outside the lock.
+template <typename Leave>
+size_t release_empty(Leave leave) {
   SuperSlab* doomed = nullptr;
   {
     LockGuard g(lock_of(kLockPOOL));
+    uint64_t kept = 0;
     SuperSlab* ss = g_empty.head;
     while (ss != nullptr) {
       SuperSlab* next = ss->next;
-      if (force || now - ss->empty_since_ns >= decay) {
+      if (leave(ss, kept)) {
         g_empty.unlink(ss);
         ss->pool_list = kInNoList;
         g_empty_count.fetch_sub(1, std::memory_order_relaxed);
@@ -209,6 +214,8 @@ size_t pool_release_expired(bool force) {
         g_pool_free_slabs.fetch_sub(kSlabsPerSuperSlab, std::memory_order_relaxed);
         ss->next = doomed;
         doomed = ss;
+      } else {
+        ++kept;
       }
       ss = next;
     }
@@ -225,6 +232,21 @@ size_t pool_release_expired(bool force) {
     freed += kSuperSlabSize;
   }
   return freed;
+}
+
+}  // namespace
+
+size_t pool_release_expired(bool force) {
+  uint64_t now = os::now_ns();
+  uint64_t decay = decay_ns();
+  return release_empty([&](const SuperSlab* ss, uint64_t) {
+    return force || now - ss->empty_since_ns >= decay;
+  });
+}
+
+size_t pool_release_beyond(uint64_t keep) {
+  if (g_empty_count.load(std::memory_order_relaxed) <= keep) return 0;
+  return release_empty([&](const SuperSlab*, uint64_t kept) { return kept >= keep; });
 }
 
 
