@@ -8,7 +8,7 @@
 // objects (hakmem_refills_total and hakmem_refill_objects_total; absent means 0). Values are the segment's counters converted to base
 // units (nanoseconds -> seconds).
 //
-// Thread-safety: Collect() runs on the Exposer's HTTP threads, possibly two at once; it shares
+// Thread-safety: Collect() runs on the HTTP server's threads, several at once; it shares
 // nothing but the Monitor (thread-safe) and the scrape-duration histogram (prometheus-cpp's
 // Histogram is thread-safe).
 #pragma once

@@ -116,6 +116,45 @@ void set_log_level(Config& c, const json& v, const std::string& path) {
   fail(path, "unknown log level \"" + s + "\" (one of: error, warn, info, debug)");
 }
 
+struct HttpField {
+  const char* key;
+  uint32_t HttpLimits::*value;
+  uint32_t lo, hi;
+};
+
+// The bounds are what one client may cost: a thread is never held by a client (sockets are
+// asynchronous), so `threads` only sets how many scrapes render at once; the unit file's
+// TasksMax (config/hakmemd.service) allows main + 8 serving threads.
+constexpr HttpField kHttpFields[] = {
+    {"threads", &HttpLimits::threads, 1, 8},
+    {"max_connections", &HttpLimits::max_connections, 1, 4096},
+    {"header_timeout_seconds", &HttpLimits::header_timeout_seconds, 1, 300},
+    {"idle_timeout_seconds", &HttpLimits::idle_timeout_seconds, 1, 3600},
+    {"write_timeout_seconds", &HttpLimits::write_timeout_seconds, 1, 600},
+    {"max_requests_per_connection", &HttpLimits::max_requests_per_connection, 1, 1000000},
+    {"max_request_bytes", &HttpLimits::max_request_bytes, 1024, 65536},
+};
+
+template <typename Table>
+[[noreturn]] void fail_unknown(const std::string& path, const Table& table) {
+  std::string known;
+  for (const auto& k : table) known += (known.empty() ? "" : ", ") + std::string(k.key);
+  fail(path, "unknown key (known: " + known + ")");
+}
+
+void set_http(Config& c, const json& v, const std::string& path) {
+  if (!v.is_object()) fail(path, std::string("expected an object, got ") + type_name(v));
+  HttpLimits limits;
+  for (const auto& [key, value] : v.items()) {
+    const HttpField* f = nullptr;
+    for (const HttpField& candidate : kHttpFields)
+      if (key == candidate.key) f = &candidate;
+    if (f == nullptr) fail_unknown(path + "." + key, kHttpFields);
+    limits.*(f->value) = want_uint(value, path + "." + key, f->lo, f->hi);
+  }
+  c.http = limits;
+}
+
 struct Field {
   const char* key;
   void (*set)(Config&, const json&, const std::string&);
@@ -130,6 +169,7 @@ constexpr Field kFields[] = {
     {"stale_cleanup", set_stale_cleanup},
     {"ebpf", set_ebpf},
     {"log_level", set_log_level},
+    {"http", set_http},
 };
 
 // nlohmann keeps the last of duplicate keys silently; a strict config refuses them.
@@ -173,7 +213,7 @@ std::string_view log_level_name(LogLevel l) {
   return "info";
 }
 
-std::string ListenAddress::civet() const {
+std::string ListenAddress::text() const {
   return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
@@ -228,11 +268,7 @@ ConfigResult parse_config(std::string_view text) {
       const Field* f = nullptr;
       for (const Field& candidate : kFields)
         if (key == candidate.key) f = &candidate;
-      if (f == nullptr) {
-        std::string known;
-        for (const Field& k : kFields) known += (known.empty() ? "" : ", ") + std::string(k.key);
-        fail("$." + key, "unknown key (known: " + known + ")");
-      }
+      if (f == nullptr) fail_unknown("$." + key, kFields);
       f->set(c, value, "$." + key);
     }
     r.config = std::move(c);
@@ -266,8 +302,8 @@ ConfigResult load_config_file(const std::string& file) {
 std::vector<std::string> describe(const Config& c) {
   std::string filter;
   for (const auto& p : c.comm_filter) filter += (filter.empty() ? "" : ",") + p;
-  return {
-      "listen=" + c.listen.civet(),
+  std::vector<std::string> lines = {
+      "listen=" + c.listen.text(),
       "segment_dir=" + c.segment_dir,
       "rescan_interval_seconds=" + std::to_string(c.rescan_interval_seconds),
       "comm_filter=" + (filter.empty() ? std::string("*") : filter),
@@ -276,6 +312,9 @@ std::vector<std::string> describe(const Config& c) {
       "ebpf=" + std::string(c.ebpf ? "true" : "false"),
       "log_level=" + std::string(log_level_name(c.log_level)),
   };
+  for (const HttpField& f : kHttpFields)
+    lines.push_back("http." + std::string(f.key) + "=" + std::to_string(c.http.*(f.value)));
+  return lines;
 }
 
 }  // namespace hakmem::daemon

@@ -23,8 +23,25 @@ struct ListenAddress {
   std::string host;  // as written, without brackets
   uint16_t port = 9464;
   bool ipv6 = false;
-  std::string civet() const;  // the form CivetWeb's listening_ports wants
+  std::string text() const;  // "host:port" or "[v6]:port"
   bool operator==(const ListenAddress&) const = default;
+};
+
+// The HTTP server's bounds (hakmemd.json "http"; README, hakmemd, "Serving limits"). Each
+// is what one misbehaving client can cost the daemon at most.
+struct HttpLimits {
+  uint32_t threads = 2;                       // serving threads: scrapes rendered at once
+  uint32_t max_connections = 64;              // open at once; at the cap the connection that
+                                              // has waited longest for its request goes
+  uint32_t header_timeout_seconds = 5;        // accept, or a request's first byte, to the
+                                              // end of its headers
+  uint32_t idle_timeout_seconds = 30;         // keep-alive: end of a response to the next
+                                              // request's first byte
+  uint32_t write_timeout_seconds = 10;        // one whole response
+  uint32_t max_requests_per_connection = 100; // keep-alive requests before the server closes
+  uint32_t max_request_bytes = 8192;          // request line and headers (no bodies accepted)
+
+  bool operator==(const HttpLimits&) const = default;
 };
 
 struct Config {
@@ -36,6 +53,7 @@ struct Config {
   bool stale_cleanup = true;
   bool ebpf = false;  // kept and validated; the eBPF collector comes with a later issue
   LogLevel log_level = LogLevel::kInfo;
+  HttpLimits http;
 
   bool operator==(const Config&) const = default;
 };

@@ -49,9 +49,9 @@ bool DaemonLoop::apply(const Config& next, bool starting) {
       return false;
     }
   }
-  if (starting || !(next.listen == config_.listen)) {
+  if (starting || !(next.listen == config_.listen) || !(next.http == config_.http)) {
     std::string error;
-    if (!exporter_.bind(next.listen, &error)) {
+    if (!exporter_.bind(next.listen, next.http, &error)) {
       log_error(error + (starting ? "" : "; keeping the old config"));
       if (!starting) monitor_->count_error("reload");
       return false;
@@ -184,7 +184,7 @@ void DaemonLoop::stop() {
     boost::system::error_code ignored;
     inotify_->close(ignored);
   }
-  exporter_.close();  // joins the HTTP threads: no scrape runs past this point
+  exporter_.close();  // joins the serving threads: no scrape runs past this point
   io_.stop();
 }
 

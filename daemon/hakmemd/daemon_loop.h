@@ -2,7 +2,8 @@
 // state. It handles signals (SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config file and
 // keeps the old config when the new one is refused), inotify events on the segment directory,
 // and the periodic rescan timer; it binds and rebinds the Exporter. Scrapes run on the
-// Exporter's threads and only read the Monitor (which is thread-safe).
+// HTTP server's own threads and only read the Monitor (which is thread-safe), so no client
+// can delay a signal, a reload or discovery.
 //
 // Errors in handlers are logged, counted in hakmemd_errors_total{source} and never stop the
 // loop; only start-up failures (bad config, unusable directory, cannot listen) end it.
