@@ -133,6 +133,7 @@ constexpr HttpField kHttpFields[] = {
     {"write_timeout_seconds", &HttpLimits::write_timeout_seconds, 1, 600},
     {"max_requests_per_connection", &HttpLimits::max_requests_per_connection, 1, 1000000},
     {"max_request_bytes", &HttpLimits::max_request_bytes, 1024, 65536},
+    {"send_buffer_bytes", &HttpLimits::send_buffer_bytes, 4096, 16777216},
 };
 
 template <typename Table>
@@ -172,22 +173,30 @@ constexpr Field kFields[] = {
     {"http", set_http},
 };
 
-// nlohmann keeps the last of duplicate keys silently; a strict config refuses them.
+// nlohmann keeps the last of duplicate keys silently; a strict config refuses them, naming
+// the key's path ("$.http.threads"; arrays hold no objects in this schema).
 json parse_rejecting_duplicates(std::string_view text) {
-  std::vector<std::set<std::string>> seen;
-  std::vector<std::string> where{"$"};
+  struct Frame {
+    std::set<std::string> seen;
+    std::string key;  // the key being parsed in this object
+  };
+  std::vector<Frame> frames;
   std::string duplicate;
   json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t ev, json& parsed) {
     switch (ev) {
       case json::parse_event_t::object_start:
-        seen.emplace_back();
+        frames.emplace_back();
         break;
       case json::parse_event_t::object_end:
-        seen.pop_back();
+        frames.pop_back();
         break;
       case json::parse_event_t::key: {
-        const std::string& k = parsed.get_ref<const std::string&>();
-        if (!seen.back().insert(k).second && duplicate.empty()) duplicate = k;
+        Frame& f = frames.back();
+        f.key = parsed.get_ref<const std::string&>();
+        if (!f.seen.insert(f.key).second && duplicate.empty()) {
+          duplicate = "$";
+          for (const Frame& outer : frames) duplicate += "." + outer.key;
+        }
         break;
       }
       default:
@@ -197,7 +206,7 @@ json parse_rejecting_duplicates(std::string_view text) {
   };
   json doc = json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/true,
                          /*ignore_comments=*/false);
-  if (!duplicate.empty()) fail("$." + duplicate, "duplicate key");
+  if (!duplicate.empty()) fail(duplicate, "duplicate key");
   return doc;
 }
 

@@ -40,6 +40,8 @@ struct HttpLimits {
   uint32_t write_timeout_seconds = 10;        // one whole response
   uint32_t max_requests_per_connection = 100; // keep-alive requests before the server closes
   uint32_t max_request_bytes = 8192;          // request line and headers (no bodies accepted)
+  uint32_t send_buffer_bytes = 262144;        // SO_SNDBUF of a connection: the kernel memory
+                                              // a client that does not read can pin
 
   bool operator==(const HttpLimits&) const = default;
 };

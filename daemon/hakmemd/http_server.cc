@@ -310,6 +310,10 @@ void HttpServer::Impl::admit(tcp::socket socket) {
       victim = claim_victim_locked();
       if (!victim) return refuse(socket);
     }
+    // Bounds the kernel memory a client that never reads pins (the kernel doubles it); the
+    // cgroup's MemoryMax counts socket buffers too.
+    boost::system::error_code ignored;
+    socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(limits.send_buffer_bytes)), ignored);
     c = std::make_shared<Connection>(*this, std::move(socket));
     open.emplace(c.get(), c);
   }

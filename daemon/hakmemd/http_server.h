@@ -7,7 +7,8 @@
 //     first byte, on a kept-alive connection) and within max_request_bytes: else 431 / closed;
 //   - a kept-alive connection waits idle_timeout_seconds for its next request, and serves at
 //     most max_requests_per_connection;
-//   - a response must be taken by the client within write_timeout_seconds;
+//   - a response must be taken by the client within write_timeout_seconds, through a socket
+//     send buffer of send_buffer_bytes;
 //   - at max_connections the connection that has waited longest for its request is closed to
 //     make room (evicted); only when none is waiting is the new one refused with a 503.
 // Every end of a connection is counted in HttpStats by its reason.

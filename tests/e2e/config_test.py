@@ -26,6 +26,13 @@ BAD = [
     ("bad log level", '{"log_level": "verbose"}', "$.log_level", "unknown log level"),
     ("relative directory", '{"segment_dir": "shm"}', "$.segment_dir", "absolute path"),
     ("empty pattern", '{"comm_filter": [""]}', "$.comm_filter[0]", "empty pattern"),
+    ("http not an object", '{"http": 5}', "$.http", "expected an object, got integer"),
+    ("unknown http key", '{"http": {"timeout": 5}}', "$.http.timeout", "unknown key"),
+    ("http out of range", '{"http": {"max_connections": 0}}', "$.http.max_connections", "out of range"),
+    ("http threads", '{"http": {"threads": 9}}', "$.http.threads", "out of range"),
+    ("http wrong type", '{"http": {"header_timeout_seconds": "5"}}', "$.http.header_timeout_seconds",
+     "expected an integer, got string"),
+    ("http duplicate key", '{"http": {"threads": 1, "threads": 2}}', "$.http.threads", "duplicate key"),
 ]
 
 

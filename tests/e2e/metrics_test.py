@@ -46,7 +46,7 @@ def test_families_and_exact_values():
         for name, typ in want.items():
             if scrape.types.get(name) != typ:
                 fail(f"family {name}: type {scrape.types.get(name)}, expected {typ}")
-        extra = {n for n in scrape.types if n not in want and not n.startswith("exposer_")}
+        extra = {n for n in scrape.types if n not in want}
         if extra:
             fail(f"families not in golden_families.txt: {sorted(extra)}")
         for name in want:
