@@ -100,8 +100,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
-  // Since when it waits for a request (evictable), or 0 while it serves one.
+  // Since when it waits for a request (evictable first), or 0 while it serves one.
   std::atomic<int64_t> waiting_since{0};
+  // Since when its response is being written, or 0 (evictable once it is kStalledWrite old).
+  std::atomic<int64_t> writing_since{0};
   std::atomic<bool> evicting{false};
 
   void start() {
@@ -205,6 +207,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
             std::to_string(length) + (r.status == 405 ? "\r\nAllow: GET, HEAD" : "") +
             "\r\nConnection: " + (keep ? "keep-alive" : "close") + "\r\n\r\n";
     arm(server_.limits.write_timeout_seconds, HttpClose::kWriteTimeout);
+    writing_since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
     std::vector<asio::const_buffer> out{asio::buffer(head_)};
     if (body_) out.push_back(asio::buffer(*body_));
     asio::async_write(socket_, out,
@@ -216,6 +219,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_written(const boost::system::error_code& ec, size_t n, bool keep, HttpClose after) {
     if (closed_) return;
     body_.reset();
+    writing_since.store(0, std::memory_order_relaxed);
     if (ec) return close(ec == asio::error::broken_pipe || ec == asio::error::connection_reset
                              ? HttpClose::kClient : HttpClose::kError);
     server_.stats->responded(status_, n);
@@ -282,18 +286,29 @@ void HttpServer::Impl::accept() {
       }));
 }
 
-// The open connection that has waited longest for its request, marked so no other accept
-// picks it too; nullptr when every connection is busy serving.
+// The open connection that has waited longest for its request, else the one whose response
+// has been stuck in the writing longest if that is over kStalledWrite (a scrape's response
+// takes milliseconds to write; a client that stalls it that long is the likeliest to be the
+// bad one), marked so no other accept picks it too; nullptr when every connection is busy
+// with a request of its own.
 std::shared_ptr<Connection> HttpServer::Impl::claim_victim_locked() {
+  constexpr auto kStalledWrite = std::chrono::seconds(1);
+  int64_t stalled_before = (Clock::now() - kStalledWrite).time_since_epoch().count();
   std::shared_ptr<Connection> best;
   int64_t best_since = 0;
+  bool best_waits = false;
   for (auto& [raw, weak] : open) {
-    int64_t since = raw->waiting_since.load(std::memory_order_relaxed);
-    if (since == 0 || raw->evicting.load(std::memory_order_relaxed)) continue;
-    if (best && since >= best_since) continue;
+    if (raw->evicting.load(std::memory_order_relaxed)) continue;
+    int64_t waiting = raw->waiting_since.load(std::memory_order_relaxed);
+    int64_t writing = raw->writing_since.load(std::memory_order_relaxed);
+    bool waits = waiting != 0;
+    int64_t since = waits ? waiting : writing;
+    if (!waits && (writing == 0 || writing > stalled_before)) continue;
+    if (best && (best_waits > waits || (best_waits == waits && since >= best_since))) continue;
     if (auto c = weak.lock()) {
       best = std::move(c);
       best_since = since;
+      best_waits = waits;
     }
   }
   if (best) best->evicting.store(true, std::memory_order_relaxed);

@@ -10,7 +10,9 @@
 //   - a response must be taken by the client within write_timeout_seconds, through a socket
 //     send buffer of send_buffer_bytes;
 //   - at max_connections the connection that has waited longest for its request is closed to
-//     make room (evicted); only when none is waiting is the new one refused with a 503.
+//     make room (evicted), else the one whose response has been stuck longest, if over 1 s;
+//     only when every connection is busy with a request of its own is the new one refused
+//     with a 503.
 // Every end of a connection is counted in HttpStats by its reason.
 //
 // Why not prometheus-cpp's Exposer (CivetWeb): it gives each connection a worker thread from

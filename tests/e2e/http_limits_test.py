@@ -292,6 +292,18 @@ def test_write_timeout_and_refusal_at_the_cap():
         c = http_counts(d)
         if c["refused"] < 1 or c["codes"]["503"] < 1:
             fail(f"the refusal was not counted: {c}")
+        d.stop()
+        # With a long write timeout, a response stalled for over 1 s makes room at the cap.
+        d = harness.Daemon(seg, http=dict(LIMITS, write_timeout_seconds=30))
+        readers = [connect(d.port, rcvbuf=4096) for _ in range(LIMITS["max_connections"])]
+        for r in readers:
+            r.sendall(REQUEST * 3)
+        time.sleep(1.5)
+        d.scrape_text()
+        if http_counts(d)["closed"]["evicted"] < 1:
+            fail("no stalled writer was evicted for a scrape at the cap")
+        for r in readers:
+            r.close()
     finally:
         d.stop()
         for w in ws:
