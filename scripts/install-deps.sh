@@ -21,7 +21,7 @@ packages=(
   python3 git sqlite3 coreutils gawk              # real programs run under LD_PRELOAD
   libpython3.11-testsuite                         # CPython's own test_threading under the preload
   procps time                                     # ps, /usr/bin/time for RSS
-  prometheus-cpp-dev libboost-dev nlohmann-json3-dev  # hakmemd: Exposer, Asio, config
+  prometheus-cpp-dev libboost-dev nlohmann-json3-dev  # hakmemd: families and text, Asio, config
   prometheus curl                                 # e2e: promtool, a real server, scrapes
 )
 if [ "$bench" -eq 1 ]; then
