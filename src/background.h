@@ -11,6 +11,9 @@
 // before that exit goes on. A single-threaded program returns decayed memory at its next
 // allocator slow path instead, as with HAKMEM_BG_RELEASE=0.
 //
+// Any thread HAKMEM adds later (a telemetry doorbell, say) follows the same rule: it exists
+// only where this helper may, and is stopped by the same exit.
+//
 // Application threads are counted from their first allocator slow path to their exit hook. A
 // thread that never allocated is not counted, which can only keep the helper away, never keep
 // it alive past the last counted thread.

@@ -93,15 +93,24 @@ static void* idle_worker(void* arg) {
   return NULL;
 }
 
-static void* forking_thread(void* arg) {
-  (void)arg;
-  churn_small();
+// Forks; the child names its role and reaches every release path before it returns 0. The
+// parent gets the child's pid.
+static pid_t fork_and_churn(void) {
   pid_t pid = fork();
   if (pid < 0) abort();
   if (pid == 0) {
     set_role("child");
     churn_small();
     churn_large();
+  }
+  return pid;
+}
+
+static void* forking_thread(void* arg) {
+  (void)arg;
+  churn_small();
+  pid_t pid = fork_and_churn();
+  if (pid == 0) {
     say("child thread: returns\n");
     return NULL;   // the child's only thread ends: the child exits 0
   }
@@ -139,14 +148,8 @@ int main(int argc, char** argv) {
     if (pthread_create(&t, NULL, idle_worker, NULL) != 0) abort();
     churn_small();
     usleep(100 * 1000);   // the worker's frees are done, and a helper could start
-    pid_t pid = fork();
-    if (pid < 0) abort();
-    if (pid == 0) {
-      set_role("child");
-      churn_small();
-      churn_large();
-      end_with_pthread_exit("child main");
-    }
+    pid_t pid = fork_and_churn();
+    if (pid == 0) end_with_pthread_exit("child main");
     say("parent: child exited %d\n", wait_child(pid));
     g_release_worker = 1;
     pthread_join(t, NULL);
