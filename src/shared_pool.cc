@@ -195,8 +195,8 @@ bool pool_has_empty() { return g_empty_count.load(std::memory_order_relaxed) != 
 
 namespace {
 
-// Takes the empty SuperSlabs that `leave(ss, newer)` picks off the empty list (newest first;
-// `newer` counts the empties kept before ss) and unmaps them outside the lock.
+// Takes the empty SuperSlabs that `leave(ss, kept)` picks off the empty list (newest first;
+// `kept` counts the empties it left there before ss) and unmaps them outside the lock.
 template <typename Leave>
 size_t release_empty(Leave leave) {
   SuperSlab* doomed = nullptr;
