@@ -112,7 +112,7 @@ void start() {
   if (!may_start() || !g_state.compare_exchange_strong(expected, kStarting)) return;
   // A sandbox may forbid threads: then the slow paths release instead, and we do not retry
   // on every release.
-  if (!os::start_thread(&g_thread, run, kHelperStack)) return set_state(kFailed);
+  if (!os::start_thread(&g_thread, run, kHelperStack, "hakmem-release")) return set_state(kFailed);
   set_state(kRunning);
   // An exit may have left fewer than two threads while this one was starting the helper.
   if (g_app_threads.load(std::memory_order_seq_cst) < 2) stop();

@@ -101,7 +101,7 @@ uint64_t now_ns() {
 
 int current_tid() { return static_cast<int>(syscall(SYS_gettid)); }
 
-bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes) {
+bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes, const char* name) {
   static_assert(sizeof(pthread_t) == sizeof(unsigned long), "pthread_t is an unsigned long");
   sigset_t all, old;
   sigfillset(&all);
@@ -114,7 +114,10 @@ bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes
   bool ok = pthread_create(&t, &attr, run, nullptr) == 0;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   pthread_attr_destroy(&attr);
-  if (ok) *thread = t;
+  if (ok) {
+    pthread_setname_np(t, name);
+    *thread = t;
+  }
   return ok;
 }
 

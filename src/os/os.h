@@ -26,9 +26,10 @@ void write_all(int fd, const char* buf, size_t len);
 uint64_t now_ns();
 int current_tid();
 
-// A joinable thread for the allocator's own work, with every signal blocked (a signal meant
-// for the program is never delivered to it) and a small stack. False if it cannot be made.
-bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes);
+// A joinable thread for the allocator's own work, named `name` (at most 15 characters; what
+// ps -L and /proc/PID/task/TID/comm show), with every signal blocked (a signal meant for the
+// program is never delivered to it) and a small stack. False if it cannot be made.
+bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes, const char* name);
 void join_thread(unsigned long thread);
 
 // Futexes on process-private words. wait returns when *word != expected, on a wake, on a
