@@ -68,7 +68,7 @@ void* run(void*) {
     }
     g_idle.store(false, std::memory_order_relaxed);
     // Half a decay (at least 1 ms), cut short by a stop.
-    os::futex_wait(&g_wake_seq, seen, config().decay_ms * 1000000ull / 2 + 1000000);
+    os::futex_wait(&g_wake_seq, seen, decay_ns() / 2 + 1000000);
     if (stopping()) return nullptr;
     release_expired();
   }
@@ -104,7 +104,7 @@ void stop() {
 bool may_start() {
   if (g_app_threads.load(std::memory_order_relaxed) < 2) return false;
   uint64_t stopped = g_stopped_at_ns.load(std::memory_order_relaxed);
-  return stopped == 0 || os::now_ns() - stopped >= config().decay_ms * 1000000ull;
+  return stopped == 0 || os::now_ns() - stopped >= decay_ns();
 }
 
 void start() {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 
+#include "families.h"
 #include "hakmem/stats_names.h"
 #include "reader/names.h"
 #include "version.h"
@@ -25,24 +26,6 @@ using reader::kPathNames;
 using reader::kPoolReleaseNames;
 using reader::kPoolStageNames;
 using reader::kSuperslabStateNames;
-
-MetricFamily family(const char* name, const char* help, MetricType type) {
-  return MetricFamily{name, help, type, {}};
-}
-
-// Appends one sample: the process labels, then `extra` label pairs.
-void add(MetricFamily& f, const std::vector<prometheus::ClientMetric::Label>& base,
-         std::initializer_list<prometheus::ClientMetric::Label> extra, double value) {
-  ClientMetric m;
-  m.label.reserve(base.size() + extra.size());
-  m.label.insert(m.label.end(), base.begin(), base.end());
-  m.label.insert(m.label.end(), extra.begin(), extra.end());
-  if (f.type == MetricType::Counter)
-    m.counter.value = value;
-  else
-    m.gauge.value = value;
-  f.metric.push_back(std::move(m));
-}
 
 double d(uint64_t v) { return static_cast<double>(v); }
 

@@ -30,8 +30,6 @@ class Exporter {
   // if any, serving.
   bool bind(const ListenAddress& address, const HttpLimits& limits, std::string* error);
   void close() { server_.reset(); }
-  bool bound() const { return server_ != nullptr; }
-  const ListenAddress& address() const { return address_; }
   // The port actually bound (differs from address().port when that was 0).
   int port() const { return server_ ? server_->port() : -1; }
 

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "families.h"
 #include "log.h"
 
 namespace hakmem::daemon {
@@ -18,22 +19,6 @@ constexpr const char* kCloseNames[] = {"client",         "done",          "reque
 static_assert(std::size(kCloseNames) == static_cast<size_t>(HttpClose::kCount));
 
 constexpr auto kLogEvery = std::chrono::seconds(10);
-
-prometheus::MetricFamily family(const char* name, const char* help, prometheus::MetricType t) {
-  prometheus::MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = t;
-  return f;
-}
-
-prometheus::ClientMetric value(double v, prometheus::MetricType t,
-                               std::vector<prometheus::ClientMetric::Label> labels = {}) {
-  prometheus::ClientMetric m;
-  m.label = std::move(labels);
-  if (t == prometheus::MetricType::Counter) m.counter.value = v; else m.gauge.value = v;
-  return m;
-}
 
 }  // namespace
 
@@ -96,28 +81,26 @@ void HttpStats::log_pending(bool force) {
 std::vector<prometheus::MetricFamily> HttpStats::Collect() const {
   using prometheus::MetricType;
   constexpr auto C = MetricType::Counter, G = MetricType::Gauge;
+  auto d = [](const std::atomic<uint64_t>& v) { return static_cast<double>(v.load(std::memory_order_relaxed)); };
   std::vector<prometheus::MetricFamily> out;
   uint64_t accepted = accepted_.load(std::memory_order_relaxed), closed = 0;
 
-  auto& acc = out.emplace_back(family("hakmemd_http_connections_accepted_total", "TCP connections the HTTP server accepted", C));
-  acc.metric.push_back(value(static_cast<double>(accepted), C));
-  auto& ref = out.emplace_back(family("hakmemd_http_connections_refused_total", "Connections refused (503) at http.max_connections with none waiting to evict", C));
-  ref.metric.push_back(value(static_cast<double>(refused_.load(std::memory_order_relaxed)), C));
+  add(out.emplace_back(family("hakmemd_http_connections_accepted_total", "TCP connections the HTTP server accepted", C)),
+      {}, {}, static_cast<double>(accepted));
+  add(out.emplace_back(family("hakmemd_http_connections_refused_total", "Connections refused (503) at http.max_connections with none waiting to evict", C)),
+      {}, {}, d(refused_));
   auto& cls = out.emplace_back(family("hakmemd_http_connections_closed_total", "Accepted connections closed, by reason (timeouts, evictions and bad requests are the server cutting a client off)", C));
   for (size_t i = 0; i < closed_.size(); ++i) {
-    uint64_t n = closed_[i].load(std::memory_order_relaxed);
-    closed += n;
-    cls.metric.push_back(value(static_cast<double>(n), C, {{"reason", kCloseNames[i]}}));
+    closed += closed_[i].load(std::memory_order_relaxed);
+    add(cls, {}, {{"reason", kCloseNames[i]}}, d(closed_[i]));
   }
-  auto& open = out.emplace_back(family("hakmemd_http_connections_open", "Connections open now", G));
-  open.metric.push_back(value(accepted >= closed ? static_cast<double>(accepted - closed) : 0, G));
+  add(out.emplace_back(family("hakmemd_http_connections_open", "Connections open now", G)), {}, {},
+      accepted >= closed ? static_cast<double>(accepted - closed) : 0);
   auto& req = out.emplace_back(family("hakmemd_http_responses_total", "HTTP responses sent, by status code", C));
-  for (size_t i = 0; i < std::size(kStatuses); ++i) {
-    req.metric.push_back(value(static_cast<double>(responses_[i].load(std::memory_order_relaxed)), C,
-                               {{"code", std::to_string(kStatuses[i])}}));
-  }
-  auto& bytes = out.emplace_back(family("hakmemd_http_response_bytes_total", "Bytes of HTTP responses (heads and bodies) handed to the kernel", C));
-  bytes.metric.push_back(value(static_cast<double>(bytes_.load(std::memory_order_relaxed)), C));
+  for (size_t i = 0; i < std::size(kStatuses); ++i)
+    add(req, {}, {{"code", std::to_string(kStatuses[i])}}, d(responses_[i]));
+  add(out.emplace_back(family("hakmemd_http_response_bytes_total", "Bytes of HTTP responses (heads and bodies) handed to the kernel", C)),
+      {}, {}, d(bytes_));
   return out;
 }
 

@@ -317,7 +317,7 @@ def test_eviction_bad_requests_and_request_limit():
     try:
         idle = [connect(d.port) for _ in range(LIMITS["max_connections"])]
         time.sleep(0.2)
-        harness.Daemon.scrape_text(d)   # a well-behaved scrape past the cap succeeds...
+        d.scrape_text()   # a well-behaved scrape past the cap succeeds...
         if not closed_by_server(idle[0], 2):   # ...because the longest-waiting one went
             fail("the connection that waited longest was not evicted at the cap")
         for s in idle:
