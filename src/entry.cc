@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "hakmem/hakmem.h"
-#include "tls_cache.h"
+#include "core/fast_path.h"
 
 #define HAK_EXPORT extern "C" __attribute__((visibility("default")))
 

@@ -7,18 +7,16 @@
 #define _GNU_SOURCE   // mremap
 #endif
 #include <cerrno>
-#include <linux/futex.h>
-#include <pthread.h>
-#include <signal.h>
+#include <cstdlib>
+#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 
 #include "hakmem/stats_names.h"
-#include "telemetry/segment.h"
+#include "counters/segment_storage.h"
 
 namespace hakmem::os {
 namespace {
@@ -29,11 +27,10 @@ enum : unsigned {
 #undef HAK_X_ENUM
 };
 
-hak_seg_process& proc() { return g_segment.process; }
 
 void count(unsigned call, size_t bytes) {
-  seg_add(proc().os_calls[call], 1);
-  seg_add(proc().os_bytes[call], bytes);
+  seg_add(process_counts().os_calls[call], 1);
+  seg_add(process_counts().os_bytes[call], bytes);
 }
 
 }  // namespace
@@ -42,7 +39,7 @@ void* map(size_t bytes) {
   count(kOsMMAP, bytes);
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
-  seg_add(proc().mapped_bytes, bytes);
+  seg_add(process_counts().mapped_bytes, bytes);
   return p;
 }
 
@@ -67,13 +64,13 @@ void* map_aligned(size_t bytes, size_t align) {
 bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes) {
   count(kOsMMAP, new_bytes - old_bytes);
   if (mremap(addr, old_bytes, new_bytes, 0) == MAP_FAILED) return false;
-  seg_add(proc().mapped_bytes, new_bytes - old_bytes);
+  seg_add(process_counts().mapped_bytes, new_bytes - old_bytes);
   return true;
 }
 
 void unmap(void* addr, size_t bytes) {
   count(kOsMUNMAP, bytes);
-  if (munmap(addr, bytes) == 0) seg_sub(proc().mapped_bytes, bytes);
+  if (munmap(addr, bytes) == 0) seg_sub(process_counts().mapped_bytes, bytes);
 }
 
 void discard(void* addr, size_t bytes) {
@@ -99,50 +96,23 @@ uint64_t now_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-int current_tid() { return static_cast<int>(syscall(SYS_gettid)); }
-
-bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes, const char* name) {
-  static_assert(sizeof(pthread_t) == sizeof(unsigned long), "pthread_t is an unsigned long");
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_attr_t attr;
-  if (pthread_attr_init(&attr) != 0) return false;
-  pthread_attr_setstacksize(&attr, stack_bytes);
-  // The new thread inherits the creator's mask; the creator gets its own back at once.
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  pthread_t t;
-  bool ok = pthread_create(&t, &attr, run, nullptr) == 0;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  pthread_attr_destroy(&attr);
-  if (ok) {
-    pthread_setname_np(t, name);
-    *thread = t;
-  }
-  return ok;
+int open_append(const char* path, unsigned mode) {
+  return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode);
 }
 
-void join_thread(unsigned long thread) { pthread_join(thread, nullptr); }
+void close_fd(int fd) { close(fd); }
 
-void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns) {
-  static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t), "a futex word is 32 bits");
-  timespec ts{static_cast<time_t>(timeout_ns / 1000000000u),
-              static_cast<long>(timeout_ns % 1000000000u)};
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAIT_PRIVATE, expected,
-          timeout_ns != 0 ? &ts : nullptr, nullptr, 0);
-}
+int process_id() { return static_cast<int>(getpid()); }
 
-void futex_wake(std::atomic<uint32_t>* word, int waiters) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), FUTEX_WAKE_PRIVATE, waiters, nullptr,
-          nullptr, 0);
-}
+void abort_process() { abort(); }
 
 OsStats os_stats() {
   OsStats s{};
   for (unsigned i = 0; i < 3; ++i) {
-    s.calls[i] = seg_load(proc().os_calls[i]);
-    s.bytes[i] = seg_load(proc().os_bytes[i]);
+    s.calls[i] = seg_load(process_counts().os_calls[i]);
+    s.bytes[i] = seg_load(process_counts().os_bytes[i]);
   }
-  s.mapped_bytes = seg_load(proc().mapped_bytes);
+  s.mapped_bytes = seg_load(process_counts().mapped_bytes);
   return s;
 }
 

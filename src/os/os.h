@@ -1,6 +1,8 @@
-// The allocator's only door to the kernel. Every syscall HAKMEM makes goes through here, so
-// the counts in os_stats() are the complete record of its own mmap/munmap/madvise traffic
-// (what the daemon's eBPF probes are held against). None of these allocate or throw.
+// The allocator's door to the kernel, with threads.h, signals.h, thread_id.h and
+// segment_file.h beside it: every syscall HAKMEM makes goes through src/os/ (checked by
+// tests/arch/check_syscalls.py), so the counts in os_stats() are the complete record of its
+// own mmap/munmap/madvise traffic (what the daemon's eBPF probes are held against). None of
+// these allocate or throw.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -24,18 +26,13 @@ void discard(void* addr, size_t bytes);
 void write_all(int fd, const char* buf, size_t len);
 // Monotonic clock in nanoseconds (vDSO, no syscall on x86-64).
 uint64_t now_ns();
-int current_tid();
-
-// A joinable thread for the allocator's own work, named `name` (at most 15 characters; what
-// ps -L and /proc/PID/task/TID/comm show), with every signal blocked (a signal meant for the
-// program is never delivered to it) and a small stack. False if it cannot be made.
-bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes, const char* name);
-void join_thread(unsigned long thread);
-
-// Futexes on process-private words. wait returns when *word != expected, on a wake, on a
-// signal, or after timeout_ns (0: no timeout); the caller re-checks its condition.
-void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns = 0);
-void futex_wake(std::atomic<uint32_t>* word, int waiters);
+// open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode): a descriptor, or -1.
+int open_append(const char* path, unsigned mode);
+void close_fd(int fd);
+int process_id();
+// abort(): the documented error lines end the process with SIGABRT (a core dump, and the
+// program's own SIGABRT handler runs first).
+[[noreturn]] void abort_process();
 
 struct OsStats {
   uint64_t calls[3];   // indexed by the HAK_OS_CALLS order

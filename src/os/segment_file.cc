@@ -6,6 +6,7 @@
 #include "os/segment_file.h"
 
 #include "hakmem/telemetry_abi.h"
+#include "os/os.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -135,7 +136,6 @@ unsigned remove_dead_segments(const char* dir, unsigned budget) {
   return removed;
 }
 
-void close_fd(int fd) { close(fd); }
 void remove_file(const char* path) { unlink(path); }
 
 uint64_t process_start_ticks() {
@@ -168,8 +168,6 @@ void process_comm(char out[16]) {
   out[n] = '\0';
   if (out[n - 1] == '\n') out[n - 1] = '\0';
 }
-
-int process_id() { return static_cast<int>(getpid()); }
 
 uint64_t realtime_ns() {
   timespec ts;

@@ -29,14 +29,12 @@ bool make_private_copy(void* addr, size_t bytes);
 // (left by processes that ended without exiting normally). Bounded: at most `budget` entries
 // are examined. Returns how many were removed.
 unsigned remove_dead_segments(const char* dir, unsigned budget);
-void close_fd(int fd);
 void remove_file(const char* path);
 
 // Field 22 of /proc/self/stat (clock ticks after boot): with the pid, names a process.
 uint64_t process_start_ticks();
 // /proc/self/comm, NUL-terminated in out[16].
 void process_comm(char out[16]);
-int process_id();
 uint64_t realtime_ns();
 
 }  // namespace hakmem::os

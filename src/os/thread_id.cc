@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "os/os.h"
+#include "os/threads.h"
 
 namespace hakmem::os {
 namespace {

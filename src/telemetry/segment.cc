@@ -1,22 +1,17 @@
-// The segment writer: fills g_segment's static parts, publishes it as a file, keeps one file
-// per process across fork and exec, and removes it at exit. Every failure leaves telemetry off
-// for this process after one stderr line; g_segment stays ordinary memory, so counting goes on
-// and no allocation ever fails because of telemetry.
+// The segment's publisher; see segment.h.
 #include "telemetry/segment.h"
 
 #include <unistd.h>
 
 #include <cstring>
 
-#include "env_config.h"
-#include "lock.h"
+#include "base/size_classes.h"
+#include "os/os.h"
 #include "os/segment_file.h"
-#include "size_classes.h"
-#include "text_buffer.h"
+#include "support/env_config.h"
+#include "support/text_buffer.h"
 
 namespace hakmem {
-
-Segment g_segment;
 
 namespace {
 
@@ -150,8 +145,6 @@ void segment_at_exit() {
   g_path[0] = '\0';
 }
 
-bool segment_published() { return g_path[0] != '\0'; }
-
 hak_seg_slot* segment_claim_slot_locked() {
   if (g_slots_used >= kSegmentSlots) return nullptr;
   hak_seg_slot* s = &g_segment.slots[1 + g_slots_used++];
@@ -159,6 +152,24 @@ hak_seg_slot* segment_claim_slot_locked() {
   seg_set(g_segment.header.generation, seg_load(g_segment.header.generation) + 2);
   seg_set(g_segment.header.update_ns, os::realtime_ns());
   return s;
+}
+
+void segment_retire_own_slot_locked(hak_seg_slot* own) {
+  // own was never visible to readers: adding it to the retired record keeps every sum
+  // a reader makes monotonic.
+  hak_seg_slot& retired = g_segment.slots[0];
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+    const hak_seg_class_counters& c = own->classes[cls];
+    hak_seg_class_counters& r = retired.classes[cls];
+    seg_bump(r.allocs, c.allocs);
+    seg_bump(r.frees, c.frees);
+    seg_bump(r.remote_frees, c.remote_frees);
+    for (unsigned p = 0; p < kNumPaths; ++p) {
+      seg_bump(r.refills[p], c.refills[p]);
+      seg_bump(r.refill_objects[p], c.refill_objects[p]);
+    }
+  }
+  memset(static_cast<void*>(own->classes), 0, sizeof own->classes);
 }
 
 }  // namespace hakmem

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "env_config.h"
+#include "support/env_config.h"
 
 using hakmem::Config;
 
@@ -99,7 +99,7 @@ TEST(EnvConfig, ReadmeTableMatchesTheOptionList) {
   }
 #define HAK_OPT_TEXT(NAME, field, def, accepted, doc) \
   expected << "| `HAKMEM_" #NAME "` | \"" def "\" | " << accepted << " | " << doc << " |\n";
-#include "options.def"
+#include "support/options.def"
 #undef HAK_OPT_INT
 #undef HAK_OPT_CHOICE
 #undef HAK_OPT_TEXT

@@ -1,0 +1,85 @@
+// SLOW PATH of malloc and free: thread-cache creation, refill and flush, remote frees, large
+// spans, the global heap for threads whose cache is torn down, and bad-pointer reports.
+#include <cerrno>
+
+#include "core/block_lookup.h"
+#include "core/fast_path.h"
+#include "core/init.h"
+#include "core/invalid_free.h"
+#include "counters/segment_storage.h"
+#include "large/large.h"
+#include "small/refill.h"
+#include "small/remote_list.h"
+#include "small/thread_heap.h"
+#include "sync/background.h"
+#include "sync/lock.h"
+
+namespace hakmem {
+namespace {
+
+void* alloc_small_from(ThreadCache& tc, unsigned cls) {
+  ClassCache& cc = tc.cls[cls];
+  if (cc.head == nullptr && !refill(tc, cls)) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  return cache_pop(cc);
+}
+
+void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
+  unsigned cls = m->cls;
+  ClassCache& cc = tc.cls[cls];
+  if (m->owner.load(std::memory_order_acquire) == tc.heap) {
+    if (cache_count(cc) >= cc.cap) flush(tc, cls);
+    if (cache_push(cc, p, free_tag(p))) publish_spent(tc);
+    return;
+  }
+  remote_push(m, p);
+#if HAKMEM_TELEMETRY
+  hak_seg_class_counters& c = tc.slot->classes[cls];
+  seg_bump(c.frees, 1);
+  seg_bump(c.remote_frees, 1);
+#endif
+}
+
+}  // namespace
+
+void* large_alloc_slow(size_t size, size_t align, bool zero) {
+  ensure_initialized();
+  // A thread whose first request is large gets its heap here too: its runs come from its own
+  // arena shard and its freed ones wait in its heap.
+  return large_alloc(large_local_for_alloc(), size, align, zero);
+}
+
+void* malloc_slow(size_t size) {
+  ensure_initialized();
+  background_poll();
+  if (size > kMaxSmallSize) return large_alloc_slow(size, kMinAlign);
+  unsigned cls = size_to_class(size);
+  if (HAKMEM_LIKELY(thread_cache_ready())) return alloc_small_from(t_cache, cls);
+  LockGuard g(lock_of(kLockGLOBAL_HEAP));
+  return alloc_small_from(g_global_cache, cls);
+}
+
+void free_slow(void* p) {
+  if (p == nullptr) return;
+  ensure_initialized();
+  background_poll();
+  BlockRef r = lookup_block(p);
+  if (r.error != nullptr) return report_invalid("free", p, r.error);
+  if (r.is_large()) {
+    if (const char* error = large_free(large_local_for_free(), r.large)) report_invalid("free", p, error);
+    return;
+  }
+  bool own_cache = thread_cache_ready(r.slab->owner.load(std::memory_order_relaxed));
+  ThreadCache& tc = own_cache ? t_cache : g_global_cache;
+  if (!own_cache) lock_of(kLockGLOBAL_HEAP).lock();
+  if (has_free_tag(p) && confirm_double_free(r.slab, p, tc)) {
+    if (!own_cache) lock_of(kLockGLOBAL_HEAP).unlock();
+    return report_invalid("free", p, "double free");
+  }
+  free_small_in(tc, r.slab, p);
+  if (!own_cache) lock_of(kLockGLOBAL_HEAP).unlock();
+}
+
+}  // namespace hakmem

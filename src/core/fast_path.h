@@ -1,0 +1,57 @@
+// FAST PATH, the allocator's front: inline in every malloc-family entry (entry.cc, api.cc).
+// malloc: class lookup, pop the thread's list. free: page-map check, slab owner
+// check, block-boundary and free-tag checks, push the thread's list. No locks, atomics with
+// ordering, syscalls or shared writes: the owner load is a relaxed read of a line written
+// only when the slab changes hands. Everything else is malloc_slow / free_slow.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "base/hints.h"
+#include "base/page_map.h"
+#include "base/size_classes.h"
+#include "small/slab.h"
+#include "small/superslab.h"
+#include "small/thread_cache.h"
+
+namespace hakmem {
+
+[[gnu::cold, gnu::noinline]] void* malloc_slow(size_t size);
+[[gnu::cold, gnu::noinline]] void free_slow(void* p);
+// A large block for the calling thread (its heap is created if need be). See large/large.h.
+[[gnu::cold]] void* large_alloc_slow(size_t size, size_t align, bool zero = false);
+
+inline void* pop_fast(ClassCache& cc, size_t size) {
+  if (HAKMEM_LIKELY(cc.head != nullptr)) return cache_pop(cc);
+  return malloc_slow(size);
+}
+
+inline void* malloc_fast(size_t size) {
+  // Sizes up to 1 KiB first: one compare and one table load to the class cache.
+  if (HAKMEM_LIKELY(size <= 1024)) {
+    auto* base = reinterpret_cast<char*>(t_cache.cls);
+    return pop_fast(*reinterpret_cast<ClassCache*>(base + kSmallClasses.cache_offset[(size + 15) >> 4]), size);
+  }
+  if (HAKMEM_LIKELY(size <= kMaxSmallSize)) return pop_fast(t_cache.cls[size_to_class_arith(size)], size);
+  return malloc_slow(size);
+}
+
+inline void free_fast(void* p) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  if (HAKMEM_LIKELY(chunk_kind(a) == kChunkSuperSlab)) {
+    SlabMeta* m = slab_of(superslab_of(p), p);
+    uintptr_t tag = t_cache.tag_secret ^ a;
+    if (HAKMEM_LIKELY(m->owner.load(std::memory_order_relaxed) == t_cache.heap &&
+                      slab_is_block_start(m, p) && static_cast<uintptr_t*>(p)[1] != tag)) {
+      auto* base = reinterpret_cast<char*>(t_cache.cls);
+      ClassCache& cc = *reinterpret_cast<ClassCache*>(base + m->cache_offset);
+      if (HAKMEM_LIKELY(cache_count(cc) < cc.cap)) {
+        if (HAKMEM_UNLIKELY(cache_push(cc, p, tag))) publish_spent_here();
+        return;
+      }
+    }
+  }
+  free_slow(p);
+}
+
+}  // namespace hakmem

@@ -1,0 +1,16 @@
+// Returning idle memory to the OS, for the whole allocator: parked heaps, empty SuperSlabs of
+// the shared pool, cached large spans and free arena pages. The background helper
+// (sync/background.h) decides when, malloc_trim forces it now; this file says what.
+#pragma once
+#include <cstddef>
+
+namespace hakmem {
+
+// Gives the background helper its work; init calls it before anything can be pending.
+void release_register_background();
+// Releases what has decayed (everything idle when force): parked heaps first, so that their
+// slabs reach the pool and the pool's empty SuperSlabs reach the OS in the same call.
+// Returns the bytes given back, plus 1 if any heap was dissolved.
+size_t release_expired(bool force);
+
+}  // namespace hakmem

@@ -1,0 +1,245 @@
+// See span.h.
+#include "large/span.h"
+
+#include <cerrno>
+
+#include <atomic>
+
+#include "base/constants.h"
+#include "base/page_map.h"
+#include "counters/segment_storage.h"
+#include "large/arena.h"
+#include "os/os.h"
+#include "support/decay.h"
+#include "support/env_config.h"
+#include "sync/background.h"
+#include "sync/lock.h"
+
+namespace hakmem {
+namespace {
+
+
+// At most kCacheSlots spans: every cache operation is one scan of this small array.
+constexpr unsigned kCacheSlots = 64;
+LargeHeader* g_cache[kCacheSlots];   // large_cache lock
+std::atomic<unsigned> g_cache_count{0};
+size_t g_cache_bytes;
+
+LargeHeader* remove_slot_locked(unsigned i) {
+  LargeHeader* h = g_cache[i];
+  g_cache[i] = nullptr;
+  g_cache_bytes -= h->map_size;
+  g_cache_count.fetch_sub(1, std::memory_order_relaxed);
+  return h;
+}
+
+// Cuts a span down to `bytes` (page multiple), unmapping the tail and clearing the page-map
+// entries of the chunks it no longer touches.
+void trim_span(LargeHeader* h, size_t bytes) {
+  auto base = reinterpret_cast<uintptr_t>(h);
+  uintptr_t old_end = base + h->map_size;
+  uintptr_t new_end = base + bytes;
+  uintptr_t first_free_chunk = (new_end + kSuperSlabMask) & ~kSuperSlabMask;
+  if (first_free_chunk < old_end) page_map_clear(first_free_chunk, old_end - first_free_chunk);
+  os::unmap(reinterpret_cast<void*>(new_end), old_end - new_end);
+  h->map_size = bytes;
+}
+
+// The smallest cached span that holds `need`. Reusing it saves the mapping and, above all, the
+// page faults of fresh memory; a span more than twice too big, by a MiB or more, gives back its
+// excess (smaller excesses are cheaper to keep than an munmap).
+LargeHeader* cache_take(size_t need) {
+  if (g_cache_count.load(std::memory_order_relaxed) == 0) return nullptr;
+  LargeHeader* h;
+  {
+    LockGuard g(lock_of(kLockLARGE_CACHE));
+    int best = -1;
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      LargeHeader* c = g_cache[i];
+      if (c != nullptr && c->map_size >= need && (best < 0 || c->map_size < g_cache[best]->map_size)) {
+        best = static_cast<int>(i);
+      }
+    }
+    if (best < 0) return nullptr;
+    h = remove_slot_locked(static_cast<unsigned>(best));
+  }
+  size_t excess = h->map_size - need;
+  if (excess > need && excess >= (size_t{1} << 20)) trim_span(h, need);
+  return h;
+}
+
+void unmap_span(LargeHeader* h) {
+  size_t bytes = h->map_size;
+  auto base = reinterpret_cast<uintptr_t>(h);
+  page_map_clear(base, bytes);
+  h->magic = 0;
+  os::unmap(h, bytes);
+}
+
+// Evicts the oldest spans until a free slot exists and the bytes fit the budget; returns them
+// linked through cache_next for unmapping outside the lock.
+LargeHeader* evict_locked(size_t budget, size_t incoming) {
+  LargeHeader* doomed = nullptr;
+  while (g_cache_count.load(std::memory_order_relaxed) > 0 &&
+         (g_cache_count.load(std::memory_order_relaxed) == kCacheSlots ||
+          g_cache_bytes + incoming > budget)) {
+    unsigned oldest = kCacheSlots;
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      if (g_cache[i] != nullptr &&
+          (oldest == kCacheSlots || g_cache[i]->cached_at_ns < g_cache[oldest]->cached_at_ns)) {
+        oldest = i;
+      }
+    }
+    LargeHeader* h = remove_slot_locked(oldest);
+    h->cache_next = doomed;
+    doomed = h;
+  }
+  return doomed;
+}
+
+void unmap_list(LargeHeader* list) {
+  while (list != nullptr) {
+    LargeHeader* next = list->cache_next;
+    unmap_span(list);
+    list = next;
+  }
+}
+
+void cache_put(LargeHeader* h) {
+  size_t budget = config().large_cache_mb << 20;
+  if (h->map_size > budget) {
+    unmap_span(h);
+    return;
+  }
+  LargeHeader* doomed;
+  {
+    LockGuard g(lock_of(kLockLARGE_CACHE));
+    doomed = evict_locked(budget, h->map_size);
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      if (g_cache[i] == nullptr) {
+        g_cache[i] = h;
+        break;
+      }
+    }
+    g_cache_bytes += h->map_size;
+    g_cache_count.fetch_add(1, std::memory_order_relaxed);
+  }
+  unmap_list(doomed);
+  background_notify();
+}
+
+}  // namespace
+
+void* span_alloc(size_t size, size_t align, bool zero, size_t* usable) {
+  size_t offset = align > kLargeHeaderSize ? align : kLargeHeaderSize;
+  if (size > kMaxRequest || offset > kMaxRequest) {
+    errno = ENOMEM;
+    return nullptr;
+  }
+  size_t need = round_up(offset + size, kPageSize);
+  LargeHeader* h = cache_take(need);
+  if (h != nullptr && zero) zero_reused(reinterpret_cast<char*>(h) + offset, size);   // old data
+  if (h == nullptr) {
+    void* mem = os::map_aligned(need, kSuperSlabSize);
+    if (mem == nullptr) {
+      errno = ENOMEM;
+      return nullptr;
+    }
+    if (!page_map_set(reinterpret_cast<uintptr_t>(mem), need, kChunkLargeHead, kChunkLargeTail)) {
+      os::unmap(mem, need);
+      errno = ENOMEM;
+      return nullptr;
+    }
+    h = static_cast<LargeHeader*>(mem);
+    h->map_size = need;
+    h->magic = kLargeMagic ^ reinterpret_cast<uintptr_t>(h);
+  }
+  h->user = reinterpret_cast<char*>(h) + offset;
+  h->usable = h->map_size - offset;
+  h->cache_next = nullptr;
+  *usable = h->usable;
+  return h->user;
+}
+
+bool span_grow_in_place(LargeHeader* h, size_t size) {
+  size_t offset = static_cast<size_t>(h->user - reinterpret_cast<char*>(h));
+  if (size > kMaxRequest) return false;
+  size_t need = round_up(offset + size, kPageSize);
+  if (need <= h->map_size) return true;
+  // Below a MiB, a fresh block and a memcpy are cheaper than an mremap.
+  if (size < (size_t{1} << 20)) return false;
+  auto base = reinterpret_cast<uintptr_t>(h);
+  if (!os::extend_in_place(h, h->map_size, need)) return false;
+  if (!page_map_set(base, need, kChunkLargeHead, kChunkLargeTail)) {
+    size_t old = h->map_size;
+    h->map_size = need;
+    trim_span(h, old);   // give the extension back
+    return false;
+  }
+  seg_add(process_counts().large_live_bytes, need - h->map_size);
+  h->map_size = need;
+  h->usable = need - offset;
+  return true;
+}
+
+LargeHeader* span_header_of(const void* p, const char** reason) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  uintptr_t chunk = a & ~kSuperSlabMask;
+  ChunkKind kind = chunk_kind(chunk);
+  while (kind == kChunkLargeTail) {
+    chunk -= kSuperSlabSize;
+    kind = chunk_kind(chunk);
+  }
+  if (kind != kChunkLargeHead) {
+    *reason = "not allocated by hakmem";
+    return nullptr;
+  }
+  auto* h = reinterpret_cast<LargeHeader*>(chunk);
+  if (h->magic != (kLargeMagic ^ chunk)) {
+    *reason = "corrupt large header";
+    return nullptr;
+  }
+  if (a >= chunk + h->map_size) {
+    *reason = "not allocated by hakmem";
+    return nullptr;
+  }
+  if (h->user == nullptr) {
+    *reason = "double free";
+    return nullptr;
+  }
+  if (reinterpret_cast<char*>(a) != h->user) {
+    *reason = "interior pointer";
+    return nullptr;
+  }
+  return h;
+}
+
+size_t span_release_expired(bool force) {
+  if (g_cache_count.load(std::memory_order_relaxed) == 0) return 0;
+  LargeHeader* doomed = nullptr;
+  size_t bytes = 0;
+  {
+    LockGuard g(lock_of(kLockLARGE_CACHE));
+    uint64_t now = os::now_ns();   // under the lock: no span was cached after it
+    for (unsigned i = 0; i < kCacheSlots; ++i) {
+      LargeHeader* h = g_cache[i];
+      if (h == nullptr || (!force && !decayed(h->cached_at_ns, now))) continue;
+      bytes += h->map_size;
+      remove_slot_locked(i);
+      h->cache_next = doomed;
+      doomed = h;
+    }
+  }
+  unmap_list(doomed);
+  return bytes;
+}
+
+void span_free(LargeHeader* h) {
+  h->user = nullptr;
+  h->cached_at_ns = os::now_ns();
+  cache_put(h);
+}
+
+bool span_pending() { return g_cache_count.load(std::memory_order_relaxed) != 0; }
+
+}  // namespace hakmem

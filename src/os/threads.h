@@ -1,0 +1,32 @@
+// Threads and their kernel primitives: the allocator's own helper thread, futexes, the
+// thread-exit key and fork handlers. Like os.h: no allocation, no exceptions.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace hakmem::os {
+
+int current_tid();
+
+// A joinable thread for the allocator's own work, named `name` (at most 15 characters; what
+// ps -L and /proc/PID/task/TID/comm show), with every signal blocked (a signal meant for the
+// program is never delivered to it) and a small stack. False if it cannot be made.
+bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes, const char* name);
+void join_thread(unsigned long thread);
+
+// Futexes on process-private words. wait returns when *word != expected, on a wake, on a
+// signal, or after timeout_ns (0: no timeout); the caller re-checks its condition.
+void futex_wait(std::atomic<uint32_t>* word, uint32_t expected, uint64_t timeout_ns = 0);
+void futex_wake(std::atomic<uint32_t>* word, int waiters);
+
+// A key whose destructor runs at each thread's exit for threads that set a value
+// (pthread_key_create / pthread_setspecific). False when the key cannot be had.
+using ThreadKey = unsigned;
+bool thread_key_create(ThreadKey* key, void (*destructor)(void*));
+// May allocate (glibc's second-level key array): the caller must be able to serve that.
+bool thread_key_set(ThreadKey key, void* value);
+// pthread_atfork.
+void at_fork(void (*before)(), void (*after_parent)(), void (*after_child)());
+
+}  // namespace hakmem::os

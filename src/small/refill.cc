@@ -1,0 +1,178 @@
+// Refill and flush. A refill gathers up to half the class cache's capacity (ramping up to it,
+// see refill_want), trying the paths cheapest first and stopping at the first slab that yields
+// anything:
+//   bound slab: slab_local -> remote_drain -> virgin_carve
+//   then a new bound slab: partial_slab -> adopt -> pool_slab -> new_superslab
+// Blocks from a slab that was just bound are credited to the path that produced the slab.
+// Each path is one list operation or a bounded scan (HAKMEM_PARTIAL_SCAN): no unbounded walk.
+#include "small/refill.h"
+
+#include "base/size_classes.h"
+#include "counters/segment_storage.h"
+#include "small/orphans.h"
+#include "small/remote_list.h"
+#include "small/shared_pool.h"
+#include "small/slab.h"
+#include "small/thread_heap.h"
+#include "support/env_config.h"
+#include "support/invariant.h"
+
+namespace hakmem {
+namespace {
+
+struct Gather {
+  BlockChain chain;
+  uint32_t objects[kNumPaths] = {};
+  void credit(unsigned path, uint32_t n) { objects[path] += n; }
+};
+
+// Blocks to gather: a page's worth at a heap's first refill of a class, doubling at each
+// refill up to half the cache. Carving touches every block it hands out, so a program that
+// uses a class a little keeps a page of it resident, not half a cache (up to 32 KiB); a busy
+// class reaches full batches within a few refills.
+uint32_t refill_want(ClassSlabs* cs, const ClassCache& cc, unsigned cls) {
+  uint32_t full = cc.cap > 1 ? cc.cap / 2 : 1;
+  uint32_t w = cs->want != 0 ? cs->want * 2 : static_cast<uint32_t>(kPageSize / class_size_of(cls));
+  if (w > full) w = full;
+  if (w == 0) w = 1;
+  cs->want = w;
+  return w;
+}
+
+// Takes what the bound slab m can give; `path` is kPathSLAB_LOCAL for a slab bound before this
+// refill, otherwise the path that just produced m.
+void take_from(SlabMeta* m, Gather* g, uint32_t want, unsigned path, const Config& cfg) {
+  bool bound_before = path == kPathSLAB_LOCAL;
+  if (cfg.slab_local != 0 || !bound_before) {
+    g->credit(path, slab_take_local(m, &g->chain, want - g->chain.count));
+  }
+  if (g->chain.count < want && (cfg.remote_drain != 0 || !bound_before)) {
+    g->credit(bound_before ? kPathREMOTE_DRAIN : path,
+              remote_drain(m, &g->chain, want - g->chain.count));
+  }
+  if (g->chain.count < want) {
+    g->credit(bound_before ? kPathVIRGIN_CARVE : path,
+              slab_carve(m, &g->chain, want - g->chain.count));
+  }
+}
+
+// Scans at most partial_scan owned slabs from the front; misses rotate to the back, so slabs
+// that only regained remotely freed blocks are found within a few refills.
+SlabMeta* find_partial(ClassSlabs* cs, unsigned budget) {
+  for (; budget > 0 && cs->head != nullptr; --budget) {
+    SlabMeta* m = cs->head;
+    owned_unlink(cs, m);
+    if (slab_has_free(m)) return m;
+    owned_push_back(cs, m);
+  }
+  return nullptr;
+}
+
+SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& cfg) {
+  ClassSlabs* cs = &h->slabs[cls];
+  if (cfg.partial_scan != 0) {
+    if (SlabMeta* m = find_partial(cs, static_cast<unsigned>(cfg.partial_scan))) {
+      *path = kPathPARTIAL_SLAB;
+      return m;
+    }
+  }
+  if (cfg.adopt != 0) {
+    if (SlabMeta* m = orphan_pop(cls)) {
+      m->owner.store(h, std::memory_order_release);
+      m->state.store(kSlabOwned, std::memory_order_relaxed);
+      *path = kPathADOPT;
+      return m;
+    }
+  }
+  PoolStage stage;
+  SlabMeta* m = pool_acquire(h, &stage);
+  if (m != nullptr) {
+    // A slab the pool held was used before; carved or mapped ones are new (stats_names.h).
+    bool fresh = stage == kStageSUPERSLAB_CARVE || stage == kStageNEW_SUPERSLAB;
+    *path = fresh ? kPathNEW_SUPERSLAB : kPathPOOL_SLAB;
+    slab_bind(m, cls, h, cfg.virgin_carve == 0);
+    seg_add(process_counts().slabs_in_use[cls], 1);
+  }
+  return m;
+}
+
+}  // namespace
+
+bool refill(ThreadCache& tc, unsigned cls) {
+  const Config& cfg = config();
+  ThreadHeap* h = tc.heap;
+  ClassCache& cc = tc.cls[cls];
+  ClassSlabs* cs = &h->slabs[cls];
+  uint32_t want = refill_want(cs, cc, cls);
+  Gather g;
+  publish_class(tc, cls);
+
+  if (cs->bound != nullptr) take_from(cs->bound, &g, want, kPathSLAB_LOCAL, cfg);
+  while (g.chain.count == 0) {
+    // The bound slab is exhausted for this refill: park it with the other owned slabs.
+    if (cs->bound != nullptr) owned_push_back(cs, cs->bound);
+    cs->bound = nullptr;
+    unsigned path;
+    SlabMeta* m = next_slab(h, cls, &path, cfg);
+    if (m == nullptr) break;
+    cs->bound = m;
+    take_from(m, &g, want, path, cfg);
+  }
+  for (unsigned p = 0; p < kNumPaths; ++p) {
+    if (g.objects[p] == 0) continue;
+    hak_seg_class_counters& c = h->slot->classes[cls];
+    seg_bump(c.refills[p], 1);
+    seg_bump(c.refill_objects[p], g.objects[p]);
+  }
+  if (g.chain.count == 0) return false;
+  *static_cast<void**>(g.chain.tail) = cc.head;
+  cc.head = g.chain.head;
+  cache_add_blocks(cc, g.chain.count);
+  note_moved(tc, g.chain.count);
+  HAKMEM_VALIDATE(validate_slab(cs->bound));
+  HAKMEM_VALIDATE(validate_cache(cc));
+  return true;
+}
+
+namespace {
+
+// Gives block b back to its slab, which h owns. A slab emptied by this leaves h unless bound.
+void return_block(ThreadHeap* h, void* b) {
+  SlabMeta* m = slab_of(superslab_of(b), b);
+  bool had_free = m->free_list != nullptr;
+  slab_put_local(m, b);
+  HAKMEM_VALIDATE(validate_slab(m));
+  ClassSlabs* cs = &h->slabs[m->cls];
+  if (m == cs->bound) return;
+  if (m->used == 0) {
+    owned_unlink(cs, m);
+    heap_release_empty_slab(h, m);
+  } else if (!had_free && m->in_owned_list != 0 && cs->head != m) {
+    // It regained free blocks: move it where find_partial looks first.
+    owned_unlink(cs, m);
+    owned_push_front(cs, m);
+  }
+}
+
+void flush_n(ThreadCache& tc, unsigned cls, uint32_t n) {
+  ClassCache& cc = tc.cls[cls];
+  publish_class(tc, cls);
+  note_moved(tc, n);
+  for (; n > 0 && cc.head != nullptr; --n) {
+    void* b = cc.head;
+    cc.head = *static_cast<void**>(b);
+    cache_remove_block(cc);
+    return_block(tc.heap, b);
+  }
+}
+
+}  // namespace
+
+void flush(ThreadCache& tc, unsigned cls) {
+  uint32_t cap = tc.cls[cls].cap;
+  flush_n(tc, cls, cap > 1 ? cap / 2 : 1);
+}
+
+void flush_all(ThreadCache& tc, unsigned cls) { flush_n(tc, cls, cache_count(tc.cls[cls])); }
+
+}  // namespace hakmem

@@ -1,0 +1,23 @@
+// The thread cache's slow paths: refill when a class list runs empty, flush when it is full.
+// Both run on the thread that owns the cache (or under the global heap lock).
+#pragma once
+#include "hakmem/stats_names.h"
+#include "small/thread_cache.h"
+
+namespace hakmem {
+
+enum RefillPath : unsigned {
+#define HAK_X_ENUM(id, name) kPath##id,
+  HAK_REFILL_PATHS(HAK_X_ENUM)
+#undef HAK_X_ENUM
+};
+
+// Fills tc's list for cls through the refill paths (DESIGN.md order). Returns false when no
+// memory could be had (the list stays empty).
+[[gnu::cold, gnu::noinline]] bool refill(ThreadCache& tc, unsigned cls);
+// Returns half of tc's list for cls to the slabs the blocks came from.
+[[gnu::cold, gnu::noinline]] void flush(ThreadCache& tc, unsigned cls);
+// Returns tc's whole list for cls (thread exit, trim).
+void flush_all(ThreadCache& tc, unsigned cls);
+
+}  // namespace hakmem

@@ -1,0 +1,54 @@
+// See remote_list.h.
+#include "small/remote_list.h"
+
+#include <atomic>
+
+namespace hakmem {
+
+void remote_push(SlabMeta* m, void* p) {
+  set_free_tag(p);
+  void* head = m->remote_head.load(std::memory_order_relaxed);
+  do {
+    *static_cast<void**>(p) = head;
+  } while (!m->remote_head.compare_exchange_weak(head, p, std::memory_order_release,
+                                                 std::memory_order_relaxed));
+  m->remote_count.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint32_t remote_drain(SlabMeta* m, BlockChain* out, uint32_t n) {
+  // A count can trail its block (see below): drain also when only the count is pending, or
+  // `used` would keep a phantom block forever.
+  if (m->remote_head.load(std::memory_order_relaxed) == nullptr &&
+      m->remote_count.load(std::memory_order_relaxed) == 0) {
+    return 0;
+  }
+  // Acquire pairs with the pushers' release: their writes to the block (next, tag) are seen.
+  void* b = m->remote_head.exchange(nullptr, std::memory_order_acquire);
+  // Pushers count after their CAS, so this may miss blocks already in the chain (counted at a
+  // later drain), or count a block pushed onto the emptied list since the exchange (taken by a
+  // later drain, uncounted then). It never counts a block that is not free: while the remote
+  // list is empty, `used` only lags high.
+  uint32_t drained = m->remote_count.exchange(0, std::memory_order_relaxed);
+  uint32_t taken = 0;
+  for (; b != nullptr && taken < n; ++taken) {
+    void* next = *static_cast<void**>(b);
+    out->push(b);
+    b = next;
+  }
+  if (b != nullptr) {
+    // The rest joins the free list whole; the refill paths try the free list first, so it is
+    // almost always empty here and nothing needs walking.
+    if (m->free_list == nullptr) {
+      m->free_list = b;
+    } else {
+      void* tail = b;
+      while (*static_cast<void**>(tail) != nullptr) tail = *static_cast<void**>(tail);
+      *static_cast<void**>(tail) = m->free_list;
+      m->free_list = b;
+    }
+  }
+  m->used = m->used - drained + taken;
+  return taken;
+}
+
+}  // namespace hakmem

@@ -1,0 +1,45 @@
+// The shared pool: where free slabs and empty SuperSlabs wait between heaps. A heap asks it
+// for a slab through the stages of HAK_POOL_STAGES (its own stash, its carve SuperSlab, then
+// the pool lock, then the OS) and gives back slabs whose blocks are all free; empty SuperSlabs
+// go back to the OS after the decay (HAKMEM_DECAY_MS). A heap is used by one thread at a time
+// (its own, or whoever holds the global heap lock), so its stash needs no lock.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "hakmem/stats_names.h"
+#include "small/superslab.h"
+
+namespace hakmem {
+
+struct ThreadHeap;
+
+enum PoolStage : unsigned {
+#define HAK_X_ENUM(id, name) kStage##id,
+  HAK_POOL_STAGES(HAK_X_ENUM)
+#undef HAK_X_ENUM
+};
+enum PoolReleaseKind : unsigned {
+#define HAK_X_ENUM(id, name) kRelease##id,
+  HAK_POOL_RELEASE_KINDS(HAK_X_ENUM)
+#undef HAK_X_ENUM
+};
+
+// A free slab for h, trying the stages in order; nullptr when the OS refuses memory.
+// *stage tells which stage found it.
+SlabMeta* pool_acquire(ThreadHeap* h, PoolStage* stage);
+// A slab of h whose `used` reached 0 and that is not bound: leaves h (stash or pool).
+void heap_release_empty_slab(ThreadHeap* h, SlabMeta* m);
+// Hands an empty, unbound slab back to the locked pool.
+void pool_release(SlabMeta* m);
+// Returns h's stash and never-carved slabs to the pool (thread exit).
+void pool_return_heap_reserve(ThreadHeap* h);
+// Unmaps empty SuperSlabs whose decay expired (all of them when force). Returns bytes freed.
+size_t pool_release_expired(bool force);
+// Unmaps the oldest empty SuperSlabs until at most `keep` remain, decayed or not (a program
+// with no helper thread keeps a bounded reserve instead of waiting for its next slow path).
+size_t pool_release_beyond(uint64_t keep);
+// Cheap check for the slow paths: anything waiting to decay?
+bool pool_has_empty();
+
+}  // namespace hakmem

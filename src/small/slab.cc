@@ -1,0 +1,84 @@
+// Slab block bookkeeping, owner side only (the remote list is remote_list.cc).
+#include "small/slab.h"
+
+#include "base/size_classes.h"
+#include "support/invariant.h"
+
+namespace hakmem {
+
+uintptr_t g_free_secret;
+
+void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
+  ClassInfo info = class_info_of(cls);
+  SuperSlab* ss = superslab_of_meta(m);
+  char* slab_base = reinterpret_cast<char*>(ss) + size_t{m->index} * kSlabSize;
+  char* start = m->index == 0 ? reinterpret_cast<char*>(ss) + kSuperSlabHeaderSize : slab_base;
+  uint32_t capacity = static_cast<uint32_t>((slab_base + kSlabSize - start) / info.size);
+  m->start = start;
+  m->divc = info.divc;
+  m->obj_size = info.size;
+  m->capacity = capacity;
+  m->span = capacity * info.size;
+  m->cls = static_cast<uint16_t>(cls);
+  m->cache_offset = static_cast<uint16_t>(cls * kClassCacheBytes);
+  m->free_list = nullptr;
+  m->virgin = start;
+  m->limit = start + size_t{capacity} * info.size;
+  m->used = 0;
+  m->in_owned_list = 0;
+  m->prev = m->next = nullptr;
+  m->remote_head.store(nullptr, std::memory_order_relaxed);
+  m->remote_count.store(0, std::memory_order_relaxed);
+  if (eager_carve) {
+    for (char* b = m->limit - info.size; b >= start; b -= info.size) {
+      set_free_tag(b);
+      *reinterpret_cast<void**>(b) = m->free_list;
+      m->free_list = b;
+    }
+    m->virgin = m->limit;
+  }
+  m->state.store(kSlabOwned, std::memory_order_relaxed);
+  // Release: a thread that sees this owner also sees the fields above.
+  m->owner.store(h, std::memory_order_release);
+}
+
+uint32_t slab_take_local(SlabMeta* m, BlockChain* out, uint32_t n) {
+  uint32_t got = 0;
+  while (got < n && m->free_list != nullptr) {
+    void* b = m->free_list;
+    m->free_list = *static_cast<void**>(b);
+    out->push(b);
+    ++got;
+  }
+  m->used += got;
+  return got;
+}
+
+uint32_t slab_carve(SlabMeta* m, BlockChain* out, uint32_t n) {
+  uint32_t got = 0;
+  while (got < n && m->virgin < m->limit) {
+    out->push(m->virgin);
+    m->virgin += m->obj_size;
+    ++got;
+  }
+  m->used += got;
+  return got;
+}
+
+
+void validate_slab(const SlabMeta* m) {
+  uint64_t free_blocks = 0;
+  for (const void* b = m->free_list; b != nullptr; b = *static_cast<void* const*>(b)) {
+    if (!slab_is_block_start(m, b)) invariant_broken("free-list entry outside the slab", b, 0, 0);
+    if (++free_blocks > m->capacity) invariant_broken("free list longer than the slab", m, free_blocks, m->capacity);
+  }
+  uint64_t virgin = static_cast<uint64_t>(m->limit - m->virgin) / m->obj_size;
+  uint64_t total = m->used + free_blocks + virgin;
+  // A drain may consume the count of a block pushed after it took the chain (see
+  // remote_drain): until a later drain takes that block, `used` is low by it. With the
+  // remote list empty no such block is pending, and `used` can only lag high.
+  if (m->remote_head.load(std::memory_order_acquire) == nullptr && total < m->capacity)
+    invariant_broken("used + free + virgin < capacity", m, total, m->capacity);
+}
+
+}  // namespace hakmem

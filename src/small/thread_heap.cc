@@ -1,0 +1,242 @@
+// Heaps: creation from a metadata arena (never malloc), the registry that snapshots walk,
+// and thread teardown. Heap structs of exited threads are reused, so thread churn costs no
+// syscall after the first few threads.
+#include "small/thread_heap.h"
+
+#include <string.h>
+
+#include "base/size_classes.h"
+#include "counters/segment_storage.h"
+#include "os/os.h"
+#include "os/thread_id.h"
+#include "os/threads.h"
+#include "small/orphans.h"
+#include "small/refill.h"
+#include "small/shared_pool.h"
+#include "small/slab.h"
+#include "support/decay.h"
+#include "support/env_config.h"
+#include "sync/background.h"
+#include "sync/lock.h"
+#include "telemetry/segment.h"
+
+namespace hakmem {
+
+namespace {
+
+constexpr size_t kArenaChunk = 256 * 1024;
+
+ThreadHeap* g_registry;        // live and parked heaps (registry lock)
+ThreadHeap* g_parked;          // parked heaps, newest first, linked by park_next (registry lock)
+std::atomic<uint32_t> g_parked_count{0};
+ThreadHeap* g_free_heaps;      // retired heap structs for reuse, linked by reg_next
+char* g_arena_cursor;
+char* g_arena_end;
+os::ThreadKey g_exit_key;
+bool g_exit_key_ok;
+
+// tc now serves h: the fields the fast and publish paths copy from it.
+void attach(ThreadCache& tc, ThreadHeap* h) {
+  tc.heap = h;
+  tc.slot = h != nullptr ? h->slot : nullptr;
+  tc.tag_secret = g_free_secret;
+}
+
+ThreadHeap* heap_create() {
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
+  ThreadHeap* h = g_free_heaps;
+  hak_seg_slot* slot = nullptr;
+  if (h != nullptr) {
+    g_free_heaps = h->reg_next;
+    slot = h->slot;   // a recycled heap keeps its slot: the counts of its past threads stay
+  } else {
+    constexpr size_t kSize = (sizeof(ThreadHeap) + 63) & ~size_t{63};
+    if (g_arena_cursor == nullptr || g_arena_end - g_arena_cursor < static_cast<long>(kSize)) {
+      auto* chunk = static_cast<char*>(os::map(kArenaChunk));
+      if (chunk == nullptr) return nullptr;
+      g_arena_cursor = chunk;
+      g_arena_end = chunk + kArenaChunk;
+    }
+    h = reinterpret_cast<ThreadHeap*>(g_arena_cursor);
+    g_arena_cursor += kSize;
+  }
+  memset(static_cast<void*>(h), 0, sizeof(ThreadHeap));
+  if (slot == nullptr) slot = segment_claim_slot_locked();
+  h->slot = slot != nullptr ? slot : &h->own_slot;
+  h->reg_next = g_registry;
+  if (g_registry != nullptr) g_registry->reg_prev = h;
+  g_registry = h;
+  return h;
+}
+
+void heap_retire(ThreadHeap* h) {
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
+  if (h->slot == &h->own_slot) segment_retire_own_slot_locked(&h->own_slot);
+  if (h->reg_prev != nullptr) h->reg_prev->reg_next = h->reg_next; else g_registry = h->reg_next;
+  if (h->reg_next != nullptr) h->reg_next->reg_prev = h->reg_prev;
+  h->reg_prev = nullptr;
+  h->reg_next = g_free_heaps;
+  g_free_heaps = h;
+}
+
+// Every slab of h leaves it: empty ones to the pool, the rest orphaned for adoption.
+void heap_abandon(ThreadHeap* h) {
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+    ClassSlabs* cs = &h->slabs[cls];
+    if (cs->bound != nullptr) owned_push_back(cs, cs->bound);
+    cs->bound = nullptr;
+    while (cs->head != nullptr) {
+      SlabMeta* m = cs->head;
+      owned_unlink(cs, m);
+      if (m->used == 0) {
+        heap_release_empty_slab(h, m);
+      } else {
+        orphan_push(m);   // still in use: it keeps counting in slabs_in_use
+      }
+    }
+  }
+  pool_return_heap_reserve(h);
+}
+
+// Flushes a cache into its heap's slabs and dissolves the heap: slabs released or orphaned,
+// counters retired. The caller is the heap's only user (its thread, or whoever unparked it).
+void heap_dissolve(ThreadCache& tc) {
+  large_flush_local(&tc.heap->large);
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) flush_all(tc, cls);
+  heap_abandon(tc.heap);
+  heap_retire(tc.heap);
+}
+
+// Parks h with the cache tc had, if there is room. Thread churn then costs no flush, orphaning
+// or adoption: the next new thread takes the heap whole, slabs, cached blocks and all.
+bool park(ThreadCache& tc) {
+  if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
+  ThreadHeap* h = tc.heap;
+  memcpy(static_cast<void*>(h->parked_cache), tc.cls, sizeof tc.cls);
+  h->parked_at_ns = os::now_ns();
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
+  if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
+  h->park_next = g_parked;
+  g_parked = h;
+  g_parked_count.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// Takes `prefer` if it is parked, else the newest parked heap.
+ThreadHeap* unpark(const ThreadHeap* prefer) {
+  if (g_parked_count.load(std::memory_order_relaxed) == 0) return nullptr;
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
+  ThreadHeap** link = &g_parked;
+  if (prefer != nullptr) {
+    for (ThreadHeap** l = &g_parked; *l != nullptr; l = &(*l)->park_next) {
+      if (*l == prefer) {
+        link = l;
+        break;
+      }
+    }
+  }
+  ThreadHeap* h = *link;
+  if (h != nullptr) {
+    *link = h->park_next;
+    g_parked_count.fetch_sub(1, std::memory_order_relaxed);
+  }
+  return h;
+}
+
+void thread_exit(void* arg) {
+  auto* tc = static_cast<ThreadCache*>(arg);
+  if (tc->state != kCacheActive) return;
+  publish_all(*tc);
+  seg_add(process_counts().threads_exited, 1);
+  // Once parked, the heap may belong to another thread at any moment: this thread's cache is
+  // torn down before anything here can allocate again (background_notify may start a thread).
+  bool parked = park(*tc);
+  if (!parked) heap_dissolve(*tc);
+  memset(static_cast<void*>(tc->cls), 0, sizeof tc->cls);
+  attach(*tc, nullptr);
+  tc->state = kCacheTornDown;
+  // First, so that the notify below cannot start a helper this exit would have to stop.
+  background_app_thread_exiting();
+  if (parked) background_notify();
+}
+
+}  // namespace
+
+bool thread_cache_ready(const ThreadHeap* prefer) {
+  if (t_cache.state == kCacheActive) return true;
+  if (t_cache.state == kCacheTornDown) return false;
+  release_expired_parked(false);
+  ThreadHeap* h = unpark(prefer);
+  if (h != nullptr) {
+    memcpy(static_cast<void*>(t_cache.cls), h->parked_cache, sizeof t_cache.cls);
+  } else {
+    h = heap_create();
+    if (h == nullptr) return false;
+    set_cache_caps(t_cache);
+  }
+  std::atomic_ref<int32_t>(h->slot->tid).store(os::thread_tid(), std::memory_order_relaxed);
+  seg_add(process_counts().threads_started, 1);
+  attach(t_cache, h);
+  t_cache.state = kCacheActive;
+  // May allocate (pthread's second-level key array); the cache is already usable then.
+  // Counted only with its exit hook in place: an uncounted thread can keep the helper away,
+  // but a counted one that never un-counts would keep it alive.
+  if (g_exit_key_ok && os::thread_key_set(g_exit_key, &t_cache)) {
+    background_app_thread_started();
+  }
+  return true;
+}
+
+void thread_heap_init_globals() {
+  g_exit_key_ok = os::thread_key_create(&g_exit_key, thread_exit);
+  attach(g_global_cache, heap_create());
+  if (g_global_cache.heap != nullptr) {
+    set_cache_caps(g_global_cache);
+    g_global_cache.state = kCacheActive;
+  }
+}
+
+size_t release_expired_parked(bool force) {
+  if (g_parked_count.load(std::memory_order_relaxed) == 0) return 0;
+  uint64_t now = os::now_ns();
+  ThreadHeap* doomed = nullptr;
+  {
+    LockGuard g(lock_of(kLockHEAP_REGISTRY));
+    for (ThreadHeap** link = &g_parked; *link != nullptr;) {
+      ThreadHeap* h = *link;
+      if (force || decayed(h->parked_at_ns, now)) {
+        *link = h->park_next;
+        g_parked_count.fetch_sub(1, std::memory_order_relaxed);
+        h->park_next = doomed;
+        doomed = h;
+      } else {
+        link = &h->park_next;
+      }
+    }
+  }
+  size_t n = 0;
+  while (doomed != nullptr) {
+    ThreadHeap* h = doomed;
+    doomed = h->park_next;
+    ThreadCache tc{};
+    memcpy(static_cast<void*>(tc.cls), h->parked_cache, sizeof tc.cls);
+    attach(tc, h);
+    tc.state = kCacheActive;
+    heap_dissolve(tc);
+    ++n;
+  }
+  return n;
+}
+
+bool parked_heaps_pending() { return g_parked_count.load(std::memory_order_relaxed) != 0; }
+
+LargeLocal* large_local_for_alloc() { return thread_cache_ready() ? &t_cache.heap->large : nullptr; }
+LargeLocal* large_local_for_free() {
+  return t_cache.state == kCacheActive ? &t_cache.heap->large : nullptr;
+}
+
+void registry_lock() { lock_of(kLockHEAP_REGISTRY).lock(); }
+void registry_unlock() { lock_of(kLockHEAP_REGISTRY).unlock(); }
+ThreadHeap* registry_first() { return g_registry; }
+
+}  // namespace hakmem

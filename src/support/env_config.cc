@@ -1,0 +1,209 @@
+// HAKMEM_* parsing. Walks the environment once; the option list in options.def is the only
+// place names, defaults and ranges live. Warnings are single lines on stderr of the form
+//   hakmem: HAKMEM_X=value: <reason>; keeping default <d>
+// Nothing here allocates: values are parsed in place and text options copied into Config.
+#include "support/env_config.h"
+
+#include <unistd.h>
+
+#include "support/text_buffer.h"
+
+extern char** environ;
+
+namespace hakmem {
+namespace {
+
+Config g_config;
+
+constexpr char kPrefix[] = "HAKMEM_";
+constexpr size_t kPrefixLen = sizeof(kPrefix) - 1;
+
+bool starts_with(const char* s, const char* prefix) {
+  while (*prefix != '\0') {
+    if (*s++ != *prefix++) return false;
+  }
+  return true;
+}
+
+// entry is "NAME=value"; returns the value if entry's name is exactly `name`.
+const char* match(const char* entry, const char* name) {
+  if (!starts_with(entry, name)) return nullptr;
+  size_t n = 0;
+  while (name[n] != '\0') ++n;
+  return entry[n] == '=' ? entry + n + 1 : nullptr;
+}
+
+// Strict decimal: digits only, no sign, no overflow.
+bool parse_u64(const char* s, uint64_t* out) {
+  if (*s == '\0') return false;
+  uint64_t v = 0;
+  for (; *s != '\0'; ++s) {
+    if (*s < '0' || *s > '9') return false;
+    uint64_t d = static_cast<uint64_t>(*s - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+// Index of value in a "a|b|c" list, or -1.
+int choice_index(const char* choices, const char* value) {
+  int index = 0;
+  const char* c = choices;
+  while (true) {
+    const char* v = value;
+    while (*c != '\0' && *c != '|' && *c == *v) {
+      ++c;
+      ++v;
+    }
+    if ((*c == '\0' || *c == '|') && *v == '\0') return index;
+    while (*c != '\0' && *c != '|') ++c;
+    if (*c == '\0') return -1;
+    ++c;
+    ++index;
+  }
+}
+
+// The index-th name of a "a|b|c" list, copied into out.
+const char* choice_name(const char* choices, unsigned index, char* out, size_t cap) {
+  const char* c = choices;
+  for (; index > 0 && *c != '\0'; ++c) {
+    if (*c == '|') --index;
+  }
+  size_t n = 0;
+  for (; c[n] != '\0' && c[n] != '|' && n + 1 < cap; ++n) out[n] = c[n];
+  out[n] = '\0';
+  return out;
+}
+
+void copy_text(char* dst, const char* src) {
+  size_t i = 0;
+  for (; src[i] != '\0' && i + 1 < kMaxOptionText; ++i) dst[i] = src[i];
+  dst[i] = '\0';
+}
+
+size_t text_len(const char* s) {
+  size_t n = 0;
+  while (s[n] != '\0') ++n;
+  return n;
+}
+
+class Warner {
+ public:
+  explicit Warner(int fd) : fd_(fd) {}
+  void warn(const char* entry, const char* reason, const char* keeping) {
+    char storage[512];
+    TextBuffer t(storage, sizeof storage);
+    t.str("hakmem: ").str(entry).str(": ").str(reason);
+    if (keeping != nullptr) t.str("; keeping default ").str(keeping);
+    t.str("\n");
+    t.flush_to(fd_);
+    ++count_;
+  }
+  int count() const { return count_; }
+
+ private:
+  int fd_;
+  int count_ = 0;
+};
+
+void set_defaults(Config* c) {
+#define HAK_OPT_INT(NAME, field, def, lo, hi, doc) c->field = def;
+#define HAK_OPT_CHOICE(NAME, field, def, choices, doc) c->field = def;
+#define HAK_OPT_TEXT(NAME, field, def, accepted, doc) copy_text(c->field, def);
+#include "support/options.def"
+#undef HAK_OPT_INT
+#undef HAK_OPT_CHOICE
+#undef HAK_OPT_TEXT
+}
+
+void parse_int(const char* entry, const char* value, uint64_t lo, uint64_t hi, uint64_t def,
+               uint64_t* field, Warner* w) {
+  char defbuf[24];
+  TextBuffer d(defbuf, sizeof defbuf - 1);
+  d.num(def);
+  defbuf[d.size()] = '\0';
+  uint64_t v;
+  if (!parse_u64(value, &v)) {
+    w->warn(entry, "not a non-negative integer", defbuf);
+  } else if (v < lo || v > hi) {
+    char reason[96];
+    TextBuffer r(reason, sizeof reason - 1);
+    r.str("out of range [").num(lo).str(", ").num(hi).str("]");
+    reason[r.size()] = '\0';
+    w->warn(entry, reason, defbuf);
+  } else {
+    *field = v;
+  }
+}
+
+void parse_entry(const char* entry, Config* c, Warner* w) {
+  const char* value;
+#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)                   \
+  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {          \
+    parse_int(entry, value, lo, hi, def, &c->field, w);              \
+    return;                                                          \
+  }
+#define HAK_OPT_CHOICE(NAME, field, def, choices, doc)               \
+  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {          \
+    int i = choice_index(choices, value);                            \
+    if (i < 0)                                                       \
+      w->warn(entry, "not one of " choices, nullptr);                \
+    else                                                             \
+      c->field = static_cast<unsigned>(i);                           \
+    return;                                                          \
+  }
+#define HAK_OPT_TEXT(NAME, field, def, accepted, doc)                \
+  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {          \
+    if (text_len(value) + 1 > kMaxOptionText)                        \
+      w->warn(entry, "value too long", "\"" def "\"");               \
+    else                                                             \
+      copy_text(c->field, value);                                    \
+    return;                                                          \
+  }
+#include "support/options.def"
+#undef HAK_OPT_INT
+#undef HAK_OPT_CHOICE
+#undef HAK_OPT_TEXT
+  w->warn(entry, "unknown HAKMEM_ variable, ignored", nullptr);
+}
+
+int parse(const char* const* envp, Config* c, int warn_fd) {
+  set_defaults(c);
+  Warner w(warn_fd);
+  if (envp == nullptr) return 0;
+  for (const char* const* e = envp; *e != nullptr; ++e) {
+    if (starts_with(*e, kPrefix) && (*e)[kPrefixLen] != '\0') parse_entry(*e, c, &w);
+  }
+  return w.count();
+}
+
+}  // namespace
+
+void load_config() { parse(environ, &g_config, STDERR_FILENO); }
+
+const Config& config() { return g_config; }
+
+void config_for_each(const Config& c, void (*fn)(const char* name, const char* value, void* ctx),
+                     void* ctx) {
+  char text[kMaxOptionText];
+#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)              \
+  {                                                             \
+    TextBuffer t(text, sizeof text);                            \
+    fn("HAKMEM_" #NAME, t.num(c.field).c_str(), ctx);           \
+  }
+#define HAK_OPT_CHOICE(NAME, field, def, choices, doc) \
+  fn("HAKMEM_" #NAME, choice_name(choices, c.field, text, sizeof text), ctx);
+#define HAK_OPT_TEXT(NAME, field, def, accepted, doc) fn("HAKMEM_" #NAME, c.field, ctx);
+#include "support/options.def"
+#undef HAK_OPT_INT
+#undef HAK_OPT_CHOICE
+#undef HAK_OPT_TEXT
+}
+
+int parse_config_for_test(const char* const* envp, Config* out, int warn_fd) {
+  return parse(envp, out, warn_fd);
+}
+
+}  // namespace hakmem

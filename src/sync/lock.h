@@ -1,0 +1,58 @@
+// The one lock type of the allocator. Every lock is a named Lock from HAK_LOCKS, so each
+// acquisition is counted: acquisitions, contended acquisitions, wait time (total, max) and
+// hold time. Locks live only on slow paths (pool, orphans, large cache, registry), which is
+// why reading the clock on acquire/release is affordable.
+//
+// A futex mutex (0 free, 1 held, 2 held with waiters). Its stats are the segment's lock record
+// of the same name (g_segment.locks), read racily by snapshots and other processes. The
+// large_arena record counts every arena shard's lock, so all updates are atomic adds.
+// Never allocates.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "base/constants.h"
+
+namespace hakmem {
+
+enum LockId : unsigned {
+#define HAK_X_ENUM(id, name) kLock##id,
+  HAK_LOCKS(HAK_X_ENUM)
+#undef HAK_X_ENUM
+};
+
+class Lock {
+ public:
+  void lock();
+  void unlock();
+  // fork support: the child re-arms a lock its parent held across fork().
+  void reset_after_fork() { state_.store(0, std::memory_order_relaxed); }
+
+ private:
+  void lock_contended(uint64_t start);
+
+  std::atomic<uint32_t> state_{0};
+  uint64_t acquired_at_ = 0;
+};
+
+Lock& lock_of(LockId id);
+// The large_arena lock of arena shard s (< kArenaShards); lock_of(kLockLARGE_ARENA) is shard 0.
+Lock& arena_shard_lock(unsigned s);
+
+class LockGuard {
+ public:
+  explicit LockGuard(Lock& l) : l_(l) { l_.lock(); }
+  ~LockGuard() { l_.unlock(); }
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+
+ private:
+  Lock& l_;
+};
+
+// fork(): take every lock in LockId order (arena shards in order, last) before, release
+// (parent) or re-arm (child) after.
+void lock_all_for_fork();
+void unlock_all_after_fork(bool child);
+
+}  // namespace hakmem
