@@ -65,7 +65,8 @@ def fatal(message):
 def read_table(path):
     """The table's rows, as Layers; exits 2 when the table is missing or malformed."""
     try:
-        text = open(path, encoding="utf-8").read()
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
     except OSError as e:
         fatal(f"{path}: {e.strerror}")
     if BEGIN not in text or END not in text.split(BEGIN, 1)[1]:

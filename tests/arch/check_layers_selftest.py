@@ -40,11 +40,13 @@ def clean_copy(dst):
     for d, _, names in os.walk(dst):
         for name in names:
             path = os.path.join(d, name)
-            lines = open(path).readlines()
+            with open(path) as f:
+                lines = f.readlines()
             if lines and MARK in lines[0]:
                 os.remove(path)
             else:
-                open(path, "w").writelines(l for l in lines if MARK not in l)
+                with open(path, "w") as f:
+                    f.writelines(l for l in lines if MARK not in l)
 
 
 def main():
