@@ -28,7 +28,7 @@ constexpr size_t kMaxRequest = size_t{1} << 46;
 constexpr unsigned kNumPaths = HAK_NUM_PATHS;
 constexpr unsigned kNumLocks = HAK_NUM_LOCKS;
 // Large arenas are split into shards, each with its own large_arena lock, so that threads
-// allocating large blocks side by side do not queue on one lock (large_arena.cc).
+// allocating large blocks side by side do not queue on one lock (large/arena_runs.cc).
 constexpr unsigned kArenaShards = 4;
 
 // sizeof(ClassCache) (small/thread_cache.h, which asserts it): the size tables and slabs

@@ -9,6 +9,7 @@
 #include "core/init.h"
 #include "core/invalid_free.h"
 #include "core/release.h"
+#include "core/stats.h"
 #include "hakmem/hakmem.h"
 #include "large/large.h"
 #include "small/orphans.h"
@@ -168,6 +169,14 @@ int hak_malloc_trim(size_t) {
     large_flush_local(&h->large);
   }
   return release_expired(true) != 0 ? 1 : 0;
+}
+
+int hak_stats_snapshot(hak_stats* out) {
+  if (out == nullptr) return -1;
+  ensure_initialized();
+  if (t_cache.state == kCacheActive) publish_all(t_cache);
+  collect_stats(out);
+  return 0;
 }
 
 int hak_size_to_class(size_t size) {

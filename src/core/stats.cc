@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "base/size_classes.h"
-#include "core/init.h"
 #include "counters/segment_storage.h"
 #include "os/os.h"
 #include "small/thread_cache.h"
@@ -170,14 +169,6 @@ void print_stats_at_exit() {
 using namespace hakmem;
 
 extern "C" {
-
-int hak_stats_snapshot(hak_stats* out) {
-  if (out == nullptr) return -1;
-  ensure_initialized();
-  if (t_cache.state == kCacheActive) publish_all(t_cache);
-  collect_stats(out);
-  return 0;
-}
 
 void hak_print_stats(int fd) { write_summary(fd); }
 

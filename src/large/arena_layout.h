@@ -1,5 +1,5 @@
-// The inside of a large arena (large_arena.h): the header at its base, the run tags and the
-// dirty-page bitmap, shared by the run allocator (large_arena.cc) and the decay
+// The inside of a large arena (arena.h): the header at its base, the run tags and the
+// dirty-page bitmap, shared by the run allocator (arena_runs.cc) and the decay
 // (arena_decay.cc). Everything here is guarded by the lock of the arena's shard unless said
 // otherwise.
 //

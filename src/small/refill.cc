@@ -13,7 +13,7 @@
 #include "small/remote_list.h"
 #include "small/shared_pool.h"
 #include "small/slab.h"
-#include "small/thread_heap.h"
+#include "small/heap.h"
 #include "support/env_config.h"
 #include "support/invariant.h"
 

@@ -15,7 +15,7 @@
 #include "base/page_map.h"
 #include "counters/segment_storage.h"
 #include "os/os.h"
-#include "small/thread_heap.h"
+#include "small/heap.h"
 #include "support/decay.h"
 #include "support/env_config.h"
 #include "sync/background.h"

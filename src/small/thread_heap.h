@@ -8,69 +8,11 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "hakmem/telemetry_abi.h"
 #include "large/large.h"
-#include "small/superslab.h"
+#include "small/heap.h"
 #include "small/thread_cache.h"
 
 namespace hakmem {
-
-// Slabs a heap owns for one class: the bound slab refills come from, and the others.
-struct ClassSlabs {
-  SlabMeta* bound;
-  SlabMeta* head;   // owned, not bound; slabs that regained free blocks are moved to the front
-  SlabMeta* tail;
-  uint32_t count;
-  uint32_t want;    // blocks the last refill asked for (0: none yet); see refill_want()
-};
-
-constexpr unsigned kMaxStash = 32;
-
-// Slow-path state of one thread (or of the global heap that serves torn-down threads).
-// Lives in the metadata arena, not in TLS, so it outlives the thread for stats and adoption.
-struct ThreadHeap {
-  ClassSlabs slabs[kNumClasses];
-  SlabMeta* stash[kMaxStash];   // empty slabs kept for this heap (pool stage thread_stash)
-  uint32_t stash_count;
-  uint32_t carve_next;          // next never-used slab of carve_ss
-  SuperSlab* carve_ss;          // SuperSlab this heap took from the OS (stage superslab_carve)
-  ThreadHeap* reg_prev;
-  ThreadHeap* reg_next;
-  LargeLocal large;             // its freed arena runs and arena shard (large/large.h)
-  // Parked (its thread exited, heap kept whole for the next thread): the cache it had.
-  ThreadHeap* park_next;
-  uint64_t parked_at_ns;
-  ClassCache parked_cache[kNumClasses];
-  // Where this heap's counts go: a segment slot it keeps for life, or own_slot when the
-  // segment's slots are all taken (added into the retired record when the heap retires).
-  hak_seg_slot* slot;
-  hak_seg_slot own_slot;
-};
-
-// The per-class lists of owned slabs (owner only).
-inline void owned_unlink(ClassSlabs* cs, SlabMeta* m) {
-  if (m->prev != nullptr) m->prev->next = m->next; else cs->head = m->next;
-  if (m->next != nullptr) m->next->prev = m->prev; else cs->tail = m->prev;
-  m->prev = m->next = nullptr;
-  m->in_owned_list = 0;
-  --cs->count;
-}
-inline void owned_push_front(ClassSlabs* cs, SlabMeta* m) {
-  m->prev = nullptr;
-  m->next = cs->head;
-  if (cs->head != nullptr) cs->head->prev = m; else cs->tail = m;
-  cs->head = m;
-  m->in_owned_list = 1;
-  ++cs->count;
-}
-inline void owned_push_back(ClassSlabs* cs, SlabMeta* m) {
-  m->next = nullptr;
-  m->prev = cs->tail;
-  if (cs->tail != nullptr) cs->tail->next = m; else cs->head = m;
-  cs->tail = m;
-  m->in_owned_list = 1;
-  ++cs->count;
-}
 
 // Creates the calling thread's heap if its cache is new: `prefer` if it is parked, else the
 // newest parked heap, else a new one. A thread whose first call frees a block prefers the

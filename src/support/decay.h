@@ -1,6 +1,7 @@
 // The decay clock (HAKMEM_DECAY_MS) shared by everything that returns idle memory to the OS:
-// empty SuperSlabs (shared_pool.cc) and free large-arena pages (large_arena.cc). With the
-// background thread off, slow paths poll it; decay_check_due rate-limits that poll so a busy
+// empty SuperSlabs (small/shared_pool.cc), free large-arena pages (large/arena_decay.cc),
+// cached spans (large/span.cc) and parked heaps (small/thread_heap.cc). With no background
+// helper, slow paths poll it; decay_check_due rate-limits that poll so a busy
 // program pays one relaxed load and one clock read per slow path, not a locked walk.
 #pragma once
 #include <atomic>
