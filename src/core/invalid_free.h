@@ -1,6 +1,6 @@
 // The documented error line for bad pointers:
 //   hakmem: invalid free(0xADDR): REASON        (or realloc, malloc_usable_size)
-// then abort() unless HAKMEM_ON_INVALID_FREE=ignore. The only thing a release build prints
+// then SIGABRT (os::abort_process) unless HAKMEM_ON_INVALID_FREE=ignore. The only thing a release build prints
 // besides configuration warnings.
 #pragma once
 

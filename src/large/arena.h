@@ -11,7 +11,7 @@
 // (arena_shard_lock), which never nests with another lock. Heaps take the shards in turn when
 // they first allocate from an arena (large.cc), so threads allocating side by side take
 // different locks while a lone thread keeps using shard 0. A free takes the lock of the run's
-// arena, whoever allocated it. Called from large.cc only.
+// arena, whoever allocated it. Called from inside src/large/ only.
 #pragma once
 #include <cstddef>
 #include <cstdint>

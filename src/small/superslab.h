@@ -1,5 +1,5 @@
 // SuperSlabs and their slabs' metadata, each with the invariant that holds whenever its owner
-// is not inside a slow path (validate_slab() in slab.cc checks it in debug builds).
+// is not inside a slow path (validate_slab() in slab.h checks it in debug builds).
 //
 // Ownership: a slab belongs to at most one ThreadHeap; only that heap touches the slab's
 // free list, virgin range, `used` and list links. Other threads touch a slab only through its

@@ -1,5 +1,5 @@
-// Thread lifecycle: the TLS cache, its heap, the registry of live heaps, and teardown.
-// A thread's cache starts in kCacheNew (cap 0, so every fast path misses); the first slow
+// Heaps' lifecycle: a thread's heap made or taken over at its first slow path, parked or
+// dissolved at its exit, the registry of live heaps, and the global heap. A thread's cache starts in kCacheNew (cap 0, so every fast path misses); the first slow
 // path creates its heap. At thread exit (a pthread key destructor) the cache is flushed, the
 // heap's slabs are released or orphaned, its counters retired, and the cache goes to
 // kCacheTornDown: later calls from that thread (other TLS destructors) use the global heap

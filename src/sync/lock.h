@@ -1,7 +1,8 @@
 // The one lock type of the allocator. Every lock is a named Lock from HAK_LOCKS, so each
 // acquisition is counted: acquisitions, contended acquisitions, wait time (total, max) and
-// hold time. Locks live only on slow paths (pool, orphans, large cache, registry), which is
-// why reading the clock on acquire/release is affordable.
+// hold time. Locks live only on slow paths (the six of HAK_LOCKS: global_heap, pool, orphans,
+// large_cache, heap_registry, large_arena), which is why reading the clock on acquire and
+// release is affordable.
 //
 // A futex mutex (0 free, 1 held, 2 held with waiters). Its stats are the segment's lock record
 // of the same name (g_segment.locks), read racily by snapshots and other processes. The

@@ -1,6 +1,6 @@
 // HAKMEM_* parsing: defaults, accepted values, and one warning per bad value naming the
 // variable while the default is kept. Also keeps the README's option table equal to the
-// one generated from src/options.def.
+// one generated from src/support/options.def.
 #include <gtest/gtest.h>
 #include <unistd.h>
 

@@ -1,9 +1,9 @@
-// Large blocks in arenas (src/large_arena.cc), in-process through the hak_* API: runs split
+// Large blocks in arenas (src/large/arena_runs.cc), in-process through the hak_* API: runs split
 // and merge, freed memory is reused without new mappings or page faults, alignment, calloc
 // zeroes reused dirty pages, the decay and malloc_trim return memory, realloc grows and
 // shrinks in place and keeps contents, the counters are exact, and two threads share the arenas.
 //
-// Placement facts the tests rely on (large_arena.cc): a run is cut from the start of the
+// Placement facts the tests rely on (arena_runs.cc): a run is cut from the start of the
 // free run chosen; an arena empty of live runs is unmapped by malloc_trim; the first arena
 // mapped after a trim is empty, so consecutive requests get consecutive runs.
 #include <gtest/gtest.h>
