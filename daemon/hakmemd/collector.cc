@@ -1,5 +1,7 @@
-// See collector.h. Each family is declared once in build order; per process, one pass fills
-// all of them.
+// See collector.h. The hakmem_* families are HAK_METRIC_FAMILIES (hakmem/stats_names.h), in
+// its order, with its names, types and help texts; per process, one pass fills all of them
+// (tests/hakmemd/collector_test.cc checks that each gets a sample). The hakmemd_* families
+// follow.
 #include "collector.h"
 
 #include <chrono>
@@ -29,59 +31,40 @@ using reader::kSuperslabStateNames;
 
 double d(uint64_t v) { return static_cast<double>(v); }
 
+// Index of each family of HAK_METRIC_FAMILIES (hakmem/stats_names.h) in process_families().
+enum Family : size_t {
+#define HAKMEMD_X_ENUM(id, name, type, help) kFamily##id,
+  HAK_METRIC_FAMILIES(HAKMEMD_X_ENUM)
+#undef HAKMEMD_X_ENUM
+};
+
+// The list's type tokens.
+constexpr MetricType kTypeCOUNTER = MetricType::Counter;
+constexpr MetricType kTypeGAUGE = MetricType::Gauge;
+
 }  // namespace
 
 std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& processes) {
-  const auto C = MetricType::Counter;
-  const auto G = MetricType::Gauge;
-  std::vector<MetricFamily> f;
-  f.reserve(26);
-  enum {
-    kProcessInfo, kConfigInfo, kAllocs, kFrees, kRemoteFrees, kRefills, kRefillObjects,
-    kLockAcq, kLockContended, kLockWait, kLockHold, kLockWaitMax, kPoolAcquires, kPoolReleases,
-    kSuperslabs, kSlabs, kMapped, kLive, kOsCalls, kOsBytes, kLargeAllocs, kLargeFrees,
-    kThreadsStarted, kThreadsExited, kCount
+  std::vector<MetricFamily> f = {
+#define HAKMEMD_X_FAMILY(id, name, type, help) family(name, help, kType##type),
+      HAK_METRIC_FAMILIES(HAKMEMD_X_FAMILY)
+#undef HAKMEMD_X_FAMILY
   };
-  f.push_back(family("hakmem_process_info", "A HAKMEM process whose telemetry segment is exported (value 1)", G));
-  f.push_back(family("hakmem_config_info", "An effective HAKMEM_* setting of a process (value 1)", G));
-  f.push_back(family("hakmem_allocs_total", "Allocations served by a size class", C));
-  f.push_back(family("hakmem_frees_total", "Frees of blocks of a size class", C));
-  f.push_back(family("hakmem_remote_frees_total", "Frees of a size class by a thread other than the block's owner (included in hakmem_frees_total)", C));
-  f.push_back(family("hakmem_refills_total", "Thread-cache refills of a size class that drew at least one object from a refill path", C));
-  f.push_back(family("hakmem_refill_objects_total", "Objects a refill path supplied to thread caches of a size class", C));
-  f.push_back(family("hakmem_lock_acquisitions_total", "Acquisitions of an allocator lock", C));
-  f.push_back(family("hakmem_lock_contended_total", "Acquisitions of an allocator lock that had to wait", C));
-  f.push_back(family("hakmem_lock_wait_seconds_total", "Time spent waiting for an allocator lock", C));
-  f.push_back(family("hakmem_lock_hold_seconds_total", "Time an allocator lock was held", C));
-  f.push_back(family("hakmem_lock_wait_seconds_max", "Longest single wait for an allocator lock since the process started", G));
-  f.push_back(family("hakmem_pool_acquires_total", "Slabs a heap obtained, by shared-pool stage", C));
-  f.push_back(family("hakmem_pool_releases_total", "Releases into the shared pool, by what the release did", C));
-  f.push_back(family("hakmem_superslabs", "SuperSlabs by state", G));
-  f.push_back(family("hakmem_slabs", "Slabs by size class and state", G));
-  f.push_back(family("hakmem_mapped_bytes", "Bytes the allocator has mapped from the OS", G));
-  f.push_back(family("hakmem_live_bytes", "Bytes in live blocks, by size class (class=\"large\": page spans); block sizes, from published counts", G));
-  f.push_back(family("hakmem_os_calls_total", "The allocator's own memory syscalls", C));
-  f.push_back(family("hakmem_os_bytes_total", "Bytes passed to the allocator's own memory syscalls", C));
-  f.push_back(family("hakmem_large_allocs_total", "Allocations above the largest size class (page spans)", C));
-  f.push_back(family("hakmem_large_frees_total", "Frees of allocations above the largest size class", C));
-  f.push_back(family("hakmem_threads_started_total", "Threads that used the allocator", C));
-  f.push_back(family("hakmem_threads_exited_total", "Threads that used the allocator and exited", C));
-  static_assert(kCount == 24);
   size_t classes = 0;
   for (const reader::Snapshot& p : processes)
     for (const reader::ClassStats& c : p.classes) classes += c.active() ? 1 : 0;
-  for (size_t i = kAllocs; i <= kRefillObjects; ++i) f[i].metric.reserve(classes * (i >= kRefills ? 3 : 1));
-  f[kSlabs].metric.reserve(classes);
-  f[kLive].metric.reserve(classes + processes.size());
-  for (size_t i = kLockAcq; i <= kLockWaitMax; ++i) f[i].metric.reserve(processes.size() * HAK_NUM_LOCKS);
+  for (size_t i = kFamilyALLOCS; i <= kFamilyREFILL_OBJECTS; ++i) f[i].metric.reserve(classes * (i >= kFamilyREFILLS ? 3 : 1));
+  f[kFamilySLABS].metric.reserve(classes);
+  f[kFamilyLIVE].metric.reserve(classes + processes.size());
+  for (size_t i = kFamilyLOCK_ACQUISITIONS; i <= kFamilyLOCK_WAIT_MAX; ++i) f[i].metric.reserve(processes.size() * HAK_NUM_LOCKS);
 
   for (const reader::Snapshot& p : processes) {
     const std::vector<ClientMetric::Label> base = {{"pid", std::to_string(p.pid)},
                                                    {"comm", p.comm}};
-    add(f[kProcessInfo], base,
+    add(f[kFamilyPROCESS_INFO], base,
         {{"abi_version", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)}}, 1);
     for (const reader::Setting& s : p.settings)
-      add(f[kConfigInfo], base, {{"key", s.name}, {"value", s.value}}, 1);
+      add(f[kFamilyCONFIG_INFO], base, {{"key", s.name}, {"value", s.value}}, 1);
 
     for (const reader::ClassStats& c : p.classes) {
       if (!c.active()) continue;  // series only for classes the process used
@@ -89,46 +72,46 @@ std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& 
       cls.push_back({"class", std::to_string(c.index)});
       cls.push_back({"size", std::to_string(c.size)});
       const hak_seg_class_counters& k = c.counters;
-      add(f[kAllocs], cls, {}, d(k.allocs));
-      add(f[kFrees], cls, {}, d(k.frees));
-      add(f[kRemoteFrees], cls, {}, d(k.remote_frees));
+      add(f[kFamilyALLOCS], cls, {}, d(k.allocs));
+      add(f[kFamilyFREES], cls, {}, d(k.frees));
+      add(f[kFamilyREMOTE_FREES], cls, {}, d(k.remote_frees));
       for (unsigned i = 0; i < HAK_NUM_PATHS; ++i) {
         // A path's series appear once it has supplied an object: most classes draw from two
         // or three of the seven, and the zeros would be half of all series at scale.
         if (k.refills[i] == 0 && k.refill_objects[i] == 0) continue;
-        add(f[kRefills], cls, {{"path", std::string(kPathNames[i])}}, d(k.refills[i]));
-        add(f[kRefillObjects], cls, {{"path", std::string(kPathNames[i])}}, d(k.refill_objects[i]));
+        add(f[kFamilyREFILLS], cls, {{"path", std::string(kPathNames[i])}}, d(k.refills[i]));
+        add(f[kFamilyREFILL_OBJECTS], cls, {{"path", std::string(kPathNames[i])}}, d(k.refill_objects[i]));
       }
-      add(f[kSlabs], cls, {{"state", "in_use"}}, d(c.slabs_in_use));
-      add(f[kLive], cls, {}, d(c.live_bytes()));
+      add(f[kFamilySLABS], cls, {{"state", "in_use"}}, d(c.slabs_in_use));
+      add(f[kFamilyLIVE], cls, {}, d(c.live_bytes()));
     }
-    add(f[kLive], base, {{"class", "large"}}, d(p.process.large_live_bytes));
+    add(f[kFamilyLIVE], base, {{"class", "large"}}, d(p.process.large_live_bytes));
 
     for (size_t i = 0; i < p.locks.size() && i < HAK_NUM_LOCKS; ++i) {
       const hak_seg_lock& l = p.locks[i];
       std::initializer_list<ClientMetric::Label> lock = {{"lock", std::string(kLockNames[i])}};
-      add(f[kLockAcq], base, lock, d(l.acquisitions));
-      add(f[kLockContended], base, lock, d(l.contended));
-      add(f[kLockWait], base, lock, d(l.wait_ns_total) / kNsPerSecond);
-      add(f[kLockHold], base, lock, d(l.hold_ns_total) / kNsPerSecond);
-      add(f[kLockWaitMax], base, lock, d(l.wait_ns_max) / kNsPerSecond);
+      add(f[kFamilyLOCK_ACQUISITIONS], base, lock, d(l.acquisitions));
+      add(f[kFamilyLOCK_CONTENDED], base, lock, d(l.contended));
+      add(f[kFamilyLOCK_WAIT], base, lock, d(l.wait_ns_total) / kNsPerSecond);
+      add(f[kFamilyLOCK_HOLD], base, lock, d(l.hold_ns_total) / kNsPerSecond);
+      add(f[kFamilyLOCK_WAIT_MAX], base, lock, d(l.wait_ns_max) / kNsPerSecond);
     }
     const hak_seg_process& pr = p.process;
     for (unsigned i = 0; i < HAK_NUM_POOL_STAGES; ++i)
-      add(f[kPoolAcquires], base, {{"stage", std::string(kPoolStageNames[i])}}, d(pr.pool_acquires[i]));
+      add(f[kFamilyPOOL_ACQUIRES], base, {{"stage", std::string(kPoolStageNames[i])}}, d(pr.pool_acquires[i]));
     for (unsigned i = 0; i < HAK_NUM_POOL_RELEASE_KINDS; ++i)
-      add(f[kPoolReleases], base, {{"kind", std::string(kPoolReleaseNames[i])}}, d(pr.pool_releases[i]));
+      add(f[kFamilyPOOL_RELEASES], base, {{"kind", std::string(kPoolReleaseNames[i])}}, d(pr.pool_releases[i]));
     for (unsigned i = 0; i < HAK_NUM_SUPERSLAB_STATES; ++i)
-      add(f[kSuperslabs], base, {{"state", std::string(kSuperslabStateNames[i])}}, d(pr.superslabs[i]));
-    add(f[kMapped], base, {}, d(pr.mapped_bytes));
+      add(f[kFamilySUPERSLABS], base, {{"state", std::string(kSuperslabStateNames[i])}}, d(pr.superslabs[i]));
+    add(f[kFamilyMAPPED], base, {}, d(pr.mapped_bytes));
     for (unsigned i = 0; i < HAK_NUM_OS_CALLS; ++i) {
-      add(f[kOsCalls], base, {{"syscall", std::string(kOsCallNames[i])}}, d(pr.os_calls[i]));
-      add(f[kOsBytes], base, {{"syscall", std::string(kOsCallNames[i])}}, d(pr.os_bytes[i]));
+      add(f[kFamilyOS_CALLS], base, {{"syscall", std::string(kOsCallNames[i])}}, d(pr.os_calls[i]));
+      add(f[kFamilyOS_BYTES], base, {{"syscall", std::string(kOsCallNames[i])}}, d(pr.os_bytes[i]));
     }
-    add(f[kLargeAllocs], base, {}, d(pr.large_allocs));
-    add(f[kLargeFrees], base, {}, d(pr.large_frees));
-    add(f[kThreadsStarted], base, {}, d(pr.threads_started));
-    add(f[kThreadsExited], base, {}, d(pr.threads_exited));
+    add(f[kFamilyLARGE_ALLOCS], base, {}, d(pr.large_allocs));
+    add(f[kFamilyLARGE_FREES], base, {}, d(pr.large_frees));
+    add(f[kFamilyTHREADS_STARTED], base, {}, d(pr.threads_started));
+    add(f[kFamilyTHREADS_EXITED], base, {}, d(pr.threads_exited));
   }
   return f;
 }

@@ -1,8 +1,9 @@
 /* HAKMEM's named counters, declared once.
  *
- * Each list is an X-macro: X(identifier, "stable label value"). The allocator expands them
- * into its enums, the stats printer and hak_stats_snapshot() into names, and later the
- * telemetry segment and the daemon's metric labels, so the three cannot drift apart.
+ * Each list is an X-macro: X(identifier, "stable label value"), except HAK_METRIC_FAMILIES
+ * (below). The allocator expands them into its enums, the stats printer and
+ * hak_stats_snapshot() into names, the telemetry segment into its array lengths, and the
+ * daemon into its metric labels and family names, so they cannot drift apart.
  * A label value is part of the public contract (Prometheus `path`, `lock`, `stage`, `kind`,
  * `state`, `syscall` labels): append new entries, never rename or reorder existing ones. */
 #ifndef HAKMEM_STATS_NAMES_H
@@ -66,6 +67,56 @@
   X(MMAP, "mmap")              \
   X(MUNMAP, "munmap")          \
   X(MADVISE, "madvise")
+
+/* The per-process metric families hakmemd serves on /metrics, in the order it serves them:
+ * X(identifier, "family name", type, "help text"), the type a token, COUNTER or GAUGE. The
+ * daemon generates its family list from this one (names, types and help texts are written
+ * nowhere else) and fills each family from the segment; the labels of each are in the README.
+ * A family name is public (dashboards query it): append new families, never rename one. */
+#define HAK_METRIC_FAMILIES(X)                                                              \
+  X(PROCESS_INFO, "hakmem_process_info", GAUGE,                                             \
+    "A HAKMEM process whose telemetry segment is exported (value 1)")                       \
+  X(CONFIG_INFO, "hakmem_config_info", GAUGE,                                               \
+    "An effective HAKMEM_* setting of a process (value 1)")                                 \
+  X(ALLOCS, "hakmem_allocs_total", COUNTER, "Allocations served by a size class")           \
+  X(FREES, "hakmem_frees_total", COUNTER, "Frees of blocks of a size class")                \
+  X(REMOTE_FREES, "hakmem_remote_frees_total", COUNTER,                                     \
+    "Frees of a size class by a thread other than the block's owner (included in "          \
+    "hakmem_frees_total)")                                                                  \
+  X(REFILLS, "hakmem_refills_total", COUNTER,                                               \
+    "Thread-cache refills of a size class that drew at least one object from a refill path") \
+  X(REFILL_OBJECTS, "hakmem_refill_objects_total", COUNTER,                                 \
+    "Objects a refill path supplied to thread caches of a size class")                      \
+  X(LOCK_ACQUISITIONS, "hakmem_lock_acquisitions_total", COUNTER,                           \
+    "Acquisitions of an allocator lock")                                                    \
+  X(LOCK_CONTENDED, "hakmem_lock_contended_total", COUNTER,                                 \
+    "Acquisitions of an allocator lock that had to wait")                                   \
+  X(LOCK_WAIT, "hakmem_lock_wait_seconds_total", COUNTER,                                   \
+    "Time spent waiting for an allocator lock")                                             \
+  X(LOCK_HOLD, "hakmem_lock_hold_seconds_total", COUNTER, "Time an allocator lock was held") \
+  X(LOCK_WAIT_MAX, "hakmem_lock_wait_seconds_max", GAUGE,                                   \
+    "Longest single wait for an allocator lock since the process started")                  \
+  X(POOL_ACQUIRES, "hakmem_pool_acquires_total", COUNTER,                                   \
+    "Slabs a heap obtained, by shared-pool stage")                                          \
+  X(POOL_RELEASES, "hakmem_pool_releases_total", COUNTER,                                   \
+    "Releases into the shared pool, by what the release did")                               \
+  X(SUPERSLABS, "hakmem_superslabs", GAUGE, "SuperSlabs by state")                          \
+  X(SLABS, "hakmem_slabs", GAUGE, "Slabs by size class and state")                          \
+  X(MAPPED, "hakmem_mapped_bytes", GAUGE, "Bytes the allocator has mapped from the OS")     \
+  X(LIVE, "hakmem_live_bytes", GAUGE,                                                       \
+    "Bytes in live blocks, by size class (class=\"large\": page spans); block sizes, from " \
+    "published counts")                                                                     \
+  X(OS_CALLS, "hakmem_os_calls_total", COUNTER, "The allocator's own memory syscalls")      \
+  X(OS_BYTES, "hakmem_os_bytes_total", COUNTER,                                             \
+    "Bytes passed to the allocator's own memory syscalls")                                  \
+  X(LARGE_ALLOCS, "hakmem_large_allocs_total", COUNTER,                                     \
+    "Allocations above the largest size class (page spans)")                                \
+  X(LARGE_FREES, "hakmem_large_frees_total", COUNTER,                                       \
+    "Frees of allocations above the largest size class")                                    \
+  X(THREADS_STARTED, "hakmem_threads_started_total", COUNTER,                               \
+    "Threads that used the allocator")                                                      \
+  X(THREADS_EXITED, "hakmem_threads_exited_total", COUNTER,                                 \
+    "Threads that used the allocator and exited")
 
 #define HAK_X_COUNT(id, name) +1
 #define HAK_NUM_PATHS (0 HAK_REFILL_PATHS(HAK_X_COUNT))

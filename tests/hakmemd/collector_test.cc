@@ -1,0 +1,89 @@
+// The collector's hakmem_* families: exactly HAK_METRIC_FAMILIES (names, types, help texts,
+// order), and each one filled. A family added to the list without the code that fills it
+// fails here: a process that counted something of everything gets a sample in every family.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "collector.h"
+#include "hakmem/stats_names.h"
+
+namespace {
+
+using hakmem::reader::Snapshot;
+using prometheus::MetricType;
+
+struct Expected {
+  const char* name;
+  MetricType type;
+  const char* help;
+};
+
+constexpr MetricType kCOUNTER = MetricType::Counter;
+constexpr MetricType kGAUGE = MetricType::Gauge;
+
+const std::vector<Expected> kListed = {
+#define HAKMEMD_TEST_X(id, name, type, help) {name, k##type, help},
+    HAK_METRIC_FAMILIES(HAKMEMD_TEST_X)
+#undef HAKMEMD_TEST_X
+};
+
+// One process whose every counter, gauge and array entry is non-zero, in one class.
+Snapshot busy_process() {
+  Snapshot s;
+  s.pid = 4242;
+  s.comm = "busy";
+  s.abi_major = 1;
+  s.settings.push_back({"HAKMEM_STATS", "1"});
+  s.classes.resize(hakmem::reader::kNumClasses);
+  for (unsigned c = 0; c < s.classes.size(); ++c) s.classes[c].index = c;
+  hakmem::reader::ClassStats& c = s.classes[3];
+  c.size = 64;
+  c.slabs_in_use = 1;
+  c.counters.allocs = 10;
+  c.counters.frees = 4;
+  c.counters.remote_frees = 1;
+  for (unsigned p = 0; p < HAK_NUM_PATHS; ++p) {
+    c.counters.refills[p] = 1;
+    c.counters.refill_objects[p] = 2;
+  }
+  s.locks.assign(hakmem::reader::kNumLocks, hak_seg_lock{});
+  for (hak_seg_lock& l : s.locks) l = hak_seg_lock{1, 1, 1, 1, 1};
+  hak_seg_process& p = s.process;
+  for (auto& v : p.pool_acquires) v = 1;
+  for (auto& v : p.pool_releases) v = 1;
+  for (auto& v : p.superslabs) v = 1;
+  for (auto& v : p.os_calls) v = 1;
+  for (auto& v : p.os_bytes) v = 4096;
+  p.mapped_bytes = 1 << 21;
+  p.large_allocs = p.large_frees = p.large_live_bytes = 1;
+  p.threads_started = p.threads_exited = 1;
+  return s;
+}
+
+TEST(Collector, FamiliesAreTheListInItsOrder) {
+  std::vector<prometheus::MetricFamily> f = hakmem::daemon::process_families({});
+  ASSERT_EQ(f.size(), kListed.size());
+  for (size_t i = 0; i < f.size(); ++i) {
+    EXPECT_EQ(f[i].name, kListed[i].name);
+    EXPECT_EQ(f[i].type, kListed[i].type) << f[i].name;
+    EXPECT_EQ(f[i].help, kListed[i].help) << f[i].name;
+    EXPECT_TRUE(f[i].metric.empty()) << f[i].name << ": a sample without a process";
+  }
+}
+
+TEST(Collector, EveryFamilyIsFilled) {
+  std::vector<prometheus::MetricFamily> f = hakmem::daemon::process_families({busy_process()});
+  ASSERT_EQ(f.size(), kListed.size());
+  for (const prometheus::MetricFamily& family : f) {
+    ASSERT_FALSE(family.metric.empty()) << family.name << " is listed but never filled";
+    const prometheus::ClientMetric& m = family.metric.front();
+    ASSERT_GE(m.label.size(), 2u) << family.name;
+    EXPECT_EQ(m.label[0].name, "pid") << family.name;
+    EXPECT_EQ(m.label[0].value, "4242") << family.name;
+    EXPECT_EQ(m.label[1].name, "comm") << family.name;
+  }
+}
+
+}  // namespace
