@@ -10,9 +10,29 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "hakmem/stats_dir.h"
 #include "reader/segment_file.h"
 
 namespace hakmem::daemon {
+
+namespace {
+
+// The allocator's verdict (hakmem/stats_dir.h) in the daemon's words; empty when fit.
+std::string unfit(const struct stat& st) {
+  switch (hak_stats_dir_judge(&st, geteuid())) {
+    case HAK_STATS_DIR_OK: break;
+    // Not after the fstat of a directory opened O_DIRECTORY | O_NOFOLLOW; named all the same.
+    case HAK_STATS_DIR_SYMLINK: return "is a symlink";
+    case HAK_STATS_DIR_NOT_DIRECTORY: return "is not a directory";
+    case HAK_STATS_DIR_FOREIGN_OWNER:
+      return "is owned by uid " + std::to_string(st.st_uid) + ", neither root nor the daemon's user";
+    case HAK_STATS_DIR_OPEN_TO_OTHERS:
+      return "is writable by group or others without the sticky bit";
+  }
+  return {};
+}
+
+}  // namespace
 
 SegmentDir::~SegmentDir() { ::close(fd_); }
 
@@ -33,14 +53,7 @@ std::shared_ptr<const SegmentDir> SegmentDir::open(const std::string& path, std:
     return nullptr;
   }
   struct stat st;
-  std::string why;
-  if (fstat(fd, &st) != 0) {
-    why = strerror(errno);
-  } else if (st.st_uid != 0 && st.st_uid != geteuid()) {
-    why = "is owned by uid " + std::to_string(st.st_uid) + ", neither root nor the daemon's user";
-  } else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
-    why = "is writable by group or others without the sticky bit";
-  }
+  std::string why = fstat(fd, &st) != 0 ? strerror(errno) : unfit(st);
   if (!why.empty()) {
     ::close(fd);
     *error = "segment directory " + path + " " + why;

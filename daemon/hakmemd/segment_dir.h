@@ -2,7 +2,8 @@
 //
 // A directory is accepted (DESIGN.md, after hsperfdata's failures) only if it is a real
 // directory reached through no symlink, owned by root or by the daemon's user, and not
-// writable by group or others unless sticky (/dev/shm is 1777: sticky). Segment files are
+// writable by group or others unless sticky (/dev/shm is 1777: sticky): the allocator's own
+// verdict, hakmem/stats_dir.h, plus the symlink check of every component. Segment files are
 // `hakmem.<pid>` (reader/segment_file.h names them); anything else in it is ignored. The open
 // fd is what inotify watches. Thread-safe: a SegmentDir is immutable once opened.
 #pragma once
