@@ -1,10 +1,9 @@
-// `hakmemctl list [--clean]`: every segment file in the directory, judged. A segment is live
-// when its process runs with the start time the segment records (and owns the file), stale
-// when that process is gone or its pid was reused, rejected when its file or contents fail
-// the reader's checks. --clean removes stale files: regular, single-link files only, and only
-// the very file judged (segment_file.h), so a new process that reused the pid keeps its own.
-#include <unistd.h>
-
+// `hakmemctl list [--clean]`: every segment file in the directory, judged (segment_judge.h). A
+// segment is live when its process runs with the start time the segment records (and owns the
+// file), stale when that process is gone or its pid was reused, rejected when its file or
+// contents fail the reader's checks. --clean removes stale files: regular, single-link files
+// only, and only the very file judged (segment_file.h), so a new process that reused the pid
+// keeps its own.
 #include <iostream>
 
 #include "args.h"
@@ -12,6 +11,7 @@
 #include "format.h"
 #include "reader/process_liveness.h"
 #include "reader/segment_file.h"
+#include "reader/segment_judge.h"
 
 namespace hakmem::ctl {
 
@@ -25,54 +25,44 @@ struct Entry {
   ino_t ino = 0;
 };
 
+// hakmemctl list's checks: the reader's judgement, the owner checked only once the contents
+// are valid and the process live (segment_judge.h).
+constexpr reader::JudgeOptions kListChecks{.owner_with_file = false};
+
 Entry judge(const std::string& dir, int pid) {
   Entry e;
   e.pid = pid;
-  reader::OpenResult f = reader::open_segment_file(dir + "/" + reader::segment_file_name(pid));
-  e.dev = f.dev;
-  e.ino = f.ino;
-  bool gone = false;
-  reader::process_start_ticks(pid, &gone);  // only whether the pid exists
-  if (!f.ok()) {
-    e.state = "rejected (" + std::string(reader::reason_name(f.error->reason)) + ")";
-    return e;  // not a regular single-link file: never removed
+  reader::Judgement j = reader::judge_segment(dir, pid, kListChecks);
+  e.dev = j.dev;
+  e.ino = j.ino;
+  if (j.snapshot) {
+    e.comm = printable(j.snapshot->comm);
+    e.abi = std::to_string(j.snapshot->abi_major) + "." + std::to_string(j.snapshot->abi_minor);
   }
-  reader::ReadOptions options;
-  options.expected_pid = pid;
-  reader::ReadResult r = reader::read_segment_fd(f.file.fd(), options);
-  if (!r.ok()) {
-    // Unreadable contents of a process that is gone are stale all the same; an all-zero
-    // header of a running one is a segment being created.
-    e.stale = gone;
-    std::string reason(reader::reason_name(r.error->reason));
-    if (gone)
-      e.state = "stale (gone; " + reason + ")";
-    else if (r.error->reason == reader::Reason::kNotPublished)
+  switch (j.verdict) {
+    case reader::Verdict::kGone:  // listed, then removed before it was opened
+      e.state = "rejected (not_found)";
+      break;
+    case reader::Verdict::kRejected:  // a file that fails its checks is never removed
+      e.state = "rejected (" + j.reason + ")";
+      break;
+    case reader::Verdict::kInactive:
       e.state = "starting (not published yet)";
-    else
-      e.state = "rejected (" + reason + ")";
-    return e;
+      break;
+    case reader::Verdict::kStale:
+      e.stale = true;
+      e.state = "stale (" + std::string(reader::liveness_name(j.process)) +
+                (j.contents_error ? "; " + std::string(reader::reason_name(j.contents_error->reason)) : "") +
+                ")";
+      break;
+    case reader::Verdict::kUnknown:
+      e.state = "unknown (/proc unreadable)";
+      break;
+    case reader::Verdict::kLive:
+      e.uptime = duration_s(reader::process_uptime_seconds(j.snapshot->start_time_ticks));
+      e.state = (j.snapshot->flags & HAK_SEG_FLAG_ABANDONED) ? "live (exiting)" : "live";
+      break;
   }
-  const reader::Snapshot& s = r.snapshot;
-  e.comm = printable(s.comm);
-  e.abi = std::to_string(s.abi_major) + "." + std::to_string(s.abi_minor);
-  reader::Liveness live = reader::check_liveness(pid, s.start_time_ticks);
-  if (reader::is_stale(live)) {
-    e.stale = true;
-    e.state = "stale (" + std::string(reader::liveness_name(live)) + ")";
-    return e;
-  }
-  if (live == reader::Liveness::kUnknown) {
-    e.state = "unknown (/proc unreadable)";
-    return e;
-  }
-  std::optional<uid_t> owner = reader::process_uid(pid);
-  if (owner && *owner != f.file.stat().st_uid) {
-    e.state = "rejected (owner_mismatch)";
-    return e;
-  }
-  e.uptime = duration_s(reader::process_uptime_seconds(s.start_time_ticks));
-  e.state = (s.flags & HAK_SEG_FLAG_ABANDONED) ? "live (exiting)" : "live";
   return e;
 }
 

@@ -11,6 +11,7 @@
 #include "format.h"
 #include "reader/process_liveness.h"
 #include "reader/segment_file.h"
+#include "reader/segment_judge.h"
 #include "snapshot_json.h"
 
 namespace hakmem::ctl {
@@ -18,28 +19,30 @@ namespace hakmem::ctl {
 Loaded load_pid(const std::string& dir, int pid) {
   Loaded out;
   std::string who = "pid " + std::to_string(pid);
-  reader::SegmentReading r = reader::read_segment_of(dir, pid);
-  if (!r.ok()) {
-    if (r.error->reason == reader::Reason::kNotFound) {
-      struct stat st;
-      bool exists = stat(("/proc/" + std::to_string(pid)).c_str(), &st) == 0;
-      out.error = "no segment for " + who + " in " + dir + ": " +
-                  (exists ? "the process runs without HAKMEM telemetry (not preloaded, "
-                            "HAKMEM_STATS=0, or another HAKMEM_STATS_DIR)"
-                          : "no such process");
-    } else {
-      out.error = "segment of " + who + " rejected (" + std::string(reader::reason_name(r.error->reason)) +
-                  "): " + r.error->message;
-    }
+  reader::Judgement j = reader::judge_segment(dir, pid);
+  if (j.verdict == reader::Verdict::kGone) {
+    struct stat st;
+    bool exists = stat(("/proc/" + std::to_string(pid)).c_str(), &st) == 0;
+    out.error = "no segment for " + who + " in " + dir + ": " +
+                (exists ? "the process runs without HAKMEM telemetry (not preloaded, "
+                          "HAKMEM_STATS=0, or another HAKMEM_STATS_DIR)"
+                        : "no such process");
     return out;
   }
-  reader::Liveness live = reader::check_liveness(pid, r.snapshot.start_time_ticks);
-  if (reader::is_stale(live)) {
-    out.error = "the segment of " + who + " is stale (" + std::string(reader::liveness_name(live)) +
+  // A reading that failed says why, even when its process is gone or it is being created.
+  const std::optional<reader::Rejection>& error = j.file_error ? j.file_error : j.contents_error;
+  if (error) {
+    out.error = "segment of " + who + " rejected (" + std::string(reader::reason_name(error->reason)) +
+                "): " + (j.contents_error ? dir + "/" + reader::segment_file_name(pid) + ": " : "") +
+                error->message;
+    return out;
+  }
+  if (j.verdict == reader::Verdict::kStale) {
+    out.error = "the segment of " + who + " is stale (" + std::string(reader::liveness_name(j.process)) +
                 "): its process is no longer running (hakmemctl list --clean removes it)";
     return out;
   }
-  out.snapshot = std::move(r.snapshot);
+  out.snapshot = std::move(*j.snapshot);  // kLive, or kUnknown: /proc unreadable is no error here
   out.label = who + " (" + printable(out.snapshot.comm) + ")";
   return out;
 }

@@ -14,6 +14,18 @@
 
 namespace hakmem::daemon {
 
+namespace {
+
+using reader::Verdict;
+
+// Every check the daemon makes before a value of a segment is exported (README, "Every scrape
+// reads every segment afresh"): the process before the file, the file's owner that of
+// /proc/<pid>, and only segments of running processes flagged active.
+constexpr reader::JudgeOptions kDaemonChecks{
+    .process_first = true, .owner_with_file = true, .require_active = true};
+
+}  // namespace
+
 Monitor::Monitor() = default;
 
 std::shared_ptr<const SegmentDir> Monitor::directory() const {
@@ -108,9 +120,9 @@ std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool 
   }
   std::vector<reader::Snapshot> out;
   if (!dir) return out;
-  std::vector<Inspection> judged;
+  std::vector<reader::Judgement> judged;
   judged.reserve(pids.size());
-  for (int pid : pids) judged.push_back(inspect_segment(*dir, pid));
+  for (int pid : pids) judged.push_back(reader::judge_segment(dir->path(), pid, kDaemonChecks));
 
   std::vector<size_t> to_remove;
   {
@@ -120,7 +132,7 @@ std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool 
     for (size_t i = 0; i < pids.size(); ++i) {
       auto it = entries_.find(pids[i]);
       if (it == entries_.end()) continue;  // removed meanwhile: its file is gone
-      Inspection& in = judged[i];
+      reader::Judgement& in = judged[i];
       if (in.verdict == Verdict::kGone) {
         entries_.erase(it);
         continue;
@@ -136,7 +148,7 @@ std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool 
           e.state = before;
         continue;
       }
-      if (!comm_accepted_locked(in.snapshot.comm)) {
+      if (!comm_accepted_locked(in.snapshot->comm)) {
         e.state = "filtered";
         continue;
       }
@@ -151,12 +163,12 @@ std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool 
       }
       e.limit_logged = false;
       ++exported;
-      out.push_back(std::move(in.snapshot));
+      out.push_back(std::move(*in.snapshot));
     }
   }
   for (size_t i : to_remove) {
     std::string error;
-    if (remove_stale_segment(*dir, pids[i], judged[i], &error)) {
+    if (reader::remove_segment_file(dir->path(), pids[i], judged[i].dev, judged[i].ino, &error)) {
       log_info("removed stale segment " + dir->file_path(pids[i]) + " (" + judged[i].reason + ")");
       std::lock_guard lock(mu_);
       entries_.erase(pids[i]);
@@ -168,13 +180,14 @@ std::vector<reader::Snapshot> Monitor::judge(const std::vector<int>& pids, bool 
   return out;
 }
 
-void Monitor::record_locked(int pid, Entry& e, const Inspection& in) {
+void Monitor::record_locked(int pid, Entry& e, const reader::Judgement& in) {
   switch (in.verdict) {
     case Verdict::kLive:
       e.state = "live";
       e.reason.clear();
       break;
     case Verdict::kInactive:
+    case Verdict::kUnknown:  // not with process_first: unreadable /proc is proc_unreadable
       e.state = "inactive";
       break;
     case Verdict::kRejected:

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "reader/segment_judge.h"
 #include "reader/snapshot.h"
-#include "segment_check.h"
 #include "segment_dir.h"
 
 namespace hakmem::daemon {
@@ -74,7 +74,7 @@ class Monitor {
   // from_rescan: also removes stale files (when cleanup is on), and leaves filter and limit
   // to the scrapes (a rescan judges only some segments).
   std::vector<reader::Snapshot> judge(const std::vector<int>& pids, bool from_rescan);
-  void record_locked(int pid, Entry& e, const Inspection& in);
+  void record_locked(int pid, Entry& e, const reader::Judgement& in);
   bool comm_accepted_locked(const std::string& comm) const;
   SelfStats self_locked() const;
 

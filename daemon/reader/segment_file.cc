@@ -11,7 +11,6 @@
 #include <cstring>
 
 #include "hakmem/telemetry_abi.h"
-#include "reader/process_liveness.h"
 
 namespace hakmem::reader {
 
@@ -72,6 +71,11 @@ bool list_segment_pids(const std::string& dir, std::vector<int>* pids, std::stri
   return true;
 }
 
+Rejection owner_mismatch(const std::string& path, uid_t found, uid_t expected) {
+  return Rejection{Reason::kOwnerMismatch, path + " belongs to uid " + std::to_string(found) +
+                                               ", expected uid " + std::to_string(expected)};
+}
+
 OpenResult open_segment_file(const std::string& path, const FileCheckOptions& options) {
   OpenResult r;
   int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -104,8 +108,7 @@ OpenResult open_segment_file(const std::string& path, const FileCheckOptions& op
   else if (st.st_nlink != 1)
     r.error = Rejection{Reason::kHardLinked, path + " has " + std::to_string(st.st_nlink) + " links, not 1"};
   else if (options.owner && st.st_uid != *options.owner)
-    r.error = Rejection{Reason::kOwnerMismatch, path + " belongs to uid " + std::to_string(st.st_uid) +
-                                                    ", expected uid " + std::to_string(*options.owner)};
+    r.error = owner_mismatch(path, st.st_uid, *options.owner);
   else if (st.st_size < static_cast<off_t>(sizeof(hak_seg_header)) ||
            st.st_size > static_cast<off_t>(HAK_SEG_MAX_SIZE))
     r.error = Rejection{Reason::kSizeOutOfBounds,
@@ -118,30 +121,6 @@ OpenResult open_segment_file(const std::string& path, const FileCheckOptions& op
   }
   SegmentFileOpener::set(r.file, fd, st);
   return r;
-}
-
-SegmentReading read_segment_of(const std::string& dir, int pid, const ReadOptions& options) {
-  SegmentReading out;
-  FileCheckOptions checks;
-  checks.owner = process_uid(pid);  // unset when the process is gone: a stale file is readable
-  std::string path = dir + "/" + segment_file_name(pid);
-  OpenResult f = open_segment_file(path, checks);
-  out.dev = f.dev;
-  out.ino = f.ino;
-  if (!f.ok()) {
-    out.error = std::move(f.error);
-    return out;
-  }
-  ReadOptions o = options;
-  o.expected_pid = pid;
-  ReadResult r = read_segment_fd(f.file.fd(), o);
-  if (!r.ok()) {
-    out.error = std::move(r.error);
-    out.error->message = path + ": " + out.error->message;
-    return out;
-  }
-  out.snapshot = std::move(r.snapshot);
-  return out;
 }
 
 bool remove_segment_file(const std::string& dir, int pid, dev_t dev, ino_t ino, std::string* error) {

@@ -3,7 +3,8 @@
 // O_NOFOLLOW (a symlink is refused, never followed), then fstat of the open file: a regular
 // file, exactly one link, the expected owner, a size between a header and HAK_SEG_MAX_SIZE.
 // Removal re-checks that the name still holds the very file judged (device and inode), so a
-// new process that recycled the pid keeps its segment. Thread-safe: no shared state.
+// new process that recycled the pid keeps its segment. segment_judge.h orders these checks
+// with the contents' and the process's. Thread-safe: no shared state.
 #pragma once
 
 #include <sys/stat.h>
@@ -15,7 +16,6 @@
 #include <vector>
 
 #include "reader/rejection.h"
-#include "reader/segment_reader.h"
 
 namespace hakmem::reader {
 
@@ -62,16 +62,8 @@ struct OpenResult {
 // Opens `path` read-only and applies the file checks.
 OpenResult open_segment_file(const std::string& path, const FileCheckOptions& options = {});
 
-// Everything a tool needs for one pid: open `dir`/hakmem.<pid> with the file checks (owner:
-// the process's uid when it is running), then read it expecting that pid.
-struct SegmentReading {
-  std::optional<Rejection> error;
-  Snapshot snapshot;
-  dev_t dev = 0;
-  ino_t ino = 0;
-  bool ok() const { return !error.has_value(); }
-};
-SegmentReading read_segment_of(const std::string& dir, int pid, const ReadOptions& options = {});
+// owner_mismatch: `path` belongs to `found`, not to `expected`.
+Rejection owner_mismatch(const std::string& path, uid_t found, uid_t expected);
 
 // Unlinks `dir`/hakmem.<pid> if it is still the regular file (dev, ino); false with `error`
 // otherwise.

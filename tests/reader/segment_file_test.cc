@@ -15,32 +15,17 @@
 #include "reader/segment_file.h"
 #include "reader/segment_reader.h"
 #include "segment_builder.h"
+#include "temp_dir_test.h"
 
 namespace {
 
 using namespace hakmem::reader;
 
-class SegmentFileTest : public ::testing::Test {
+class SegmentFileTest : public segtest::TempDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/hakmem-reader-test.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
-
-  std::string path(const std::string& name) { return dir_ + "/" + name; }
-  void write_file(const std::string& p, const std::vector<unsigned char>& b) {
-    int fd = open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(write(fd, b.data(), b.size()), static_cast<ssize_t>(b.size()));
-    close(fd);
-  }
   std::string reason_of(const OpenResult& r) {
     return r.ok() ? "ok" : std::string(reason_name(r.error->reason));
   }
-
-  std::string dir_;
 };
 
 TEST_F(SegmentFileTest, NamesAndListing) {
@@ -80,21 +65,6 @@ TEST_F(SegmentFileTest, FileLevelRejections) {
   write_file(path("hakmem.7"), {1, 2, 3});
   EXPECT_EQ(reason_of(open_segment_file(path("hakmem.7"))), "size_out_of_bounds");
   EXPECT_EQ(reason_of(open_segment_file(dir_ + "/" + std::string(300, 'n'))), "open_failed");
-}
-
-TEST_F(SegmentFileTest, ReadsThroughTheFileAndChecksThePid) {
-  segtest::Spec spec;
-  spec.pid = 31337;
-  segtest::Segment s(spec);
-  s.fill_counts();
-  write_file(path("hakmem.31337"), s.bytes());
-  SegmentReading r = read_segment_of(dir_, 31337);
-  ASSERT_TRUE(r.ok()) << r.error->to_string();
-  EXPECT_EQ(r.snapshot.classes[4].counters.allocs, s.expected_class_sum(4, 0));
-  ASSERT_EQ(rename(path("hakmem.31337").c_str(), path("hakmem.31338").c_str()), 0);
-  SegmentReading wrong = read_segment_of(dir_, 31338);
-  ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.error->reason, Reason::kBadPid);
 }
 
 TEST_F(SegmentFileTest, IoErrorAndTruncationThroughTheFile) {
