@@ -13,7 +13,6 @@
 namespace hakmem::reader {
 
 #define HAKMEM_READER_X_LABEL(id, name) std::string_view{name},
-#define HAKMEM_READER_X_FIELD(field) std::string_view{#field},
 
 inline constexpr std::array kPathNames{HAK_REFILL_PATHS(HAKMEM_READER_X_LABEL)};
 inline constexpr std::array kLockNames{HAK_LOCKS(HAKMEM_READER_X_LABEL)};
@@ -23,12 +22,8 @@ inline constexpr std::array kSuperslabStateNames{HAK_SUPERSLAB_STATES(HAKMEM_REA
 inline constexpr std::array kOsCallNames{HAK_OS_CALLS(HAKMEM_READER_X_LABEL)};
 inline constexpr std::array kSectionNames{HAK_SEG_SECTIONS(HAKMEM_READER_X_LABEL)};
 
-inline constexpr std::array kClassCounterNames{HAK_SEG_CLASS_COUNTERS(HAKMEM_READER_X_FIELD)};
-inline constexpr std::array kLockCounterNames{HAK_SEG_LOCK_COUNTERS(HAKMEM_READER_X_FIELD)};
-inline constexpr std::array kProcessScalarNames{HAK_SEG_PROCESS_SCALARS(HAKMEM_READER_X_FIELD)};
 
 #undef HAKMEM_READER_X_LABEL
-#undef HAKMEM_READER_X_FIELD
 
 inline constexpr std::size_t kNumClasses = HAK_NUM_CLASSES;
 inline constexpr std::size_t kNumPaths = HAK_NUM_PATHS;
