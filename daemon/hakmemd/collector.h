@@ -1,12 +1,13 @@
 // The /metrics collectable: at each scrape it asks the Monitor to read every known segment
-// afresh and turns the accepted ones into the hakmem_* families of DESIGN.md ("Metric
-// names"; all but hakmem_bpf_*), followed by the daemon's own hakmemd_* families.
+// afresh and turns the accepted ones into the hakmem_* families of HAK_METRIC_FAMILIES
+// (hakmem/stats_names.h; DESIGN.md's "Metric names" but hakmem_bpf_*), followed by the
+// daemon's own hakmemd_* families.
 //
 // Labels: every hakmem_* series has pid and comm; per class also class (index) and size
 // (bytes), and path / lock / stage / kind / state / syscall where the family says so. Only
 // classes a process has used get series, and of those only the refill paths that supplied
-// objects (hakmem_refills_total and hakmem_refill_objects_total; absent means 0). Values are the segment's counters converted to base
-// units (nanoseconds -> seconds).
+// objects (hakmem_refills_total and hakmem_refill_objects_total; absent means 0). Values are
+// the segment's counters converted to base units (nanoseconds -> seconds).
 //
 // Thread-safety: Collect() runs on the HTTP server's threads, several at once; it shares
 // nothing but the Monitor (thread-safe) and the scrape-duration histogram (prometheus-cpp's

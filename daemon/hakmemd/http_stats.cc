@@ -22,7 +22,6 @@ constexpr auto kLogEvery = std::chrono::seconds(10);
 
 }  // namespace
 
-const char* http_close_name(HttpClose why) { return kCloseNames[static_cast<size_t>(why)]; }
 
 bool HttpStats::misbehaviour(HttpClose why) {
   switch (why) {

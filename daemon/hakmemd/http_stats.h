@@ -63,6 +63,5 @@ class HttpStats : public prometheus::Collectable {
   uint64_t logged_refused_ = 0;
 };
 
-const char* http_close_name(HttpClose why);
 
 }  // namespace hakmem::daemon

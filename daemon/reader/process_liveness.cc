@@ -73,13 +73,6 @@ std::optional<uint64_t> process_start_ticks(int pid, bool* gone) {
   return v;
 }
 
-Liveness check_liveness(int pid, uint64_t start_time_ticks) {
-  bool gone = false;
-  std::optional<uint64_t> ticks = process_start_ticks(pid, &gone);
-  if (!ticks) return gone ? Liveness::kGone : Liveness::kUnknown;
-  return *ticks == start_time_ticks ? Liveness::kLive : Liveness::kPidReused;
-}
-
 std::optional<uid_t> process_uid(int pid) {
   struct stat st;
   if (pid <= 0 || stat(("/proc/" + std::to_string(pid)).c_str(), &st) != 0) return std::nullopt;

@@ -20,12 +20,10 @@ enum class Liveness {
 };
 
 std::string_view liveness_name(Liveness l);  // "live", "gone", "pid_reused", "unknown"
-inline bool is_stale(Liveness l) { return l == Liveness::kGone || l == Liveness::kPidReused; }
 
 // Field 22 of /proc/<pid>/stat; nullopt when the process does not exist or the file cannot be
 // parsed (`gone` says which: true when /proc/<pid> is absent).
 std::optional<uint64_t> process_start_ticks(int pid, bool* gone = nullptr);
-Liveness check_liveness(int pid, uint64_t start_time_ticks);
 // Owner of /proc/<pid> (the process's real uid), nullopt when it is gone or unreadable.
 std::optional<uid_t> process_uid(int pid);
 // Seconds since a process that started `start_time_ticks` after boot began; 0 if unknown.

@@ -20,16 +20,6 @@ std::string_view reason_name(Reason r) {
   return i < kReasonNames.size() ? kReasonNames[i] : std::string_view{"unknown"};
 }
 
-bool reason_from_name(std::string_view name, Reason* out) {
-  for (std::size_t i = 0; i < kReasonNames.size(); ++i) {
-    if (kReasonNames[i] == name) {
-      *out = static_cast<Reason>(i);
-      return true;
-    }
-  }
-  return false;
-}
-
 std::string Rejection::to_string() const {
   std::string s(reason_name(reason));
   if (!message.empty()) s += ": " + message;

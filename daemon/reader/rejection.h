@@ -4,6 +4,7 @@
 //
 // File level (segment_file.h): the file is not one a reader may trust.
 // Content level (segment_reader.h): the bytes are not a complete, known segment.
+// The judgement (segment_judge.h) adds its own: proc_unreadable, process_gone, pid_reused.
 // Thread-safe: plain values.
 #pragma once
 
@@ -49,8 +50,6 @@ inline constexpr int kNumReasons = 0
 
 // "bad_magic" for Reason::kBadMagic.
 std::string_view reason_name(Reason r);
-// The reason named `name`, false when there is none.
-bool reason_from_name(std::string_view name, Reason* out);
 
 struct Rejection {
   Reason reason = Reason::kIoError;

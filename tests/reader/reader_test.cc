@@ -295,16 +295,13 @@ TEST(ReaderRejects, UnstableWhenTheGenerationStaysOdd) {
   EXPECT_EQ(r.attempts, 3);
 }
 
-TEST(Reasons, StableSnakeCaseNamesRoundTrip) {
+TEST(Reasons, UniqueSnakeCaseNames) {
   std::set<std::string> seen;
   for (int i = 0; i < hakmem::reader::kNumReasons; ++i) {
     auto r = static_cast<Reason>(i);
     std::string name(reason_name(r));
     EXPECT_TRUE(seen.insert(name).second) << name;
     for (char c : name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << name;
-    Reason back;
-    ASSERT_TRUE(hakmem::reader::reason_from_name(name, &back));
-    EXPECT_EQ(back, r);
   }
   EXPECT_EQ(reason_name(Reason::kSectionOutOfRange), "section_out_of_range");
 }

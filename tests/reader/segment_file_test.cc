@@ -115,18 +115,21 @@ TEST_F(SegmentFileTest, GenerationMovingUnderTheReader) {
   close(rw);
 }
 
-TEST(Liveness, ByPidAndStartTime) {
+// A pid and its start time; judge_segment's tests hold segments against them.
+TEST(Liveness, StartTimeAndOwnerByPid) {
   bool gone = true;
   std::optional<uint64_t> mine = process_start_ticks(getpid(), &gone);
   ASSERT_TRUE(mine.has_value());
   EXPECT_FALSE(gone);
-  EXPECT_EQ(check_liveness(getpid(), *mine), Liveness::kLive);
-  EXPECT_EQ(check_liveness(getpid(), *mine + 1), Liveness::kPidReused);
+  EXPECT_EQ(process_start_ticks(getpid()), mine);
   pid_t child = fork();
   if (child == 0) _exit(0);
   ASSERT_EQ(waitpid(child, nullptr, 0), child);
-  EXPECT_EQ(check_liveness(child, 1), Liveness::kGone);
-  EXPECT_EQ(check_liveness(-1, 1), Liveness::kGone);
+  EXPECT_FALSE(process_start_ticks(child, &gone).has_value());
+  EXPECT_TRUE(gone);
+  EXPECT_FALSE(process_start_ticks(-1, &gone).has_value());
+  EXPECT_TRUE(gone);
+  EXPECT_EQ(process_uid(child), std::nullopt);
   EXPECT_EQ(process_uid(getpid()), getuid());
   EXPECT_GE(process_uptime_seconds(*mine), 0.0);
   EXPECT_EQ(liveness_name(Liveness::kPidReused), "pid_reused");
