@@ -41,7 +41,7 @@ Layout record_layout(const hak_seg_header& h) {
 }
 
 std::optional<Rejection> check_header(const hak_seg_header& h, uint64_t file_size,
-                                      const ReadOptions& options) {
+                                      int expected_pid) {
   if (h.magic == 0 && h.abi_major == 0 && h.segment_size == 0)
     return Rejection{Reason::kNotPublished, "the header is all zero: the segment is being created"};
   if (h.magic != HAK_SEG_MAGIC)
@@ -64,10 +64,10 @@ std::optional<Rejection> check_header(const hak_seg_header& h, uint64_t file_siz
     return Rejection{Reason::kTruncated, "the file has " + std::to_string(file_size) +
                                              " bytes, the header says " + std::to_string(h.segment_size)};
   if (h.pid <= 0) return Rejection{Reason::kBadPid, "pid " + std::to_string(h.pid) + " is not positive"};
-  if (options.expected_pid > 0 && h.pid != options.expected_pid)
+  if (expected_pid > 0 && h.pid != expected_pid)
     return Rejection{Reason::kBadPid, "the header's pid is " + std::to_string(h.pid) +
                                           ", the file is named for pid " +
-                                          std::to_string(options.expected_pid)};
+                                          std::to_string(expected_pid)};
   if (memchr(h.comm, 0, sizeof h.comm) == nullptr)
     return Rejection{Reason::kBadString, "comm is not NUL-terminated"};
   if (h.num_sections > HAK_SEG_MAX_SECTIONS)

@@ -15,7 +15,6 @@
 
 #include "hakmem/telemetry_abi.h"
 #include "reader/rejection.h"
-#include "reader/segment_reader.h"
 
 namespace hakmem::reader::detail {
 
@@ -33,9 +32,10 @@ inline constexpr uint64_t kClassScalarsBytes = offsetof(hak_seg_class_counters, 
 
 Layout record_layout(const hak_seg_header& h);
 
-// Magic, version, sizes against `file_size`, pid, comm, num_sections and the num_* values.
+// Magic, version, sizes against `file_size`, pid (> 0: must be `expected_pid`, as
+// ReadOptions::expected_pid), comm, num_sections and the num_* values.
 std::optional<Rejection> check_header(const hak_seg_header& h, uint64_t file_size,
-                                      const ReadOptions& options);
+                                      int expected_pid);
 // Each known section: within [header_size, segment_size), not overlapping another, with at
 // least the records and the record size that the header's num_* imply.
 std::optional<Rejection> check_sections(const hak_seg_header& h, const Layout& l);

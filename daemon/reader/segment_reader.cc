@@ -210,7 +210,7 @@ std::optional<Rejection> read_once(const Source& src, const ReadOptions& options
   hak_seg_header h;
   if (!src.read(&h, sizeof h, 0, &e)) return e;
   *gen_before = h.generation;
-  if (auto r = check_header(h, file_size, options)) return r;
+  if (auto r = check_header(h, file_size, options.expected_pid)) return r;
   Layout l = record_layout(h);
   if (auto r = check_sections(h, l)) return r;
   static_assert(HAK_SEG_SEC_SLOTS == HAK_SEG_NUM_SECTIONS - 1, "the slots are read last, on their own");
