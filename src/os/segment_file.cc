@@ -5,6 +5,7 @@
 #endif
 #include "os/segment_file.h"
 
+#include "hakmem/stats_dir.h"
 #include "hakmem/telemetry_abi.h"
 #include "os/os.h"
 
@@ -49,15 +50,7 @@ void copy_nonzero_pages(void* to, const void* from, size_t bytes) {
 FileError check_stats_dir(const char* dir) {
   struct stat st;
   if (lstat(dir, &st) != 0) return fail("cannot stat the stats directory");
-  if (S_ISLNK(st.st_mode)) return FileError{"the stats directory is a symlink", 0};
-  if (!S_ISDIR(st.st_mode)) return FileError{"the stats directory is not a directory", 0};
-  if (st.st_uid != geteuid() && st.st_uid != 0) {
-    return FileError{"the stats directory belongs to another user", 0};
-  }
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0) {
-    return FileError{"the stats directory is writable by others and not sticky", 0};
-  }
-  return FileError{nullptr, 0};
+  return FileError{hak_stats_dir_unfit(&st, geteuid()), 0};
 }
 
 int create_segment_file(const char* path, size_t bytes, FileError* e) {

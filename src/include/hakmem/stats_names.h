@@ -104,13 +104,13 @@
   X(SLABS, "hakmem_slabs", GAUGE, "Slabs by size class and state")                          \
   X(MAPPED, "hakmem_mapped_bytes", GAUGE, "Bytes the allocator has mapped from the OS")     \
   X(LIVE, "hakmem_live_bytes", GAUGE,                                                       \
-    "Bytes in live blocks, by size class (class=\"large\": page spans); block sizes, from " \
-    "published counts")                                                                     \
+    "Bytes in live blocks, by size class (class=\"large\": arena runs and page spans); "    \
+    "block sizes, from published counts")                                                   \
   X(OS_CALLS, "hakmem_os_calls_total", COUNTER, "The allocator's own memory syscalls")      \
   X(OS_BYTES, "hakmem_os_bytes_total", COUNTER,                                             \
     "Bytes passed to the allocator's own memory syscalls")                                  \
   X(LARGE_ALLOCS, "hakmem_large_allocs_total", COUNTER,                                     \
-    "Allocations above the largest size class (page spans)")                                \
+    "Allocations above the largest size class (arena runs and page spans)")                 \
   X(LARGE_FREES, "hakmem_large_frees_total", COUNTER,                                       \
     "Frees of allocations above the largest size class")                                    \
   X(THREADS_STARTED, "hakmem_threads_started_total", COUNTER,                               \
