@@ -49,7 +49,6 @@ std::atomic<uint64_t> g_empty_count{0};
 
 // The occupancy gauges of the segment: a SuperSlab is counted active from its mapping until
 // the pool holds all of its slabs, then empty until it is reused or leaves for the OS.
-enum : unsigned { kActive = 0, kEmpty = 1 };
 void count_superslab_in(unsigned state) { seg_add(process_counts().superslabs[state], 1); }
 void count_superslab_out(unsigned state) { seg_sub(process_counts().superslabs[state], 1); }
 std::atomic<uint64_t> g_next_expiry_check{0};
@@ -66,7 +65,7 @@ SuperSlab* superslab_map() {
   auto* ss = static_cast<SuperSlab*>(mem);
   ss->magic = kSuperSlabMagic ^ base;
   for (unsigned i = 0; i < kSlabsPerSuperSlab; ++i) ss->slabs[i].index = static_cast<uint8_t>(i);
-  count_superslab_in(kActive);
+  count_superslab_in(kSuperSlabACTIVE);
   return ss;
 }
 
@@ -74,8 +73,8 @@ SlabMeta* take_locked(SsList* list, SuperSlab* ss) {
   unsigned i = static_cast<unsigned>(__builtin_ctz(ss->free_mask));
   if (ss->pool_list == kInEmptyList) {
     g_empty_count.fetch_sub(1, std::memory_order_relaxed);
-    count_superslab_out(kEmpty);
-    count_superslab_in(kActive);
+    count_superslab_out(kSuperSlabEMPTY);
+    count_superslab_in(kSuperSlabACTIVE);
   }
   ss->free_mask &= ~(1u << i);
   list->unlink(ss);
@@ -117,8 +116,8 @@ void release_locked(SlabMeta* m, unsigned* kind) {
     ss->pool_list = kInEmptyList;
     ss->empty_since_ns = os::now_ns();
     g_empty_count.fetch_add(1, std::memory_order_relaxed);
-    count_superslab_out(kActive);
-    count_superslab_in(kEmpty);
+    count_superslab_out(kSuperSlabACTIVE);
+    count_superslab_in(kSuperSlabEMPTY);
     *kind = kReleaseSUPERSLAB_EMPTY;
   }
 }
@@ -209,7 +208,7 @@ size_t release_empty(Leave leave) {
         g_empty.unlink(ss);
         ss->pool_list = kInNoList;
         g_empty_count.fetch_sub(1, std::memory_order_relaxed);
-        count_superslab_out(kEmpty);
+        count_superslab_out(kSuperSlabEMPTY);
         g_pool_free_slabs.fetch_sub(kSlabsPerSuperSlab, std::memory_order_relaxed);
         ss->next = doomed;
         doomed = ss;

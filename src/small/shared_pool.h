@@ -1,6 +1,6 @@
 // The shared pool: where free slabs and empty SuperSlabs wait between heaps. A heap asks it
-// for a slab through the stages of HAK_POOL_STAGES (its own stash, its carve SuperSlab, then
-// the pool lock, then the OS) and gives back slabs whose blocks are all free; empty SuperSlabs
+// for a slab through the stages of HAK_POOL_STAGES (its own stash, the pool lock's used slabs,
+// its carve SuperSlab, then the OS) and gives back slabs whose blocks are all free; empty SuperSlabs
 // go back to the OS after the decay (HAKMEM_DECAY_MS). A heap is used by one thread at a time
 // (its own, or whoever holds the global heap lock), so its stash needs no lock.
 #pragma once
@@ -17,6 +17,12 @@ struct ThreadHeap;
 enum PoolStage : unsigned {
 #define HAK_X_ENUM(id, name) kStage##id,
   HAK_POOL_STAGES(HAK_X_ENUM)
+#undef HAK_X_ENUM
+};
+// The occupancy gauges' states (process_counts().superslabs).
+enum SuperSlabState : unsigned {
+#define HAK_X_ENUM(id, name) kSuperSlab##id,
+  HAK_SUPERSLAB_STATES(HAK_X_ENUM)
 #undef HAK_X_ENUM
 };
 enum PoolReleaseKind : unsigned {

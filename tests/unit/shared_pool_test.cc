@@ -50,9 +50,8 @@ class SharedPool : public testing::Test {
 
 }  // namespace
 
-// README.md, stats_names.h and shared_pool.h list superslab_carve second, before the locked
-// stages; pool_acquire (and shared_pool.cc's own header) tries the pool lock first, so that
-// partly used SuperSlabs fill up and empty ones can decay. This holds what the code does.
+// The order of stats_names.h and the README: the pool lock's used slabs before the heap's own
+// carve SuperSlab, so that partly used SuperSlabs fill up and empty ones can decay.
 TEST_F(SharedPool, StagesInOrder) {
   if (config().pool_stash == 0) GTEST_SKIP() << "HAKMEM_POOL_STASH=0";
   SlabHoard hoard(h_);

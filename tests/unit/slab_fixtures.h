@@ -34,9 +34,8 @@ inline ThreadHeap* test_heap() {
 
 inline uint64_t acquires(PoolStage s) { return seg_load(process_counts().pool_acquires[s]); }
 inline uint64_t releases(PoolReleaseKind k) { return seg_load(process_counts().pool_releases[k]); }
-// The occupancy gauges' states (shared_pool.cc): 0 active, 1 empty.
-inline uint64_t superslabs_active() { return seg_load(process_counts().superslabs[0]); }
-inline uint64_t superslabs_empty() { return seg_load(process_counts().superslabs[1]); }
+inline uint64_t superslabs_active() { return seg_load(process_counts().superslabs[kSuperSlabACTIVE]); }
+inline uint64_t superslabs_empty() { return seg_load(process_counts().superslabs[kSuperSlabEMPTY]); }
 
 // Slabs a test took from the pool; whatever it still holds goes back (pool_release) at the end.
 class SlabHoard {

@@ -38,9 +38,11 @@
   X(HEAP_REGISTRY, "heap_registry")  \
   X(LARGE_ARENA, "large_arena")
 
-/* Where a heap found a slab for a class: two lock-free stages (its own stash of emptied slabs,
- * then never-used slabs of the SuperSlab it last mapped), then the pool lock (a once-used
- * slab, then a whole empty SuperSlab waiting for its decay), and last a SuperSlab mapped from the OS.
+/* Where a heap found a slab for a class. Tried in this order (the list keeps its label order):
+ * its own stash of emptied slabs (lock-free), then under the pool lock a once-used slab of a
+ * partly used SuperSlab and then one of a whole empty SuperSlab waiting for its decay, then a
+ * never-used slab of the SuperSlab it last mapped (lock-free), and last a SuperSlab mapped
+ * from the OS. Used slabs first, so that empty SuperSlabs can decay back to the OS.
  * thread_stash and the locked stages feed the pool_slab refill path; superslab_carve and
  * new_superslab feed the new_superslab path. */
 #define HAK_POOL_STAGES(X)                  \
