@@ -25,7 +25,7 @@ size_t discard_expired_locked(Arena* a, uint64_t now, bool force, bool* pending)
     const RunTag& t = a->tags[i];
     uint32_t end = i + t.pages;
     if ((t.flags & kTagFree) == 0 || next_dirty(a, i, end, true) == end) continue;
-    if (!force && now - t.freed_ns < decay_ns()) {
+    if (!force && !decayed(t.freed_ns, now)) {
       *pending = true;
       continue;
     }
@@ -53,7 +53,7 @@ size_t arena_release_expired(bool force) {
     uint64_t now = os::now_ns();   // read under the lock: no run of the shard was freed after it
     for (Arena** link = &g_arenas[shard]; *link != nullptr;) {
       Arena* a = *link;
-      if (a->free_pages == kRunPages && (force || now - a->empty_since_ns >= decay_ns())) {
+      if (a->free_pages == kRunPages && (force || decayed(a->empty_since_ns, now))) {
         *link = a->next;
         a->next = doomed;
         doomed = a;

@@ -96,7 +96,7 @@ void stop() {
 bool may_start() {
   if (g_app_threads.load(std::memory_order_relaxed) < 2) return false;
   uint64_t stopped = g_stopped_at_ns.load(std::memory_order_relaxed);
-  return stopped == 0 || os::now_ns() - stopped >= decay_ns();
+  return stopped == 0 || decayed(stopped, os::now_ns());
 }
 
 void start() {
