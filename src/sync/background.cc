@@ -44,8 +44,6 @@ bool nothing_pending() { return false; }
 void nothing_to_do() {}
 BackgroundWork g_work{nothing_pending, nothing_to_do, nothing_to_do, nothing_to_do};
 
-bool pending() { return g_work.pending(); }
-void release_expired() { g_work.release_expired(); }
 bool stopping() { return g_state.load(std::memory_order_seq_cst) == kStopping; }
 
 void* run(void*) {
@@ -54,7 +52,7 @@ void* run(void*) {
     uint32_t seen = g_wake_seq.load(std::memory_order_acquire);
     if (stopping()) return nullptr;
     g_idle.store(true, std::memory_order_seq_cst);
-    if (!pending()) {
+    if (!g_work.pending()) {
       os::futex_wait(&g_wake_seq, seen);
       continue;
     }
@@ -62,7 +60,7 @@ void* run(void*) {
     // Half a decay (at least 1 ms), cut short by a stop.
     os::futex_wait(&g_wake_seq, seen, decay_ns() / 2 + 1000000);
     if (stopping()) return nullptr;
-    release_expired();
+    g_work.release_expired();
   }
 }
 
@@ -136,12 +134,12 @@ void background_notify() {
 }
 
 void background_poll() {
-  if (g_state.load(std::memory_order_relaxed) == kRunning || !pending()) return;
-  if (decay_check_due(g_next_poll_ns)) release_expired();
+  if (g_state.load(std::memory_order_relaxed) == kRunning || !g_work.pending()) return;
+  if (decay_check_due(g_next_poll_ns)) g_work.release_expired();
 }
 
 void background_app_thread_started() {
-  if (g_app_threads.fetch_add(1, std::memory_order_seq_cst) + 1 >= 2 && pending()) {
+  if (g_app_threads.fetch_add(1, std::memory_order_seq_cst) + 1 >= 2 && g_work.pending()) {
     background_notify();
   }
 }
