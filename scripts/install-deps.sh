@@ -23,6 +23,8 @@ packages=(
   procps time                                     # ps, /usr/bin/time for RSS
   prometheus-cpp-dev libboost-dev nlohmann-json3-dev  # hakmemd: families and text, Asio, config
   prometheus curl                                 # e2e: promtool, a real server, scrapes
+  libbpf-dev bpftool libelf-dev zlib1g-dev        # bpf/: libbpf, skeletons (bpftool gen), its link deps
+  util-linux libcap2-bin                          # eBPF tests: setpriv, unshare (privilege and mount namespace)
 )
 if [ "$bench" -eq 1 ]; then
   packages+=(

@@ -103,7 +103,24 @@ void set_stale_cleanup(Config& c, const json& v, const std::string& path) {
   c.stale_cleanup = want_bool(v, path);
 }
 
-void set_ebpf(Config& c, const json& v, const std::string& path) { c.ebpf = want_bool(v, path); }
+// true and false were the key's values before the probes existed; they stay valid.
+void set_ebpf(Config& c, const json& v, const std::string& path) {
+  if (v.is_boolean()) {
+    c.ebpf = v.get<bool>() ? BpfMode::kTracked : BpfMode::kOff;
+    return;
+  }
+  if (!v.is_string())
+    fail(path, std::string("expected \"off\", \"tracked\" or \"all\" (or a boolean), got ") +
+                   type_name(v));
+  const std::string& s = v.get_ref<const std::string&>();
+  for (BpfMode m : {BpfMode::kOff, BpfMode::kTracked, BpfMode::kAll}) {
+    if (s == bpf_mode_name(m)) {
+      c.ebpf = m;
+      return;
+    }
+  }
+  fail(path, "unknown mode \"" + s + "\" (one of: off, tracked, all)");
+}
 
 void set_log_level(Config& c, const json& v, const std::string& path) {
   const std::string& s = want_string(v, path);
@@ -212,6 +229,15 @@ json parse_rejecting_duplicates(std::string_view text) {
 
 }  // namespace
 
+std::string_view bpf_mode_name(BpfMode m) {
+  switch (m) {
+    case BpfMode::kOff: return "off";
+    case BpfMode::kTracked: return "tracked";
+    case BpfMode::kAll: return "all";
+  }
+  return "off";
+}
+
 std::string_view log_level_name(LogLevel l) {
   switch (l) {
     case LogLevel::kError: return "error";
@@ -318,7 +344,7 @@ std::vector<std::string> describe(const Config& c) {
       "comm_filter=" + (filter.empty() ? std::string("*") : filter),
       "max_processes=" + std::to_string(c.max_processes),
       "stale_cleanup=" + std::string(c.stale_cleanup ? "true" : "false"),
-      "ebpf=" + std::string(c.ebpf ? "true" : "false"),
+      "ebpf=" + std::string(bpf_mode_name(c.ebpf)),
       "log_level=" + std::string(log_level_name(c.log_level)),
   };
   for (const HttpField& f : kHttpFields)

@@ -17,6 +17,10 @@ namespace hakmem::daemon {
 
 enum class LogLevel { kError, kWarn, kInfo, kDebug };
 
+// What the eBPF probes count (README, hakmemd, "eBPF"): nothing, the processes whose
+// segments are exported, or every process on the host.
+enum class BpfMode { kOff, kTracked, kAll };
+
 // A parsed listen address: IPv4 "a.b.c.d:port" or IPv6 "[addr]:port". Port 0 asks the
 // kernel for a free port (the daemon logs the one it got), which the tests use.
 struct ListenAddress {
@@ -53,7 +57,7 @@ struct Config {
   std::vector<std::string> comm_filter;  // fnmatch(3) patterns on comm; empty: every process
   uint32_t max_processes = 1024;
   bool stale_cleanup = true;
-  bool ebpf = false;  // kept and validated; the eBPF collector comes with a later issue
+  BpfMode ebpf = BpfMode::kTracked;  // "off" | "tracked" | "all"; true/false mean tracked/off
   LogLevel log_level = LogLevel::kInfo;
   HttpLimits http;
 
@@ -79,6 +83,7 @@ ConfigResult load_config_file(const std::string& file);
 std::vector<std::string> describe(const Config& c);
 
 std::string_view log_level_name(LogLevel l);
+std::string_view bpf_mode_name(BpfMode m);  // "off", "tracked", "all"
 
 // Accepts "host:port" or "[v6]:port"; nullopt with `reason` set when malformed.
 std::optional<ListenAddress> parse_listen(std::string_view text, std::string* reason);

@@ -20,11 +20,14 @@ namespace asio = boost::asio;
 DaemonLoop::DaemonLoop(Config config, std::string config_file)
     : signals_(io_, SIGTERM, SIGINT, SIGHUP),
       rescan_timer_(io_),
+      bpf_timer_(io_),
       config_(std::move(config)),
       config_file_(std::move(config_file)),
       monitor_(std::make_shared<Monitor>()),
       collector_(std::make_shared<Collector>(monitor_)),
-      exporter_({collector_}) {}
+      bpf_(std::make_shared<BpfService>()),
+      bpf_collector_(std::make_shared<BpfCollector>(bpf_)),
+      exporter_({collector_, bpf_collector_}) {}
 
 int DaemonLoop::run() {
   // SIGPIPE: a scraper that hangs up must not kill the daemon.
@@ -32,6 +35,7 @@ int DaemonLoop::run() {
   if (!apply(config_, /*starting=*/true)) return 1;
   wait_signal();
   arm_rescan();
+  arm_bpf_tick();
   io_.run();
   log_info("stopped");
   return 0;
@@ -61,8 +65,6 @@ bool DaemonLoop::apply(const Config& next, bool starting) {
              ":" + std::to_string(exporter_.port()));
   }
   set_log_level(next.log_level);
-  if (next.ebpf && (starting || !config_.ebpf))
-    log_warn("ebpf: true, but this build has no eBPF collector yet; hakmem_bpf_* are not served");
   bool dir_changed = dir != monitor_->directory();
   monitor_->configure(MonitorSettings{next.comm_filter, next.max_processes, next.stale_cleanup});
   if (dir_changed) {
@@ -76,6 +78,10 @@ bool DaemonLoop::apply(const Config& next, bool starting) {
   config_ = next;
   for (const auto& line : describe(config_)) log_debug("config " + line);
   monitor_->rescan();
+  // After the rescan, so that the filter holds the processes known now before the probes
+  // count anything; a failure to load is logged and served, never fatal.
+  bpf_->apply(next.ebpf);
+  bpf_->tick(monitor_->tracked_pids());
   return true;
 }
 
@@ -148,6 +154,17 @@ void DaemonLoop::arm_rescan() {
   });
 }
 
+// Every second: the filter follows the tracked segments, and the counts of processes that
+// are gone are removed (README: within about a second of the daemon seeing them go).
+void DaemonLoop::arm_bpf_tick() {
+  bpf_timer_.expires_after(std::chrono::seconds(1));
+  bpf_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    bpf_->tick(monitor_->tracked_pids());
+    arm_bpf_tick();
+  });
+}
+
 void DaemonLoop::wait_signal() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -179,12 +196,14 @@ void DaemonLoop::reload() {
 void DaemonLoop::stop() {
   stopping_ = true;
   rescan_timer_.cancel();
+  bpf_timer_.cancel();
   signals_.cancel();
   if (inotify_) {
     boost::system::error_code ignored;
     inotify_->close(ignored);
   }
   exporter_.close();  // joins the serving threads: no scrape runs past this point
+  bpf_->stop();       // detaches every program: nothing of ours stays in the kernel
   io_.stop();
 }
 

@@ -18,6 +18,8 @@
 #include <optional>
 #include <string>
 
+#include "bpf_collector.h"
+#include "bpf_service.h"
 #include "collector.h"
 #include "config.h"
 #include "exporter.h"
@@ -38,6 +40,7 @@ class DaemonLoop {
   void watch_directory();
   void read_inotify();
   void arm_rescan();
+  void arm_bpf_tick();
   void wait_signal();
   void reload();
   void stop();
@@ -45,6 +48,7 @@ class DaemonLoop {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer rescan_timer_;
+  boost::asio::steady_timer bpf_timer_;
   std::optional<boost::asio::posix::stream_descriptor> inotify_;
   std::array<char, 16384> inotify_buf_{};
 
@@ -52,6 +56,8 @@ class DaemonLoop {
   std::string config_file_;
   std::shared_ptr<Monitor> monitor_;
   std::shared_ptr<Collector> collector_;
+  std::shared_ptr<BpfService> bpf_;
+  std::shared_ptr<BpfCollector> bpf_collector_;
   Exporter exporter_;
   bool stopping_ = false;
 };

@@ -63,6 +63,15 @@ void Monitor::count_error(const std::string& source) {
   ++errors_[source];
 }
 
+std::set<int> Monitor::tracked_pids() const {
+  std::lock_guard lock(mu_);
+  std::set<int> out;
+  for (const auto& [pid, e] : entries_)
+    if (e.state == std::string_view("live") || e.state == std::string_view("inactive"))
+      out.insert(pid);
+  return out;
+}
+
 void Monitor::rescan() {
   std::shared_ptr<const SegmentDir> dir = directory();
   if (!dir) return;

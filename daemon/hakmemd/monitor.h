@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,11 @@ class Monitor {
   std::vector<reader::Snapshot> scrape(SelfStats* self);
 
   void count_error(const std::string& source);
+
+  // The pids the eBPF probes count in mode `tracked`: segments being exported, and new ones
+  // not yet judged (so a process is traced from its first scan). Not filtered, over the
+  // limit, rejected or stale ones.
+  std::set<int> tracked_pids() const;
 
  private:
   struct Entry {

@@ -1,0 +1,104 @@
+/* The contract between the eBPF programs (memsys.bpf.c) and hakmemd, which reads their maps
+ * (daemon/hakmemd/bpf_probes.cc). Plain C with fixed-width kernel types, so that clang
+ * -target bpf and the daemon's C++ compile the same layouts; any change here is a change on
+ * both sides at once.
+ *
+ * Identity: a process is (tgid, start_ns), start_ns being its leader's start_boottime, the
+ * same clock /proc/<pid>/stat's starttime is made from (starttime = start_ns / (1e9 /
+ * CLK_TCK)). A pid that is reused therefore gets new entries and never inherits a dead
+ * process's counts. */
+#ifndef HAKMEM_BPF_MEMSYS_ABI_H
+#define HAKMEM_BPF_MEMSYS_ABI_H
+
+#include <linux/types.h>
+
+/* The traced system calls; the order is the order of the label values in /metrics. */
+enum hak_bpf_syscall {
+  HAK_BPF_MMAP = 0,
+  HAK_BPF_MUNMAP = 1,
+  HAK_BPF_MREMAP = 2,
+  HAK_BPF_MADVISE = 3,
+  HAK_BPF_BRK = 4,
+  HAK_BPF_SYSCALL_COUNT = 5,
+};
+
+/* madvise advice as counted; every other advice is HAK_BPF_ADVICE_OTHER. */
+enum hak_bpf_advice {
+  HAK_BPF_ADVICE_DONTNEED = 0,
+  HAK_BPF_ADVICE_FREE = 1,
+  HAK_BPF_ADVICE_HUGEPAGE = 2,
+  HAK_BPF_ADVICE_NOHUGEPAGE = 3,
+  HAK_BPF_ADVICE_WILLNEED = 4,
+  HAK_BPF_ADVICE_OTHER = 5,
+  HAK_BPF_ADVICE_COUNT = 6,
+};
+
+/* Latency histogram: slot s counts calls whose duration d (ns) has floor(log2(d)) == s + 8,
+ * so its upper bound is 2^(s+9) ns; slot 0 also takes everything under 256 ns and the last
+ * slot everything from 2^27 ns (134 ms) on. 512 ns .. 134 ms covers what these calls take
+ * here (an mmap+munmap pair costs ~5 us) in 20 buckets, 21 series with +Inf. */
+#define HAK_BPF_LATENCY_SLOTS 20
+#define HAK_BPF_LATENCY_FIRST_LOG2 8
+
+/* Map sizes (max_entries), each bounded; a full map is counted in hak_bpf_full[] and
+ * exported as hakmemd_bpf_map_full_total{map}, never silent.
+ * - tracked: the pids hakmemd exports, at most its max_processes (1024 by default, 4096 at
+ *   most: config.cc keeps max_processes within this).
+ * - inflight: threads inside one of the five calls at the same moment, host-wide in `all`
+ *   mode; 16384 entries of 40 bytes (640 KiB) exceed any thread count seen on one host here.
+ * - counts: one per traced process and syscall it used: 4096 processes x 5 calls; 20480
+ *   entries of 264 bytes (about 6.5 MiB with keys and the kernel's per-entry overhead,
+ *   preallocated when the map is made).
+ * - errors: one per process, syscall and errno seen; 4096. */
+#define HAK_BPF_TRACKED_MAX 4096
+#define HAK_BPF_INFLIGHT_MAX 16384
+#define HAK_BPF_COUNTS_MAX 20480
+#define HAK_BPF_ERRORS_MAX 4096
+
+enum hak_bpf_map_full {
+  HAK_BPF_FULL_INFLIGHT = 0,
+  HAK_BPF_FULL_COUNTS = 1,
+  HAK_BPF_FULL_ERRORS = 2,
+  HAK_BPF_FULL_COUNT = 3,
+};
+
+/* One system call in progress on a thread (key: the thread's id, so that a thread that moves
+ * between CPUs finds its own start). */
+struct hak_bpf_inflight {
+  __u64 start_ns;  /* bpf_ktime_get_ns() at entry */
+  __u64 arg_len;   /* mmap, munmap, madvise: len; mremap: old_len; brk: requested break */
+  __u64 arg_extra; /* mremap: new_len; madvise: advice; brk: the break before the call */
+  __u32 syscall;   /* enum hak_bpf_syscall */
+  __u32 pad;
+  __u64 pad2;
+};
+
+struct hak_bpf_key {
+  __u32 tgid;
+  __u32 syscall; /* enum hak_bpf_syscall */
+  __u64 start_ns;
+};
+
+/* Per process and syscall, since the process was first traced. Bytes are those of calls that
+ * succeeded, as asked (not rounded to pages): mmap grows, munmap shrinks, mremap and brk grow
+ * or shrink by the difference, madvise neither (its bytes go by advice). */
+struct hak_bpf_counts {
+  __u64 calls;
+  __u64 failed;
+  __u64 bytes_grow;
+  __u64 bytes_shrink;
+  __u64 bytes_none;
+  __u64 advice_bytes[HAK_BPF_ADVICE_COUNT];
+  __u64 latency_sum_ns;
+  __u64 latency_slots[HAK_BPF_LATENCY_SLOTS];
+  __u64 pad;
+};
+
+struct hak_bpf_error_key {
+  __u32 tgid;
+  __u16 syscall; /* enum hak_bpf_syscall */
+  __u16 error;   /* errno */
+  __u64 start_ns;
+};
+
+#endif /* HAKMEM_BPF_MEMSYS_ABI_H */

@@ -1,0 +1,94 @@
+// The loaded eBPF probes (bpf/memsys.bpf.c through its libbpf skeleton): loading and
+// attaching, the tgid filter, reading the counts, and forgetting processes that are gone.
+//
+// Lifetime: load() attaches everything and turns on the kernel's program statistics through
+// a file descriptor (BPF_ENABLE_STATS); the destructor closes the links, programs, maps and
+// that descriptor, so nothing of ours stays attached or pinned, and a SIGKILLed daemon leaves
+// the same state, since the kernel closes the descriptors. Nothing is pinned.
+//
+// Thread-safety: read() may run on any thread, several at once (it only reads maps through
+// the kernel); set_mode(), track() and sweep() run on the loop thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "bpf_status.h"
+#include "config.h"
+#include "memsys_abi.h"
+
+struct memsys;  // the generated skeleton (memsys.skel.h)
+
+namespace hakmem::daemon {
+
+struct BpfCallCounts {
+  int pid = 0;
+  uint64_t start_ns = 0;  // the process's identity with pid (memsys_abi.h)
+  uint32_t syscall = 0;   // enum hak_bpf_syscall
+  hak_bpf_counts counts{};
+};
+
+struct BpfErrorCount {
+  int pid = 0;
+  uint64_t start_ns = 0;
+  uint32_t syscall = 0;
+  uint32_t error = 0;  // errno
+  uint64_t count = 0;
+};
+
+struct BpfProgramStats {
+  std::string name;
+  uint64_t run_ns = 0;
+  uint64_t runs = 0;
+};
+
+// Maps that can be full, in hakmemd_bpf_map_full_total{map}: the kernel side's three
+// (enum hak_bpf_map_full) and the filter, which hakmemd fills.
+inline constexpr const char* kBpfFullMapNames[] = {"inflight", "counts", "errors", "tracked"};
+inline constexpr size_t kBpfFullTracked = HAK_BPF_FULL_COUNT;
+
+struct BpfReading {
+  std::vector<BpfCallCounts> counts;
+  std::vector<BpfErrorCount> errors;
+  std::array<uint64_t, HAK_BPF_FULL_COUNT + 1> full{};
+  std::vector<BpfProgramStats> programs;
+  bool program_stats = false;  // false when BPF_ENABLE_STATS was refused
+};
+
+class BpfProbes {
+ public:
+  // Preflight, load, attach. nullptr with *status (reason and log line) on any failure.
+  static std::unique_ptr<BpfProbes> load(BpfMode mode, BpfStatus* status);
+  ~BpfProbes();
+  BpfProbes(const BpfProbes&) = delete;
+  BpfProbes& operator=(const BpfProbes&) = delete;
+
+  // tracked <-> all without reloading: the maps, and so the counts, stay.
+  void set_mode(BpfMode mode);
+  // Makes the filter exactly `pids` (the processes whose segments hakmemd exports).
+  void track(const std::set<int>& pids);
+  // Removes the counts of processes that are gone (or whose pid now names another process)
+  // and in-flight entries of threads that are gone. Returns how many processes it forgot.
+  size_t sweep();
+
+  BpfReading read() const;
+
+ private:
+  BpfProbes(memsys* skeleton, int stats_fd);
+
+  memsys* skel_;
+  int stats_fd_;
+  std::set<int> tracked_;
+  std::atomic<uint64_t> tracked_full_{0};
+};
+
+// True when /proc/<pid>/stat says the process started at `start_ns` (memsys_abi.h's
+// identity): the same process, not a later one with a reused pid.
+bool bpf_process_is(int pid, uint64_t start_ns);
+
+}  // namespace hakmem::daemon
