@@ -55,7 +55,7 @@ def wait_for(pred, what, timeout=10.0, step=0.05):
 class Daemon:
     """hakmemd with `config` (dict, merged over test defaults), listening on a free port."""
 
-    def __init__(self, segment_dir, **config):
+    def __init__(self, segment_dir, wrapper=(), **config):
         self.dir = temp_dir("hakmemd-test-")
         self.config = {"listen": "127.0.0.1:0", "segment_dir": segment_dir,
                        "rescan_interval_seconds": 1, "log_level": "info"}
@@ -64,7 +64,9 @@ class Daemon:
         self.log_path = os.path.join(self.dir, "hakmemd.log")
         self.write_config(self.config)
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([ARGS["hakmemd"], "--config", self.config_path],
+        # wrapper: a command that execs hakmemd in its own process (setpriv, unshare), so that
+        # self.proc.pid is hakmemd's pid.
+        self.proc = subprocess.Popen([*wrapper, ARGS["hakmemd"], "--config", self.config_path],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.port = wait_for(self._port, "hakmemd to listen")
 
@@ -169,8 +171,10 @@ def parse_exposition(text):
 class Workload:
     """A preloaded program publishing into `segment_dir`; exact_workload pauses at phases."""
 
-    def __init__(self, segment_dir, argv, ready=None):
-        env = dict(os.environ, LD_PRELOAD=ARGS["preload"], HAKMEM_STATS_DIR=segment_dir)
+    def __init__(self, segment_dir, argv, ready=None, preload=True):
+        env = dict(os.environ, HAKMEM_STATS_DIR=segment_dir)
+        if preload:
+            env["LD_PRELOAD"] = ARGS["preload"]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      env=env, text=True)
         self.pid = self.proc.pid
