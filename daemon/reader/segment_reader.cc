@@ -132,10 +132,11 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
   for (unsigned i = 0; i < kNumPoolStages; ++i) p.pool_acquires[i] = u64_at(process, kProcessScalarsBytes + 8 * i);
   for (unsigned i = 0; i < kNumPoolReleaseKinds; ++i) p.pool_releases[i] = u64_at(process, l.pool_releases_at + 8 * i);
   for (unsigned i = 0; i < kNumSuperslabStates; ++i) p.superslabs[i] = u64_at(process, l.superslabs_at + 8 * i);
-  for (unsigned i = 0; i < kNumOsCalls; ++i) {
+  for (unsigned i = 0; i < kNumOsCalls && i < h.num_os_calls; ++i) {
     p.os_calls[i] = u64_at(process, l.os_calls_at + 8 * i);
     p.os_bytes[i] = u64_at(process, l.os_bytes_at + 8 * i);
   }
+  s.has_mremap = h.num_os_calls > HAK_SEG_OS_CALLS_MINOR1;
   for (unsigned i = 0; i < kNumClasses; ++i) p.slabs_in_use[i] = u64_at(process, l.slabs_in_use_at + 8 * i);
 
   s.classes.resize(kNumClasses);

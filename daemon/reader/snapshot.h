@@ -50,6 +50,9 @@ struct Snapshot {
   std::string comm;
   unsigned abi_major = 0;
   unsigned abi_minor = 0;
+  // The allocator counts its mremap calls and its segment's own mappings (ABI minor 2 on);
+  // older segments are read, but left out of hakmemd's cross-check with the kernel.
+  bool has_mremap = false;
   uint32_t flags = 0;  // HAK_SEG_FLAG_*
   uint64_t start_time_ticks = 0;
   uint64_t created_ns = 0;

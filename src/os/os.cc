@@ -19,21 +19,11 @@
 #include "counters/segment_storage.h"
 
 namespace hakmem::os {
-namespace {
 
-enum : unsigned {
-#define HAK_X_ENUM(id, name) kOs##id,
-  HAK_OS_CALLS(HAK_X_ENUM)
-#undef HAK_X_ENUM
-};
-
-
-void count(unsigned call, size_t bytes) {
+void count(OsCall call, size_t bytes) {
   seg_add(process_counts().os_calls[call], 1);
   seg_add(process_counts().os_bytes[call], bytes);
 }
-
-}  // namespace
 
 void* map(size_t bytes) {
   count(kOsMMAP, bytes);
@@ -62,7 +52,7 @@ void* map_aligned(size_t bytes, size_t align) {
 }
 
 bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes) {
-  count(kOsMMAP, new_bytes - old_bytes);
+  count(kOsMREMAP, new_bytes - old_bytes);
   if (mremap(addr, old_bytes, new_bytes, 0) == MAP_FAILED) return false;
   seg_add(process_counts().mapped_bytes, new_bytes - old_bytes);
   return true;

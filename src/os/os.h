@@ -1,14 +1,26 @@
 // The allocator's door to the kernel, with threads.h, signals.h, thread_id.h and
 // segment_file.h beside it: every syscall HAKMEM makes goes through src/os/ (checked by
 // tests/arch/check_syscalls.py), so the counts in os_stats() are the complete record of its
-// own mmap/munmap/madvise traffic (what the daemon's eBPF probes are held against). None of
-// these allocate or throw.
+// own mmap/munmap/madvise/mremap traffic (what the daemon's eBPF probes are held against).
+// None of these allocate or throw.
 #pragma once
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
+#include "hakmem/stats_names.h"
+
 namespace hakmem::os {
+
+// The counted calls, in the HAK_OS_CALLS order (the segment's os_calls[] and os_bytes[]).
+enum OsCall : unsigned {
+#define HAK_X_ENUM(id, name) kOs##id,
+  HAK_OS_CALLS(HAK_X_ENUM)
+#undef HAK_X_ENUM
+};
+// One call of `call` with `bytes`, counted before the call is made (failed calls count too,
+// as the kernel counts them). Only src/os/ calls it, next to each syscall.
+void count(OsCall call, size_t bytes);
 
 // Anonymous private read-write mapping; nullptr on failure (errno from the kernel).
 void* map(size_t bytes);
@@ -17,7 +29,7 @@ void* map(size_t bytes);
 void* map_aligned(size_t bytes, size_t align);
 void unmap(void* addr, size_t bytes);
 // Extends a mapping from old_bytes to new_bytes without moving it (mremap, no MREMAP_MAYMOVE);
-// false when the pages after it are taken. Counted as an mmap of the added bytes.
+// false when the pages after it are taken. Counted as an mremap of the added bytes.
 bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes);
 // MADV_DONTNEED: the pages read back as zero and stop counting towards RSS.
 void discard(void* addr, size_t bytes);
@@ -35,8 +47,8 @@ int process_id();
 [[noreturn]] void abort_process();
 
 struct OsStats {
-  uint64_t calls[3];   // indexed by the HAK_OS_CALLS order
-  uint64_t bytes[3];
+  uint64_t calls[HAK_NUM_OS_CALLS];  // indexed by OsCall
+  uint64_t bytes[HAK_NUM_OS_CALLS];
   uint64_t mapped_bytes;
 };
 OsStats os_stats();

@@ -75,15 +75,21 @@ int create_segment_file(const char* path, size_t bytes, FileError* e) {
   return fd;
 }
 
+// The segment's own calls are counted like every other (the counters live in the segment:
+// each is counted before the copy, so the count moves into the new mapping with the rest).
+// The move into place is an mremap of 0 added bytes; it unmaps the range it replaces itself.
 bool map_file_over(int fd, void* addr, size_t bytes, FileError* e) {
+  count(kOsMMAP, bytes);
   void* fresh = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (fresh == MAP_FAILED) {
     *e = fail("cannot map the segment");
     return false;
   }
+  count(kOsMREMAP, 0);
   copy_nonzero_pages(fresh, addr, bytes);
   if (mremap(fresh, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, addr) == MAP_FAILED) {
     *e = fail("cannot move the segment mapping into place");
+    count(kOsMUNMAP, bytes);
     munmap(fresh, bytes);
     return false;
   }
@@ -91,10 +97,13 @@ bool map_file_over(int fd, void* addr, size_t bytes, FileError* e) {
 }
 
 bool make_private_copy(void* addr, size_t bytes) {
+  count(kOsMMAP, bytes);
   void* fresh = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (fresh == MAP_FAILED) return false;
+  count(kOsMREMAP, 0);
   copy_nonzero_pages(fresh, addr, bytes);
   if (mremap(fresh, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, addr) == MAP_FAILED) {
+    count(kOsMUNMAP, bytes);
     munmap(fresh, bytes);
     return false;
   }

@@ -143,6 +143,26 @@ TEST(Reader, NewerMinorWithLongerRecordsMoreRecordsAndLongerArrays) {
   }
 }
 
+// Minor 1 had three OS calls (no mremap): still read, the mremap counts absent and said so.
+TEST(Reader, MinorOneWithoutMremap) {
+  segtest::Spec spec;
+  spec.minor = 1;
+  spec.os_calls = HAK_SEG_OS_CALLS_MINOR1;
+  segtest::Segment s(spec);
+  s.fill_counts();
+  ReadResult r = read(s);
+  ASSERT_TRUE(r.ok()) << r.error->to_string();
+  EXPECT_FALSE(r.snapshot.has_mremap);
+  EXPECT_EQ(r.snapshot.process.os_calls[2], 42u);  // madvise, where minor 1 had it
+  EXPECT_EQ(r.snapshot.process.os_bytes[0], 50u);
+  EXPECT_EQ(r.snapshot.process.os_calls[HAK_NUM_OS_CALLS - 1], 0u);
+  EXPECT_EQ(r.snapshot.process.slabs_in_use[3], 63u);
+
+  segtest::Segment current;
+  current.fill_counts();
+  EXPECT_TRUE(read(current).snapshot.has_mremap);
+}
+
 TEST(Reader, DerivedValues) {
   segtest::Segment s;
   for (unsigned p = 0; p < HAK_NUM_PATHS; ++p) s.put64(s.objects_at(1, 2, p), p == 0 ? 30 : p == 2 ? 10 : 0);

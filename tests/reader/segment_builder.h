@@ -24,6 +24,7 @@ struct Spec {
   uint32_t extra_records = 0;  // records added to every section (beyond the known ones)
   uint32_t extra_entries = 0;  // added to every num_* (paths, classes, locks, stages, ...)
   uint32_t slots = 3;          // records of SLOTS beyond the retired one (before extra_records)
+  uint32_t os_calls = HAK_NUM_OS_CALLS;  // HAK_SEG_OS_CALLS_MINOR1 for a minor 1 segment
   int32_t pid = 4242;
   uint64_t start_time_ticks = 123456;
   std::string comm = "synth";
@@ -59,7 +60,7 @@ class Segment {
   // 4 os_bytes, 5 slabs_in_use.
   uint64_t process_array_at(unsigned array, unsigned i) {
     const uint64_t lens[] = {n(HAK_NUM_POOL_STAGES), n(HAK_NUM_POOL_RELEASE_KINDS),
-                             n(HAK_NUM_SUPERSLAB_STATES), n(HAK_NUM_OS_CALLS), n(HAK_NUM_OS_CALLS),
+                             n(HAK_NUM_SUPERSLAB_STATES), n(spec_.os_calls), n(spec_.os_calls),
                              n(HAK_NUM_CLASSES)};
     uint64_t at = process_at() + 48;
     for (unsigned a = 0; a < array; ++a) at += 8 * lens[a];
@@ -109,7 +110,7 @@ class Segment {
   void build() {
     const Spec& s = spec_;
     uint64_t process_record = 8 * (6 + n(HAK_NUM_POOL_STAGES) + n(HAK_NUM_POOL_RELEASE_KINDS) +
-                                   n(HAK_NUM_SUPERSLAB_STATES) + 2 * n(HAK_NUM_OS_CALLS) +
+                                   n(HAK_NUM_SUPERSLAB_STATES) + 2 * n(spec_.os_calls) +
                                    n(HAK_NUM_CLASSES));
     const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {sizeof(hak_seg_setting), sizeof(hak_seg_class_info),
                                                     process_record, sizeof(hak_seg_lock),
@@ -134,7 +135,7 @@ class Segment {
     h.num_pool_stages = n(HAK_NUM_POOL_STAGES);
     h.num_pool_release_kinds = n(HAK_NUM_POOL_RELEASE_KINDS);
     h.num_superslab_states = n(HAK_NUM_SUPERSLAB_STATES);
-    h.num_os_calls = n(HAK_NUM_OS_CALLS);
+    h.num_os_calls = n(spec_.os_calls);
     h.num_sections = HAK_SEG_NUM_SECTIONS + (s.extra_records > 0 ? 1 : 0);
     uint64_t at = (h.header_size + 63) & ~63ull;
     for (unsigned i = 0; i < HAK_SEG_NUM_SECTIONS; ++i) {

@@ -64,11 +64,15 @@
   X(ACTIVE, "active")            \
   X(EMPTY, "empty")
 
-/* The allocator's own memory syscalls. */
+/* The allocator's own memory syscalls, every call counted (failed ones too), bytes as asked:
+ * mmap the length mapped, munmap and madvise the length given, mremap the growth (0 for the
+ * segment's same-size move into place). mremap was appended in ABI minor 2; before, growth in
+ * place counted as mmap and the segment's own mappings were not counted. */
 #define HAK_OS_CALLS(X)        \
   X(MMAP, "mmap")              \
   X(MUNMAP, "munmap")          \
-  X(MADVISE, "madvise")
+  X(MADVISE, "madvise")        \
+  X(MREMAP, "mremap")
 
 /* The per-process metric families hakmemd serves on /metrics, in the order it serves them:
  * X(identifier, "family name", type, "help text"), the type a token, COUNTER or GAUGE. The

@@ -40,7 +40,10 @@
 
 #define HAK_SEG_MAGIC 0x474553504d4b4148ull /* "HAKMPSEG" little-endian */
 #define HAK_SEG_ABI_MAJOR 1
-#define HAK_SEG_ABI_MINOR 1 /* 1: lock large_arena appended to HAK_LOCKS */
+#define HAK_SEG_ABI_MINOR 2 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
+                              appended to HAK_OS_CALLS, the segment's own mappings counted */
+/* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
+#define HAK_SEG_OS_CALLS_MINOR1 3
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
 
