@@ -184,7 +184,14 @@ void BpfProbes::set_mode(BpfMode mode) {
   __atomic_store_n(&skel_->bss->trace_all, mode == BpfMode::kAll ? 1u : 0u, __ATOMIC_RELAXED);
 }
 
+bool BpfProbes::counts(int pid) const {
+  if (__atomic_load_n(&skel_->bss->trace_all, __ATOMIC_RELAXED)) return true;
+  std::lock_guard lock(tracked_mu_);
+  return tracked_.count(pid) != 0;
+}
+
 void BpfProbes::track(const std::set<int>& pids) {
+  std::lock_guard lock(tracked_mu_);
   int fd = bpf_map__fd(skel_->maps.tracked);
   for (auto it = tracked_.begin(); it != tracked_.end();) {
     if (pids.count(*it)) {

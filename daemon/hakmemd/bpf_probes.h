@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -72,6 +73,8 @@ class BpfProbes {
   void set_mode(BpfMode mode);
   // Makes the filter exactly `pids` (the processes whose segments hakmemd exports).
   void track(const std::set<int>& pids);
+  // Whether the probes count `pid` now (mode all, or in the filter map). Any thread.
+  bool counts(int pid) const;
   // Removes the counts of processes that are gone (or whose pid now names another process)
   // and in-flight entries of threads that are gone. Returns how many processes it forgot.
   size_t sweep();
@@ -83,6 +86,7 @@ class BpfProbes {
 
   memsys* skel_;
   int stats_fd_;
+  mutable std::mutex tracked_mu_;  // tracked_ is read by scrapes (counts())
   std::set<int> tracked_;
   std::atomic<uint64_t> tracked_full_{0};
 };

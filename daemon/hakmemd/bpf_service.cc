@@ -43,6 +43,7 @@ void BpfService::apply(BpfMode mode) {
   std::unique_ptr<BpfProbes> loaded = BpfProbes::load(mode, &next);
   if (loaded) {
     probes_ = std::move(loaded);
+    cross_check_.clear();
     log_info("eBPF probes attached to the syscalls tracepoints of mmap, munmap, mremap, "
              "madvise and brk (ebpf: " + std::string(bpf_mode_name(mode)) + ")");
   } else if (next.reason != status_.reason || next.message != status_.message) {
@@ -89,6 +90,23 @@ BpfMode BpfService::mode() const {
 BpfStatus BpfService::status() const {
   std::lock_guard lock(mu_);
   return status_;
+}
+
+std::vector<Unattributed> BpfService::cross_check(const BpfReading& kernel,
+                                                  const std::vector<reader::Snapshot>& processes) {
+#if HAKMEMD_HAVE_BPF
+  std::shared_ptr<BpfProbes> p;
+  {
+    std::lock_guard lock(mu_);
+    p = probes_;
+  }
+  if (!p) return {};
+  return cross_check_.update(kernel, processes, [&](int pid) { return p->counts(pid); });
+#else
+  (void)kernel;
+  (void)processes;
+  return {};
+#endif
 }
 
 std::optional<BpfReading> BpfService::read() const {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 
+#include "bpf_crosscheck.h"
 #include "bpf_probes.h"
 #include "bpf_status.h"
 #include "config.h"
@@ -36,12 +37,16 @@ class BpfService {
   BpfStatus status() const;
   // What the probes counted; nullopt when they are not loaded.
   std::optional<BpfReading> read() const;
+  // The cross-check of `kernel` (read first) with the allocator's `processes` (read after).
+  std::vector<Unattributed> cross_check(const BpfReading& kernel,
+                                        const std::vector<reader::Snapshot>& processes);
 
  private:
   mutable std::mutex mu_;
   BpfMode mode_ = BpfMode::kOff;
   BpfStatus status_;
   std::shared_ptr<BpfProbes> probes_;
+  CrossCheck cross_check_;  // cleared whenever probes are loaded anew
 };
 
 // Whether this hakmemd was built with the probes (-DHAKMEM_BPF=ON, the default).

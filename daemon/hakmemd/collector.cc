@@ -7,6 +7,7 @@
 #include <chrono>
 #include <string>
 
+#include "bpf_families.h"
 #include "families.h"
 #include "hakmem/stats_names.h"
 #include "reader/names.h"
@@ -116,16 +117,23 @@ std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& 
   return f;
 }
 
-Collector::Collector(std::shared_ptr<Monitor> monitor)
+Collector::Collector(std::shared_ptr<Monitor> monitor, std::shared_ptr<BpfService> bpf)
     : monitor_(std::move(monitor)),
+      bpf_(std::move(bpf)),
       scrape_duration_(prometheus::Histogram::BucketBoundaries{
           0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}) {}
 
 std::vector<MetricFamily> Collector::Collect() const {
   auto start = std::chrono::steady_clock::now();
   SelfStats self;
+  std::optional<BpfReading> kernel = bpf_->read();  // before the segments (bpf_crosscheck.h)
   std::vector<reader::Snapshot> processes = monitor_->scrape(&self);
   std::vector<MetricFamily> out = process_families(processes);
+  std::vector<Unattributed> unattributed;
+  if (kernel) unattributed = bpf_->cross_check(*kernel, processes);
+  for (MetricFamily& f : bpf_families(bpf_->mode(), bpf_->status(), kernel ? &*kernel : nullptr,
+                                      unattributed))
+    out.push_back(std::move(f));
 
   const auto C = MetricType::Counter;
   const auto G = MetricType::Gauge;

@@ -1,7 +1,8 @@
 // The /metrics collectable: at each scrape it asks the Monitor to read every known segment
 // afresh and turns the accepted ones into the hakmem_* families of HAK_METRIC_FAMILIES
 // (hakmem/stats_names.h; DESIGN.md's "Metric names" but hakmem_bpf_*), followed by the
-// daemon's own hakmemd_* families.
+// eBPF families (bpf_families.h; the kernel's counts are read before the segments, as the
+// cross-check needs) and the daemon's own hakmemd_* families.
 //
 // Labels: every hakmem_* series has pid and comm; per class also class (index) and size
 // (bytes), and path / lock / stage / kind / state / syscall where the family says so. Only
@@ -21,6 +22,7 @@
 #include <memory>
 #include <vector>
 
+#include "bpf_service.h"
 #include "monitor.h"
 #include "reader/snapshot.h"
 
@@ -28,11 +30,12 @@ namespace hakmem::daemon {
 
 class Collector : public prometheus::Collectable {
  public:
-  explicit Collector(std::shared_ptr<Monitor> monitor);
+  Collector(std::shared_ptr<Monitor> monitor, std::shared_ptr<BpfService> bpf);
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   std::shared_ptr<Monitor> monitor_;
+  std::shared_ptr<BpfService> bpf_;
   mutable prometheus::Histogram scrape_duration_;
 };
 

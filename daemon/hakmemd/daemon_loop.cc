@@ -24,10 +24,9 @@ DaemonLoop::DaemonLoop(Config config, std::string config_file)
       config_(std::move(config)),
       config_file_(std::move(config_file)),
       monitor_(std::make_shared<Monitor>()),
-      collector_(std::make_shared<Collector>(monitor_)),
       bpf_(std::make_shared<BpfService>()),
-      bpf_collector_(std::make_shared<BpfCollector>(bpf_)),
-      exporter_({collector_, bpf_collector_}) {}
+      collector_(std::make_shared<Collector>(monitor_, bpf_)),
+      exporter_({collector_}) {}
 
 int DaemonLoop::run() {
   // SIGPIPE: a scraper that hangs up must not kill the daemon.

@@ -18,7 +18,6 @@
 #include <optional>
 #include <string>
 
-#include "bpf_collector.h"
 #include "bpf_service.h"
 #include "collector.h"
 #include "config.h"
@@ -55,9 +54,8 @@ class DaemonLoop {
   Config config_;
   std::string config_file_;
   std::shared_ptr<Monitor> monitor_;
-  std::shared_ptr<Collector> collector_;
   std::shared_ptr<BpfService> bpf_;
-  std::shared_ptr<BpfCollector> bpf_collector_;
+  std::shared_ptr<Collector> collector_;
   Exporter exporter_;
   bool stopping_ = false;
 };

@@ -249,6 +249,54 @@ def stats_holders():
     return out
 
 
+def allocator_vs_kernel(scrape, pid):
+    """Per syscall: the allocator's own count, the kernel's and the unattributed, calls and
+    bytes (bytes: every direction, as the cross-check compares them)."""
+    out = {}
+    for s in SYSCALLS:
+        k_calls = sum(v for _, v in scrape.find("hakmem_bpf_syscalls_total", pid=pid, syscall=s))
+        k_bytes = sum(v for _, v in scrape.find("hakmem_bpf_syscall_bytes_total", pid=pid, syscall=s))
+        a_calls = sum(v for _, v in scrape.find("hakmem_os_calls_total", pid=pid, syscall=s))
+        a_bytes = sum(v for _, v in scrape.find("hakmem_os_bytes_total", pid=pid, syscall=s))
+        u_calls = sum(v for _, v in scrape.find("hakmem_bpf_unattributed_calls_total", pid=pid, syscall=s))
+        u_bytes = sum(v for _, v in scrape.find("hakmem_bpf_unattributed_bytes_total", pid=pid, syscall=s))
+        out[s] = (a_calls, k_calls, u_calls, a_bytes, k_bytes, u_bytes)
+    return out
+
+
+def test_cross_check_of_a_preloaded_workload():
+    seg = harness.segment_dir()
+    d = harness.Daemon(seg)
+    w = harness.Workload(seg, [ARGS["crosscheck"], "20"], ready="ready")
+    try:
+        up(d, "tracked")
+        harness.wait_for(lambda: w.pid in map_keys(d, "tracked"), "the workload in the filter")
+        harness.wait_for(lambda: d.scrape().find("hakmem_bpf_unattributed_calls_total", pid=w.pid),
+                         "the cross-check's base")
+        before = allocator_vs_kernel(d.scrape(), w.pid)
+        w.advance("done")
+        after = allocator_vs_kernel(d.scrape(), w.pid)
+        change = {s: tuple(a - b for a, b in zip(after[s], before[s])) for s in SYSCALLS}
+        for s, (a, k, u, ab, kb, ub) in change.items():
+            print(f"  {s}: allocator {a:.0f} calls {ab:.0f} B, kernel {k:.0f} calls {kb:.0f} B, "
+                  f"unattributed {u:.0f} calls {ub:.0f} B", flush=True)
+            if a > k:
+                fail(f"{s}: the allocator reports {a} calls, the kernel saw {k}")
+        for s in ("munmap", "madvise"):
+            a, k, u, ab, kb, ub = change[s]
+            if a != k - u or ab != kb - ub:
+                fail(f"{s}: allocator {a} calls / {ab} B != kernel {k} / {kb} minus "
+                     f"unattributed {u} / {ub}")
+        if change["munmap"][0] + change["madvise"][0] <= 0:
+            fail("the allocator made no munmap or madvise: the workload tests nothing")
+        a, k, u, ab, kb, ub = change["mmap"]
+        if u < 1 or ub < 64 * 1024:
+            fail(f"the thread's stack (glibc's mmap) is not unattributed: {u} calls, {ub} B")
+    finally:
+        w.finish()
+        d.stop()
+
+
 def wait_gone(progs, links, stats_before, what):
     def gone():
         return (all(bpftool("prog", "show", "id", str(p)) is None for p in progs) and
@@ -335,6 +383,7 @@ if __name__ == "__main__":
     harness.run([test_exact_counts_in_all_mode,
                  test_tracked_mode_counts_only_tracked_then_sighup_to_all,
                  test_exited_process_is_forgotten,
+                 test_cross_check_of_a_preloaded_workload,
                  test_sigterm_and_sigkill_leave_nothing,
                  test_without_privileges,
                  test_without_tracefs])

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <string>
 
-#include "bpf_collector.h"
+#include "bpf_families.h"
 #include "bpf_preflight.h"
 #include "config.h"
 #include "reader/process_liveness.h"
@@ -84,8 +84,8 @@ uint64_t self_start_ns() {
 }
 
 TEST(BpfFamilies, DownServesEveryFamilyEmptyAndTheReason) {
-  auto fs = bpf_families(BpfMode::kTracked, BpfStatus{BpfReason::kNoTracefs, "x"}, nullptr);
-  ASSERT_EQ(fs.size(), 9u);
+  auto fs = bpf_families(BpfMode::kTracked, BpfStatus{BpfReason::kNoTracefs, "x"}, nullptr, {});
+  ASSERT_EQ(fs.size(), 11u);
   const auto& up = named(fs, "hakmem_bpf_up");
   ASSERT_EQ(up.metric.size(), 1u);
   EXPECT_EQ(up.metric[0].gauge.value, 0);
@@ -123,7 +123,7 @@ TEST(BpfFamilies, ReadingOfThisProcess) {
   r.programs = {{"enter_mmap", 2'000'000'000, 7}};
   r.full = {1, 0, 0, 2};
 
-  auto fs = bpf_families(BpfMode::kAll, BpfStatus{BpfReason::kOk, ""}, &r);
+  auto fs = bpf_families(BpfMode::kAll, BpfStatus{BpfReason::kOk, ""}, &r, {{getpid(), "me", HAK_BPF_BRK, 3, 4096}});
   EXPECT_EQ(named(fs, "hakmem_bpf_up").metric[0].gauge.value, 1);
   const auto& calls = named(fs, "hakmem_bpf_syscalls_total");
   ASSERT_EQ(calls.metric.size(), 2u);  // the stale entry is not served
@@ -162,12 +162,87 @@ TEST(BpfFamilies, ReadingOfThisProcess) {
   EXPECT_EQ(label(errors.metric[0], "errno"), "EINVAL");
   EXPECT_EQ(errors.metric[0].counter.value, 3);
 
+  const auto& ucalls = named(fs, "hakmem_bpf_unattributed_calls_total");
+  ASSERT_EQ(ucalls.metric.size(), 1u);
+  EXPECT_EQ(label(ucalls.metric[0], "syscall"), "brk");
+  EXPECT_EQ(ucalls.metric[0].counter.value, 3);
+  EXPECT_EQ(named(fs, "hakmem_bpf_unattributed_bytes_total").metric[0].counter.value, 4096);
+
   EXPECT_EQ(named(fs, "hakmemd_bpf_prog_run_seconds_total").metric[0].counter.value, 2.0);
   EXPECT_EQ(named(fs, "hakmemd_bpf_prog_runs_total").metric[0].counter.value, 7);
   const auto& full = named(fs, "hakmemd_bpf_map_full_total");
   ASSERT_EQ(full.metric.size(), 4u);
   EXPECT_EQ(label(full.metric[3], "map"), "tracked");
   EXPECT_EQ(full.metric[3].counter.value, 2);
+}
+
+// The cross-check's arithmetic: bases taken once the probes count a process, changes since
+// compared, a running maximum exported, old segments left out.
+struct CrossCheckCase {
+  hakmem::reader::Snapshot process;
+  BpfReading kernel;
+  uint64_t ticks = 1000;
+
+  CrossCheckCase() {
+    process.pid = 77;
+    process.comm = "w";
+    process.start_time_ticks = ticks;
+    process.has_mremap = true;
+  }
+  // The kernel's mmap count and the allocator's, as now.
+  void set(uint64_t kernel_mmaps, uint64_t kernel_bytes, uint64_t alloc_mmaps, uint64_t alloc_bytes) {
+    BpfCallCounts c;
+    c.pid = 77;
+    c.start_ns = ticks * (1000000000ull / static_cast<uint64_t>(sysconf(_SC_CLK_TCK)));
+    c.syscall = HAK_BPF_MMAP;
+    c.counts.calls = kernel_mmaps;
+    c.counts.bytes_grow = kernel_bytes;
+    kernel.counts = {c};
+    process.process.os_calls[0] = alloc_mmaps;  // HAK_OS_CALLS: mmap first
+    process.process.os_bytes[0] = alloc_bytes;
+  }
+  Unattributed mmap(CrossCheck& x, bool counted = true) {
+    auto rows = x.update(kernel, {process}, [&](int) { return counted; });
+    for (const auto& r : rows)
+      if (r.syscall == HAK_BPF_MMAP) return r;
+    return {};
+  }
+};
+
+TEST(BpfCrossCheck, ChangesSinceTheBaseAndARunningMaximum) {
+  CrossCheck x;
+  CrossCheckCase c;
+  c.set(5, 500, 40, 4000);  // the allocator's 40 before tracing, the kernel's 5 since
+  EXPECT_EQ(c.mmap(x, /*counted=*/false).pid, 0);  // not counted yet: no base, no rows
+  EXPECT_EQ(c.mmap(x).calls, 0u);                   // the base
+  c.set(5 + 12, 500 + 1200, 40 + 10, 4000 + 1000);  // 12 seen, 10 the allocator's
+  Unattributed u = c.mmap(x);
+  EXPECT_EQ(u.calls, 2u);
+  EXPECT_EQ(u.bytes, 200u);
+  EXPECT_EQ(u.comm, "w");
+  c.set(5 + 12, 500 + 1200, 40 + 11, 4000 + 1100);  // one call in flight: counted only here
+  EXPECT_EQ(c.mmap(x).calls, 2u);                    // the maximum ignores the dip
+  c.set(5 + 20, 500 + 2000, 40 + 11, 4000 + 1100);
+  EXPECT_EQ(c.mmap(x).calls, 9u);
+}
+
+TEST(BpfCrossCheck, OldSegmentsAreLeftOutAndGoneProcessesForgotten) {
+  CrossCheck x;
+  CrossCheckCase c;
+  c.process.has_mremap = false;
+  c.set(1, 1, 1, 1);
+  EXPECT_TRUE(x.update(c.kernel, {c.process}, [](int) { return true; }).empty());
+  c.set(9, 9, 1, 1);
+  EXPECT_TRUE(x.update(c.kernel, {c.process}, [](int) { return true; }).empty());
+
+  CrossCheck y;
+  CrossCheckCase d;
+  d.set(1, 1, 1, 1);
+  EXPECT_EQ(y.update(d.kernel, {d.process}, [](int) { return true; }).size(),
+            static_cast<size_t>(HAK_BPF_SYSCALL_COUNT));
+  y.update(d.kernel, {}, [](int) { return true; });  // not exported: forgotten
+  d.set(50, 50, 1, 1);
+  EXPECT_EQ(d.mmap(y).calls, 0u);  // a new base, not 49
 }
 
 }  // namespace

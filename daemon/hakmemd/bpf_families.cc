@@ -1,5 +1,5 @@
-// See bpf_collector.h.
-#include "bpf_collector.h"
+// See bpf_families.h.
+#include "bpf_families.h"
 
 #include <cmath>
 #include <cstring>
@@ -61,7 +61,8 @@ ClientMetric histogram(const std::vector<ClientMetric::Label>& labels, const hak
 }  // namespace
 
 std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
-                                       const BpfReading* reading) {
+                                       const BpfReading* reading,
+                                       const std::vector<Unattributed>& unattributed) {
   MetricFamily up = family("hakmem_bpf_up",
                            "1 when the eBPF probes are loaded and attached; reason says why not "
                            "(ok, off, not_built, no_btf, no_permission, no_tracefs, "
@@ -86,6 +87,23 @@ std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
   MetricFamily duration = family("hakmem_bpf_syscall_duration_seconds",
                                  "Time inside each memory system call, entry to exit (log2 buckets)",
                                  MetricType::Histogram);
+  MetricFamily unattributed_calls = family(
+      "hakmem_bpf_unattributed_calls_total",
+      "Memory system calls the kernel saw a HAKMEM process make that its allocator did not "
+      "(loader, libc, thread stacks, a JIT...), since the cross-check began",
+      MetricType::Counter);
+  MetricFamily unattributed_bytes = family(
+      "hakmem_bpf_unattributed_bytes_total",
+      "Bytes of the memory system calls the kernel saw a HAKMEM process make that its "
+      "allocator did not, since the cross-check began",
+      MetricType::Counter);
+  for (const Unattributed& u : unattributed) {
+    std::vector<ClientMetric::Label> l = {{"pid", std::to_string(u.pid)},
+                                          {"comm", u.comm},
+                                          {"syscall", kSyscallNames[u.syscall]}};
+    add(unattributed_calls, l, {}, d(u.calls));
+    add(unattributed_bytes, l, {}, d(u.bytes));
+  }
   MetricFamily prog_seconds = family("hakmemd_bpf_prog_run_seconds_total",
                                      "CPU time the kernel spent in each eBPF program of hakmemd "
                                      "(kernel program statistics, on while hakmemd runs)",
@@ -139,18 +157,10 @@ std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
       add(full, {}, {{"map", kBpfFullMapNames[i]}}, d(reading->full[i]));
   }
   std::vector<MetricFamily> out;
-  for (MetricFamily* f : {&up, &calls, &errors, &bytes, &advice, &duration, &prog_seconds,
-                          &prog_runs, &full})
+  for (MetricFamily* f : {&up, &calls, &errors, &bytes, &advice, &duration, &unattributed_calls,
+                          &unattributed_bytes, &prog_seconds, &prog_runs, &full})
     out.push_back(std::move(*f));
   return out;
-}
-
-BpfCollector::BpfCollector(std::shared_ptr<const BpfService> service)
-    : service_(std::move(service)) {}
-
-std::vector<MetricFamily> BpfCollector::Collect() const {
-  std::optional<BpfReading> reading = service_->read();
-  return bpf_families(service_->mode(), service_->status(), reading ? &*reading : nullptr);
 }
 
 }  // namespace hakmem::daemon
