@@ -4,12 +4,14 @@
 // Tables: the process line; per class with any activity its counts, live bytes and slabs;
 // per class the refill paths it drew from, each with its hit rate (its share of the class's
 // refilled objects) and objects per refill; the lock table; occupancy and the allocator's OS
-// calls; the HAKMEM_* settings.
+// calls; the HAKMEM_* settings; and, when hakmemd answers at --daemon (default
+// 127.0.0.1:9464, "off" to skip), the kernel's count of the same calls beside the allocator's.
 #include <iostream>
 #include <optional>
 
 #include "args.h"
 #include "commands.h"
+#include "daemon_query.h"
 #include "format.h"
 #include "reader/names.h"
 #include "reader/process_liveness.h"
@@ -107,24 +109,59 @@ std::optional<Snapshot> load_pid_argument(const char* command, const Args& args)
   return std::move(l.snapshot);
 }
 
-void print_stat(const Snapshot& s, std::ostream& out) {
+// The allocator's OS calls beside what the kernel saw (hakmemd's eBPF cross-check).
+void print_kernel(const Snapshot& s, const std::string& address, std::ostream& out) {
+  out << "\nkernel (hakmemd at " << address << ")\n";
+  KernelView k = query_daemon(address, s.pid, 3000);
+  if (!k.problem.empty()) {
+    out << "  " << printable(k.problem) << "\n";
+    return;
+  }
+  if (!k.traced) {
+    out << "  hakmemd does not trace pid " << s.pid
+        << " (not exported, or traced only from its next call)\n";
+    return;
+  }
+  Table t({"syscall", "allocator_calls", "allocator_bytes", "kernel_calls", "kernel_bytes",
+           "unattributed_calls", "unattributed_bytes"}, "l");
+  for (std::size_t i = 0; i < 5; ++i) {
+    const KernelCounts& c = k.by_syscall[i];
+    uint64_t ac = 0, ab = 0;
+    for (std::size_t o = 0; o < reader::kNumOsCalls; ++o)
+      if (reader::kOsCallNames[o] == std::string_view(kKernelSyscalls[i])) {
+        ac = s.process.os_calls[o];
+        ab = s.process.os_bytes[o];
+      }
+    t.row({kKernelSyscalls[i], num(ac), bytes_human(ab), num(static_cast<uint64_t>(c.calls)),
+           bytes_human(static_cast<uint64_t>(c.bytes)),
+           k.compared ? num(static_cast<uint64_t>(c.unattributed_calls)) : "-",
+           k.compared ? bytes_human(static_cast<uint64_t>(c.unattributed_bytes)) : "-"});
+  }
+  t.print(out, "  ");
+  out << "  (allocator: since the process started; kernel: since hakmemd began tracing it;"
+         " unattributed: since the cross-check began"
+      << (k.compared ? "" : ", not compared for this process") << ")\n";
+}
+
+void print_stat(const Snapshot& s, const std::string& daemon, std::ostream& out) {
   print_process(s, out);
   print_classes(s, out);
   print_locks(s, out);
   print_occupancy(s, out);
   print_settings(s, out);
+  if (daemon != "off") print_kernel(s, daemon, out);
 }
 
 }  // namespace
 
 int cmd_stat(int argc, char** argv) {
-  Args args(argc, argv, 0, {{"--json", false}, {"--dir", true}});
+  Args args(argc, argv, 0, {{"--json", false}, {"--dir", true}, {"--daemon", true}});
   std::optional<Snapshot> s = load_pid_argument("stat", args);
   if (!s) return kExitFailure;
   if (args.flag("--json"))
     std::cout << snapshot_text(snapshot_to_json(*s)) << "\n";
   else
-    print_stat(*s, std::cout);
+    print_stat(*s, args.value("--daemon").value_or("127.0.0.1:9464"), std::cout);
   return kExitOk;
 }
 

@@ -20,10 +20,12 @@ commands:
       Processes with a segment: pid, comm, uptime, ABI version, state. Segments of processes
       that are gone (or whose pid was reused) are listed as stale; --clean removes them (only
       regular files that this user may remove).
-  stat PID [--json] [--dir D]
+  stat PID [--json] [--dir D] [--daemon ADDR]
       Per size class with activity: allocations, frees, remote frees, live bytes, slabs in use;
       per refill path its hit rate (its share of the class's refilled objects, in %) and
-      objects per refill; the lock table; occupancy and OS calls; the HAKMEM_* settings.
+      objects per refill; the lock table; occupancy and OS calls; the HAKMEM_* settings; and
+      the kernel's count of the same calls beside the allocator's, with what the allocator did
+      not make, asked from hakmemd at ADDR (default 127.0.0.1:9464; "off" skips it).
       --json prints the snapshot document instead.
   top [PID...] [--interval S] [--iterations N] [--rows R] [--dir D]
       Live view of all (or the given) processes, refreshed every S seconds (default 2),

@@ -52,7 +52,7 @@ def check_exact_json(j, w, segdir):
                             "hold_ns_total"}, f"lock fields {set(lock)}")
     p = j["process"]
     check(p["mapped_bytes"] > 0, "mapped bytes")
-    check(set(p["os_calls"]) == {"mmap", "munmap", "madvise"}, "os calls")
+    check(set(p["os_calls"]) == {"mmap", "munmap", "madvise", "mremap"}, "os calls")
     check(p["os_calls"]["mmap"] > 0, "mmap calls")
     check(j["slots"]["live"] >= 1 and j["slots"]["total"] > j["slots"]["live"], "slots")
     return c

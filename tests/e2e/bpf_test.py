@@ -292,6 +292,18 @@ def test_cross_check_of_a_preloaded_workload():
         a, k, u, ab, kb, ub = change["mmap"]
         if u < 1 or ub < 64 * 1024:
             fail(f"the thread's stack (glibc's mmap) is not unattributed: {u} calls, {ub} B")
+        # hakmemctl stat asks the daemon and prints the same numbers side by side.
+        now = allocator_vs_kernel(d.scrape(), w.pid)
+        text = subprocess.run([ARGS["hakmemctl"], "stat", str(w.pid), "--dir", seg, "--daemon",
+                               f"127.0.0.1:{d.port}"], capture_output=True, text=True,
+                              check=True).stdout
+        table = text[text.index("kernel (hakmemd at"):]
+        for s in SYSCALLS:
+            row = re.search(rf"^\s+{s}\s+(\d+)\s+.*?\s+(\d+)\s+\S+ \S+\s+(\d+)\s", table, re.M)
+            a, k, u = now[s][0], now[s][1], now[s][2]
+            if not row or (int(row.group(1)), int(row.group(2)), int(row.group(3))) != (a, k, u):
+                fail(f"hakmemctl stat row for {s}: {row and row.group(0)!r}, expected allocator "
+                     f"{a:.0f}, kernel {k:.0f}, unattributed {u:.0f}:\n{table}")
     finally:
         w.finish()
         d.stop()
