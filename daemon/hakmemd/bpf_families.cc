@@ -110,6 +110,11 @@ std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
                                      MetricType::Counter);
   MetricFamily prog_runs = family("hakmemd_bpf_prog_runs_total",
                                   "Times each eBPF program of hakmemd ran", MetricType::Counter);
+  MetricFamily attached = family("hakmemd_bpf_attached",
+                                 "1 while the eBPF programs are attached; in mode tracked they "
+                                 "are detached while no HAKMEM process is tracked, so that the "
+                                 "host's syscalls keep their fast path",
+                                 MetricType::Gauge);
   MetricFamily full = family("hakmemd_bpf_map_full_total",
                              "Times an eBPF map was full when an entry was needed: that call "
                              "(inflight, counts, errors) or process (tracked) went uncounted",
@@ -153,12 +158,13 @@ std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
         add(prog_runs, {}, {{"program", p.name}}, d(p.runs));
       }
     }
+    add(attached, {}, {}, reading->attached ? 1 : 0);
     for (size_t i = 0; i < reading->full.size(); ++i)
       add(full, {}, {{"map", kBpfFullMapNames[i]}}, d(reading->full[i]));
   }
   std::vector<MetricFamily> out;
   for (MetricFamily* f : {&up, &calls, &errors, &bytes, &advice, &duration, &unattributed_calls,
-                          &unattributed_bytes, &prog_seconds, &prog_runs, &full})
+                          &unattributed_bytes, &prog_seconds, &prog_runs, &attached, &full})
     out.push_back(std::move(*f));
   return out;
 }

@@ -170,7 +170,36 @@ std::unique_ptr<BpfProbes> BpfProbes::load(BpfMode mode, BpfStatus* status) {
     log_warn(std::string("eBPF program statistics unavailable (BPF_ENABLE_STATS: ") +
              strerror(errno) + "); hakmemd_bpf_prog_* are not served");
   *status = {BpfReason::kOk, ""};
-  return std::unique_ptr<BpfProbes>(new BpfProbes(skel, stats_fd));
+  auto probes = std::unique_ptr<BpfProbes>(new BpfProbes(skel, stats_fd));
+  probes->all_ = mode == BpfMode::kAll;
+  return probes;
+}
+
+void BpfProbes::attach_as_needed() {
+  bool want;
+  {
+    std::lock_guard lock(tracked_mu_);
+    want = all_ || !tracked_.empty();
+  }
+  if (want == attached()) return;
+  if (!want) {
+    memsys__detach(skel_);
+    attached_.store(false, std::memory_order_relaxed);
+    log_debug("eBPF programs detached: no process to trace (the host's syscalls run the fast path)");
+    return;
+  }
+  CaptureLibbpf libbpf;
+  int err = memsys__attach(skel_);
+  if (err) {
+    memsys__detach(skel_);  // the links that did attach
+    if (!attach_warned_)
+      log_warn("eBPF programs could not be attached again (" + libbpf.cause() + "); retrying");
+    attach_warned_ = true;
+    return;
+  }
+  attach_warned_ = false;
+  attached_.store(true, std::memory_order_relaxed);
+  log_debug("eBPF programs attached");
 }
 
 BpfProbes::BpfProbes(memsys* skeleton, int stats_fd) : skel_(skeleton), stats_fd_(stats_fd) {}
@@ -182,15 +211,26 @@ BpfProbes::~BpfProbes() {
 
 void BpfProbes::set_mode(BpfMode mode) {
   __atomic_store_n(&skel_->bss->trace_all, mode == BpfMode::kAll ? 1u : 0u, __ATOMIC_RELAXED);
+  {
+    std::lock_guard lock(tracked_mu_);
+    all_ = mode == BpfMode::kAll;
+  }
+  attach_as_needed();
 }
 
 bool BpfProbes::counts(int pid) const {
+  if (!attached()) return false;
   if (__atomic_load_n(&skel_->bss->trace_all, __ATOMIC_RELAXED)) return true;
   std::lock_guard lock(tracked_mu_);
   return tracked_.count(pid) != 0;
 }
 
 void BpfProbes::track(const std::set<int>& pids) {
+  sync_filter(pids);
+  attach_as_needed();
+}
+
+void BpfProbes::sync_filter(const std::set<int>& pids) {
   std::lock_guard lock(tracked_mu_);
   int fd = bpf_map__fd(skel_->maps.tracked);
   for (auto it = tracked_.begin(); it != tracked_.end();) {
@@ -269,6 +309,7 @@ BpfReading BpfProbes::read() const {
     r.full[i] = __atomic_load_n(&skel_->bss->hak_bpf_full[i], __ATOMIC_RELAXED);
   r.full[kBpfFullTracked] = tracked_full_.load(std::memory_order_relaxed);
   r.program_stats = stats_fd_ >= 0;
+  r.attached = attached();
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel_->obj) {
     bpf_prog_info info{};

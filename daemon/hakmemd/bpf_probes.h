@@ -6,8 +6,15 @@
 // that descriptor, so nothing of ours stays attached or pinned, and a SIGKILLed daemon leaves
 // the same state, since the kernel closes the descriptors. Nothing is pinned.
 //
-// Thread-safety: read() may run on any thread, several at once (it only reads maps through
-// the kernel); set_mode(), track() and sweep() run on the loop thread.
+// Attached only while there is something to count: while any syscalls tracepoint has a
+// program, every thread on the host takes the slow syscall path (README, "What the probes
+// cost": +~100 ns on each syscall of every process here). So in mode tracked the programs
+// are detached while the filter is empty (no HAKMEM process to trace) and attached again
+// when a process arrives; programs and maps stay loaded, and with them the counts.
+//
+// Thread-safety: read(), counts() and attached() may run on any thread, several at once
+// (they only read maps through the kernel); set_mode(), track() and sweep() run on the loop
+// thread.
 #pragma once
 
 #include <array>
@@ -59,6 +66,7 @@ struct BpfReading {
   std::array<uint64_t, HAK_BPF_FULL_COUNT + 1> full{};
   std::vector<BpfProgramStats> programs;
   bool program_stats = false;  // false when BPF_ENABLE_STATS was refused
+  bool attached = false;       // the programs are attached now (see BpfProbes)
 };
 
 class BpfProbes {
@@ -73,8 +81,9 @@ class BpfProbes {
   void set_mode(BpfMode mode);
   // Makes the filter exactly `pids` (the processes whose segments hakmemd exports).
   void track(const std::set<int>& pids);
-  // Whether the probes count `pid` now (mode all, or in the filter map). Any thread.
+  // Whether the probes count `pid` now (mode all, or in the filter map, attached). Any thread.
   bool counts(int pid) const;
+  bool attached() const { return attached_.load(std::memory_order_relaxed); }
   // Removes the counts of processes that are gone (or whose pid now names another process)
   // and in-flight entries of threads that are gone. Returns how many processes it forgot.
   size_t sweep();
@@ -83,12 +92,18 @@ class BpfProbes {
 
  private:
   BpfProbes(memsys* skeleton, int stats_fd);
+  // Attaches (or detaches) the programs as the mode and the filter need; loop thread.
+  void attach_as_needed();
+  void sync_filter(const std::set<int>& pids);
 
   memsys* skel_;
   int stats_fd_;
   mutable std::mutex tracked_mu_;  // tracked_ is read by scrapes (counts())
   std::set<int> tracked_;
   std::atomic<uint64_t> tracked_full_{0};
+  std::atomic<bool> attached_{true};  // load() attaches
+  bool all_ = false;
+  bool attach_warned_ = false;
 };
 
 // True when /proc/<pid>/stat says the process started at `start_ns` (memsys_abi.h's

@@ -61,11 +61,14 @@ def bpf_objects(pid):
 
 def up(d, mode):
     """Asserts the probes are up in `mode` and attached; returns (program ids, link ids)."""
-    scrape = d.scrape()
-    got = scrape.find("hakmem_bpf_up")
+    got = d.scrape().find("hakmem_bpf_up")
     if got != [({"mode": mode, "reason": "ok"}, 1.0)]:
         fail(f"hakmem_bpf_up: {got}; log:\n{d.log_text()}")
-    progs, links, stats = bpf_objects(d.proc.pid)
+    progs, links, stats = harness.wait_for(
+        lambda: (lambda o: o if len(o[1]) == len(PROGRAMS) else None)(bpf_objects(d.proc.pid)),
+        "the programs to be attached")
+    harness.wait_for(lambda: d.scrape().value("hakmemd_bpf_attached") == 1,
+                     "hakmemd_bpf_attached 1 once the links exist")
     names = {}
     for pid in progs:
         info = bpftool("prog", "show", "id", str(pid))
@@ -212,6 +215,30 @@ def test_tracked_mode_counts_only_tracked_then_sighup_to_all():
     finally:
         tracked.finish()
         untracked.finish()
+        d.stop()
+
+
+def test_tracked_mode_attaches_only_while_a_process_is_tracked():
+    seg = harness.segment_dir()
+    d = harness.Daemon(seg)
+
+    def links():
+        return len(bpf_objects(d.proc.pid)[1])
+    try:
+        harness.wait_for(lambda: links() == 0 and d.scrape().value("hakmemd_bpf_attached") == 0,
+                         "the programs detached (nothing to trace)")
+        scrape = d.scrape()
+        if scrape.find("hakmem_bpf_up") != [({"mode": "tracked", "reason": "ok"}, 1.0)]:
+            fail(f"hakmem_bpf_up while detached: {scrape.find('hakmem_bpf_up')}")
+        if scrape.value("hakmemd_bpf_attached") != 0 or len(bpf_objects(d.proc.pid)[0]) != len(PROGRAMS):
+            fail("detached, the programs should stay loaded and hakmemd_bpf_attached be 0")
+        w = harness.steady(seg, classes=2)
+        try:
+            up(d, "tracked")
+        finally:
+            w.kill()
+        harness.wait_for(lambda: links() == 0, "the programs detached after the process went")
+    finally:
         d.stop()
 
 
@@ -383,17 +410,20 @@ def test_without_tracefs():
     # The same namespace as root: the daemon mounts tracefs itself and the probes load.
     d = harness.Daemon(seg, wrapper=["unshare", "-m", "--propagation", "private", "sh", "-c",
                                      unmount, "sh"])
+    w = harness.steady(seg, classes=2)  # something to trace, so the programs are attached
     try:
         if "mounted tracefs at /sys/kernel/tracing" not in d.log_text():
             fail(f"no line about mounting tracefs:\n{d.log_text()}")
         up(d, "tracked")
     finally:
+        w.kill()
         d.stop()
 
 
 if __name__ == "__main__":
     harness.run([test_exact_counts_in_all_mode,
                  test_tracked_mode_counts_only_tracked_then_sighup_to_all,
+                 test_tracked_mode_attaches_only_while_a_process_is_tracked,
                  test_exited_process_is_forgotten,
                  test_cross_check_of_a_preloaded_workload,
                  test_sigterm_and_sigkill_leave_nothing,

@@ -85,7 +85,7 @@ uint64_t self_start_ns() {
 
 TEST(BpfFamilies, DownServesEveryFamilyEmptyAndTheReason) {
   auto fs = bpf_families(BpfMode::kTracked, BpfStatus{BpfReason::kNoTracefs, "x"}, nullptr, {});
-  ASSERT_EQ(fs.size(), 11u);
+  ASSERT_EQ(fs.size(), 12u);
   const auto& up = named(fs, "hakmem_bpf_up");
   ASSERT_EQ(up.metric.size(), 1u);
   EXPECT_EQ(up.metric[0].gauge.value, 0);
