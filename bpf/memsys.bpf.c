@@ -2,10 +2,15 @@
  * (enter and exit) of mmap, munmap, mremap, madvise and brk, counting per process and call
  * what hakmemd exports as hakmem_bpf_*. Why tracepoints and these layouts: bpf/README.md.
  *
- * Entry stores the start time and the arguments that matter per thread (the inflight map);
- * exit takes them back and counts: calls, failures by errno, bytes, latency. A call whose
- * entry was not seen (it began before the programs were attached, or inflight was full) is
- * not counted, so calls == the histogram's count always holds.
+ * Entry stores the start time and the arguments that matter in the thread's own task storage
+ * (inflight: freed with the task, found again on whatever CPU the thread returns on); exit
+ * takes them back and counts: calls, failures by errno, bytes, latency. A call whose entry
+ * was not seen (it began before the programs were attached, or the storage could not be
+ * made) is not counted, so calls == the histogram's count always holds.
+ *
+ * Cost: these run on every traced call, so the counts are per CPU (plain adds, no locked
+ * instruction; hakmemd sums the CPUs) and the in-flight record is task storage, not a hash
+ * map (no bucket lock, no delete): measured in README, "What the probes cost".
  *
  * Filter: with trace_all 0 only processes whose tgid is in `tracked` (filled by hakmemd)
  * are counted; the test costs one hash lookup at entry and nothing for untracked exits. */
@@ -60,14 +65,14 @@ struct {
 } tracked SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, HAK_BPF_INFLIGHT_MAX);
-  __type(key, __u32);   /* thread id */
+  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);  /* required for task storage: one record per task */
+  __type(key, int);
   __type(value, struct hak_bpf_inflight);
 } inflight SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
   __uint(max_entries, HAK_BPF_COUNTS_MAX);
   __type(key, struct hak_bpf_key);
   __type(value, struct hak_bpf_counts);
@@ -114,25 +119,27 @@ static __always_inline __u32 advice_index(__u64 advice) {
 }
 
 static __always_inline int on_enter(__u32 syscall, struct sys_enter_record *rec) {
-  __u64 id = bpf_get_current_pid_tgid();
-  __u32 tgid = id >> 32, tid = (__u32)id;
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   if (!trace_all && !bpf_map_lookup_elem(&tracked, &tgid)) return 0;
 
-  struct hak_bpf_inflight f = {};
-  f.syscall = syscall;
-  switch (syscall) {
-    case HAK_BPF_MREMAP: f.arg_len = rec->args[1]; f.arg_extra = rec->args[2]; break;
-    case HAK_BPF_MADVISE: f.arg_len = rec->args[1]; f.arg_extra = rec->args[2]; break;
-    case HAK_BPF_BRK: {
-      struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-      f.arg_len = rec->args[0];
-      f.arg_extra = BPF_CORE_READ(task, mm, brk);
-      break;
-    }
-    default: f.arg_len = rec->args[1]; break; /* mmap, munmap: len */
+  struct task_struct *task = bpf_get_current_task_btf();
+  struct hak_bpf_inflight *f =
+      bpf_task_storage_get(&inflight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (!f) {  /* no memory for this task's record: the call goes uncounted, and counted so */
+    note_full(HAK_BPF_FULL_INFLIGHT);
+    return 0;
   }
-  f.start_ns = bpf_ktime_get_ns();
-  if (bpf_map_update_elem(&inflight, &tid, &f, BPF_ANY)) note_full(HAK_BPF_FULL_INFLIGHT);
+  f->syscall = syscall;
+  switch (syscall) {
+    case HAK_BPF_MREMAP: f->arg_len = rec->args[1]; f->arg_extra = rec->args[2]; break;
+    case HAK_BPF_MADVISE: f->arg_len = rec->args[1]; f->arg_extra = rec->args[2]; break;
+    case HAK_BPF_BRK:
+      f->arg_len = rec->args[0];
+      f->arg_extra = BPF_CORE_READ(task, mm, brk);
+      break;
+    default: f->arg_len = rec->args[1]; break; /* mmap, munmap: len */
+  }
+  f->start_ns = bpf_ktime_get_ns();
   return 0;
 }
 
@@ -163,21 +170,20 @@ static __always_inline void count_error(struct hak_bpf_key *key, __u32 error) {
 }
 
 static __always_inline int on_exit(__u32 syscall, struct sys_exit_record *rec) {
-  __u64 id = bpf_get_current_pid_tgid();
-  __u32 tid = (__u32)id;
-  struct hak_bpf_inflight *f = bpf_map_lookup_elem(&inflight, &tid);
-  if (!f) return 0;
-  if (f->syscall != syscall) {  /* cannot happen for a thread in one call at a time */
-    bpf_map_delete_elem(&inflight, &tid);
-    return 0;
-  }
-  __u64 duration = bpf_ktime_get_ns() - f->start_ns;
+  struct task_struct *task = bpf_get_current_task_btf();
+  struct hak_bpf_inflight *f = bpf_task_storage_get(&inflight, task, 0, 0);
+  /* start_ns 0: no entry seen since the last exit (the record outlives each call). */
+  if (!f || f->start_ns == 0) return 0;
+  __u64 start = f->start_ns;
+  f->start_ns = 0;
+  if (f->syscall != syscall) return 0;  /* cannot happen for a thread in one call at a time */
+  __u64 duration = bpf_ktime_get_ns() - start;
   __u64 len = f->arg_len, extra = f->arg_extra;
-  bpf_map_delete_elem(&inflight, &tid);
 
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  /* This CPU's counts of the process and call: a plain add is safe, since a tracepoint
+   * program runs with preemption and migration off, and nothing else writes this CPU's copy. */
   struct hak_bpf_key key = {};
-  key.tgid = id >> 32;
+  key.tgid = bpf_get_current_pid_tgid() >> 32;
   key.syscall = syscall;
   key.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
   struct hak_bpf_counts *c = counts_for(&key);
@@ -193,32 +199,32 @@ static __always_inline int on_exit(__u32 syscall, struct sys_exit_record *rec) {
     error = (__u32)-ret;
   }
 
-  __sync_fetch_and_add(&c->calls, 1);
-  __sync_fetch_and_add(&c->latency_sum_ns, duration);
+  c->calls += 1;
+  c->latency_sum_ns += duration;
   __u32 slot = latency_slot(duration);
-  if (slot < HAK_BPF_LATENCY_SLOTS) __sync_fetch_and_add(&c->latency_slots[slot], 1);
+  if (slot < HAK_BPF_LATENCY_SLOTS) c->latency_slots[slot] += 1;
   if (error) {
-    __sync_fetch_and_add(&c->failed, 1);
+    c->failed += 1;
     count_error(&key, error);
     return 0;
   }
   switch (syscall) {
-    case HAK_BPF_MMAP: __sync_fetch_and_add(&c->bytes_grow, len); break;
-    case HAK_BPF_MUNMAP: __sync_fetch_and_add(&c->bytes_shrink, len); break;
+    case HAK_BPF_MMAP: c->bytes_grow += len; break;
+    case HAK_BPF_MUNMAP: c->bytes_shrink += len; break;
     case HAK_BPF_MREMAP:
-      if (extra >= len) __sync_fetch_and_add(&c->bytes_grow, extra - len);
-      else __sync_fetch_and_add(&c->bytes_shrink, len - extra);
+      if (extra >= len) c->bytes_grow += extra - len;
+      else c->bytes_shrink += len - extra;
       break;
     case HAK_BPF_MADVISE: {
       __u32 a = advice_index(extra);
-      __sync_fetch_and_add(&c->bytes_none, len);
-      if (a < HAK_BPF_ADVICE_COUNT) __sync_fetch_and_add(&c->advice_bytes[a], len);
+      c->bytes_none += len;
+      if (a < HAK_BPF_ADVICE_COUNT) c->advice_bytes[a] += len;
       break;
     }
     case HAK_BPF_BRK: {
       __u64 now_brk = (__u64)ret;
-      if (now_brk >= extra) __sync_fetch_and_add(&c->bytes_grow, now_brk - extra);
-      else __sync_fetch_and_add(&c->bytes_shrink, extra - now_brk);
+      if (now_brk >= extra) c->bytes_grow += now_brk - extra;
+      else c->bytes_shrink += extra - now_brk;
       break;
     }
   }

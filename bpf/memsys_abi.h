@@ -44,14 +44,14 @@ enum hak_bpf_advice {
  * exported as hakmemd_bpf_map_full_total{map}, never silent.
  * - tracked: the pids hakmemd exports, at most its max_processes (1024 by default, 4096 at
  *   most: config.cc keeps max_processes within this).
- * - inflight: threads inside one of the five calls at the same moment, host-wide in `all`
- *   mode; 16384 entries of 40 bytes (640 KiB) exceed any thread count seen on one host here.
+ * - inflight: task storage, one 40-byte record per traced thread, made at its first call and
+ *   freed with the thread: bounded by the threads themselves. A record that cannot be made
+ *   (no memory) is counted as full.
  * - counts: one per traced process and syscall it used: 4096 processes x 5 calls; 20480
- *   entries of 264 bytes (about 6.5 MiB with keys and the kernel's per-entry overhead,
- *   preallocated when the map is made).
+ *   entries of 264 bytes per CPU (per-CPU values: plain adds on the hot path), preallocated
+ *   when the map is made: about 5.4 MiB per possible CPU plus keys.
  * - errors: one per process, syscall and errno seen; 4096. */
 #define HAK_BPF_TRACKED_MAX 4096
-#define HAK_BPF_INFLIGHT_MAX 16384
 #define HAK_BPF_COUNTS_MAX 20480
 #define HAK_BPF_ERRORS_MAX 4096
 
@@ -62,8 +62,8 @@ enum hak_bpf_map_full {
   HAK_BPF_FULL_COUNT = 3,
 };
 
-/* One system call in progress on a thread (key: the thread's id, so that a thread that moves
- * between CPUs finds its own start). */
+/* One system call in progress on a thread, in the thread's task storage (so that a thread
+ * that moves between CPUs finds its own start); start_ns 0 between calls. */
 struct hak_bpf_inflight {
   __u64 start_ns;  /* bpf_ktime_get_ns() at entry */
   __u64 arg_len;   /* mmap, munmap, madvise: len; mremap: old_len; brk: requested break */

@@ -111,6 +111,27 @@ uint64_t ns_per_tick() {
   return v;
 }
 
+int possible_cpus() {
+  static const int n = libbpf_num_possible_cpus();
+  return n > 0 ? n : 1;
+}
+
+// A per-CPU value summed over the CPUs: every field of Value is a uint64_t counter.
+template <typename Value>
+struct PerCpuSum {
+  static_assert(sizeof(Value) % sizeof(uint64_t) == 0);
+  std::vector<Value> cpus = std::vector<Value>(possible_cpus());
+  Value sum() const {
+    Value out{};
+    auto* o = reinterpret_cast<uint64_t*>(&out);
+    for (const Value& v : cpus) {
+      const auto* f = reinterpret_cast<const uint64_t*>(&v);
+      for (size_t i = 0; i < sizeof(Value) / sizeof(uint64_t); ++i) o[i] += f[i];
+    }
+    return out;
+  }
+};
+
 template <typename Key, typename Value, typename Fn>
 void for_each_entry(int fd, uint32_t max_entries, Fn&& fn) {
   // A key deleted meanwhile (the sweep) makes get_next_key start over from the first key;
@@ -125,8 +146,13 @@ void for_each_entry(int fd, uint32_t max_entries, Fn&& fn) {
     std::vector<char> raw(reinterpret_cast<const char*>(&next),
                           reinterpret_cast<const char*>(&next) + sizeof next);
     if (!seen.insert(std::move(raw)).second) continue;
-    Value v{};
-    if (bpf_map_lookup_elem(fd, &next, &v) == 0) fn(next, v);
+    if constexpr (requires(Value v) { v.cpus; }) {
+      Value v;
+      if (bpf_map_lookup_elem(fd, &next, v.cpus.data()) == 0) fn(next, v.sum());
+    } else {
+      Value v{};
+      if (bpf_map_lookup_elem(fd, &next, &v) == 0) fn(next, v);
+    }
   }
 }
 
@@ -262,7 +288,7 @@ size_t BpfProbes::sweep() {
   };
   int counts_fd = bpf_map__fd(skel_->maps.counts);
   std::vector<hak_bpf_key> dead_counts;
-  for_each_entry<hak_bpf_key, hak_bpf_counts>(
+  for_each_entry<hak_bpf_key, PerCpuSum<hak_bpf_counts>>(
       counts_fd, HAK_BPF_COUNTS_MAX, [&](const hak_bpf_key& k, const hak_bpf_counts&) {
         if (!is_alive(k.tgid, k.start_ns)) dead_counts.push_back(k);
       });
@@ -276,16 +302,6 @@ size_t BpfProbes::sweep() {
       });
   for (const hak_bpf_error_key& k : dead_errors) bpf_map_delete_elem(errors_fd, &k);
 
-  // A thread killed inside a call (exit_group from another thread) never reaches the exit
-  // tracepoint; its entry would stay. /proc/<tid> exists for every live thread.
-  int inflight_fd = bpf_map__fd(skel_->maps.inflight);
-  std::vector<uint32_t> dead_threads;
-  for_each_entry<uint32_t, hak_bpf_inflight>(
-      inflight_fd, HAK_BPF_INFLIGHT_MAX, [&](uint32_t tid, const hak_bpf_inflight&) {
-        if (access(("/proc/" + std::to_string(tid)).c_str(), F_OK) != 0) dead_threads.push_back(tid);
-      });
-  for (uint32_t tid : dead_threads) bpf_map_delete_elem(inflight_fd, &tid);
-
   size_t forgotten = 0;
   for (const auto& [key, live] : alive) forgotten += live ? 0 : 1;
   return forgotten;
@@ -293,7 +309,7 @@ size_t BpfProbes::sweep() {
 
 BpfReading BpfProbes::read() const {
   BpfReading r;
-  for_each_entry<hak_bpf_key, hak_bpf_counts>(
+  for_each_entry<hak_bpf_key, PerCpuSum<hak_bpf_counts>>(
       bpf_map__fd(skel_->maps.counts), HAK_BPF_COUNTS_MAX,
       [&](const hak_bpf_key& k, const hak_bpf_counts& c) {
         if (k.syscall >= HAK_BPF_SYSCALL_COUNT) return;

@@ -84,8 +84,8 @@ class BpfProbes {
   // Whether the probes count `pid` now (mode all, or in the filter map, attached). Any thread.
   bool counts(int pid) const;
   bool attached() const { return attached_.load(std::memory_order_relaxed); }
-  // Removes the counts of processes that are gone (or whose pid now names another process)
-  // and in-flight entries of threads that are gone. Returns how many processes it forgot.
+  // Removes the counts of processes that are gone (or whose pid now names another process);
+  // in-flight records go with their threads (task storage). Returns how many it forgot.
   size_t sweep();
 
   BpfReading read() const;
