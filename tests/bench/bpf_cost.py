@@ -96,8 +96,19 @@ def main():
         base = med[("none", w)]
         print(f"| {w} | {base:.0f} ns | {med[('all', w)]:.0f} ns | {med[('all', w)] / base:.2f} | "
               f"{med[('tracked', w)]:.0f} ns | {med[('tracked', w)] / base:.2f} |")
-    per_call = (med[("all", "mmap")] - med[("none", "mmap")]) / 2
-    print(f"\nper traced call (mmap+munmap is two): {per_call:.0f} ns; rounds: {rounds}")
+    # Per round, the same round's loops against each other (the machine's noise moves whole
+    # rounds): the median of the differences and their range.
+    def diffs(state, w, per=1):
+        return sorted((a - b) / per for a, b in zip(results[(state, w)], results[("none", w)]))
+    traced = diffs("all", "mmap", 2)
+    print(f"\nper traced call (mmap+munmap is two), all - none per round: median "
+          f"{statistics.median(traced):.0f} ns (range {traced[0]:.0f} .. {traced[-1]:.0f}); "
+          f"rounds: {rounds}")
+    for w in ("getpid", "read"):
+        for state in ("all", "tracked"):
+            d = diffs(state, w)
+            print(f"{w} with probes attached ({state}): +{statistics.median(d):.0f} ns per call "
+                  f"(range {d[0]:.0f} .. {d[-1]:.0f})")
 
 
 if __name__ == "__main__":
