@@ -12,7 +12,11 @@
 
 #include <linux/types.h>
 
-/* The traced system calls; the order is the order of the label values in /metrics. */
+/* The traced system calls, with their `syscall` label values in /metrics (the same names as
+ * the allocator's OS calls of hakmem/stats_names.h, which the cross-check matches by name). */
+#define HAK_BPF_SYSCALLS(X) X(MMAP, "mmap") X(MUNMAP, "munmap") X(MREMAP, "mremap") \
+  X(MADVISE, "madvise") X(BRK, "brk")
+
 enum hak_bpf_syscall {
   HAK_BPF_MMAP = 0,
   HAK_BPF_MUNMAP = 1,

@@ -124,7 +124,7 @@ void print_kernel(const Snapshot& s, const std::string& address, std::ostream& o
   }
   Table t({"syscall", "allocator_calls", "allocator_bytes", "kernel_calls", "kernel_bytes",
            "unattributed_calls", "unattributed_bytes"}, "l");
-  for (std::size_t i = 0; i < 5; ++i) {
+  for (std::size_t i = 0; i < HAK_BPF_SYSCALL_COUNT; ++i) {
     const KernelCounts& c = k.by_syscall[i];
     uint64_t ac = 0, ab = 0;
     for (std::size_t o = 0; o < reader::kNumOsCalls; ++o)

@@ -22,7 +22,7 @@ namespace {
 constexpr size_t kMaxResponse = 64u << 20;  // hakmemd's scrape of 1000 processes is ~30 MiB
 
 int syscall_index(const std::string& name) {
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < HAK_BPF_SYSCALL_COUNT; ++i)
     if (name == kKernelSyscalls[i]) return i;
   return -1;
 }

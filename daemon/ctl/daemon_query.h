@@ -7,6 +7,8 @@
 #include <array>
 #include <string>
 
+#include "memsys_abi.h"
+
 namespace hakmem::ctl {
 
 // Per traced syscall (mmap, munmap, mremap, madvise, brk), from hakmem_bpf_* series of one pid.
@@ -15,13 +17,17 @@ struct KernelCounts {
   double unattributed_calls = 0, unattributed_bytes = 0;  // what the allocator did not make
 };
 
-inline constexpr const char* kKernelSyscalls[] = {"mmap", "munmap", "mremap", "madvise", "brk"};
+inline constexpr const char* kKernelSyscalls[] = {
+#define HAKMEMCTL_X_NAME(id, name) name,
+    HAK_BPF_SYSCALLS(HAKMEMCTL_X_NAME)
+#undef HAKMEMCTL_X_NAME
+};
 
 struct KernelView {
   std::string problem;  // why there is no view ("" when there is one)
   bool traced = false;  // the daemon has series for the pid
   bool compared = false;  // ... and cross-checks it (unattributed series present)
-  std::array<KernelCounts, 5> by_syscall{};
+  std::array<KernelCounts, HAK_BPF_SYSCALL_COUNT> by_syscall{};
 };
 
 // Asks hakmemd at `address` ("a.b.c.d:port") about `pid`; waits at most timeout_ms overall.

@@ -1,8 +1,6 @@
 // See bpf_crosscheck.h.
 #include "bpf_crosscheck.h"
 
-#include <unistd.h>
-
 #include <cstring>
 #include <string_view>
 
@@ -13,23 +11,15 @@ namespace hakmem::daemon {
 
 namespace {
 
-constexpr const char* kSyscallNames[HAK_BPF_SYSCALL_COUNT] = {"mmap", "munmap", "mremap",
-                                                              "madvise", "brk"};
-
 // The allocator's OS-call index of each traced syscall, -1 for brk (it never calls it).
 std::array<int, HAK_BPF_SYSCALL_COUNT> allocator_index() {
   std::array<int, HAK_BPF_SYSCALL_COUNT> out;
   for (unsigned s = 0; s < HAK_BPF_SYSCALL_COUNT; ++s) {
     out[s] = -1;
     for (size_t i = 0; i < reader::kOsCallNames.size(); ++i)
-      if (reader::kOsCallNames[i] == std::string_view(kSyscallNames[s])) out[s] = static_cast<int>(i);
+      if (reader::kOsCallNames[i] == std::string_view(kBpfSyscallNames[s])) out[s] = static_cast<int>(i);
   }
   return out;
-}
-
-uint64_t ns_per_tick() {
-  static const uint64_t v = 1000000000ull / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
-  return v;
 }
 
 }  // namespace
@@ -41,7 +31,7 @@ std::vector<Unattributed> CrossCheck::update(const BpfReading& kernel,
   // The kernel's counts by (pid, start ticks): the identity segments record.
   std::map<std::pair<int, uint64_t>, std::pair<PerSyscall, PerSyscall>> seen;
   for (const BpfCallCounts& e : kernel.counts) {
-    auto& [calls, bytes] = seen[{e.pid, e.start_ns / ns_per_tick()}];
+    auto& [calls, bytes] = seen[{e.pid, bpf_start_ticks(e.start_ns)}];
     calls[e.syscall] = e.counts.calls;
     bytes[e.syscall] = e.counts.bytes_grow + e.counts.bytes_shrink + e.counts.bytes_none;
   }

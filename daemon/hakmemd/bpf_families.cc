@@ -18,8 +18,6 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-constexpr const char* kSyscallNames[HAK_BPF_SYSCALL_COUNT] = {"mmap", "munmap", "mremap",
-                                                              "madvise", "brk"};
 constexpr const char* kAdviceNames[HAK_BPF_ADVICE_COUNT] = {
     "dontneed", "free", "hugepage", "nohugepage", "willneed", "other"};
 
@@ -100,7 +98,7 @@ std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
   for (const Unattributed& u : unattributed) {
     std::vector<ClientMetric::Label> l = {{"pid", std::to_string(u.pid)},
                                           {"comm", u.comm},
-                                          {"syscall", kSyscallNames[u.syscall]}};
+                                          {"syscall", kBpfSyscallNames[u.syscall]}};
     add(unattributed_calls, l, {}, d(u.calls));
     add(unattributed_bytes, l, {}, d(u.bytes));
   }
@@ -134,7 +132,7 @@ std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
       const auto* b = base(e.pid, e.start_ns);
       if (!b) continue;
       std::vector<ClientMetric::Label> l = *b;
-      l.push_back({"syscall", kSyscallNames[e.syscall]});
+      l.push_back({"syscall", kBpfSyscallNames[e.syscall]});
       const hak_bpf_counts& c = e.counts;
       add(calls, l, {}, d(c.calls));
       if (grows(e.syscall)) add(bytes, l, {{"direction", "grow"}}, d(c.bytes_grow));
@@ -149,7 +147,7 @@ std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
     for (const BpfErrorCount& e : reading->errors) {
       const auto* b = base(e.pid, e.start_ns);
       if (!b) continue;
-      add(errors, *b, {{"syscall", kSyscallNames[e.syscall]}, {"errno", errno_name(e.error)}},
+      add(errors, *b, {{"syscall", kBpfSyscallNames[e.syscall]}, {"errno", errno_name(e.error)}},
           d(e.count));
     }
     if (reading->program_stats) {

@@ -106,11 +106,6 @@ BpfStatus load_failure(int err, const CaptureLibbpf& libbpf) {
               "); run with \"log_level\": \"debug\" for libbpf's log and report this kernel"};
 }
 
-uint64_t ns_per_tick() {
-  static const uint64_t v = 1000000000ull / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
-  return v;
-}
-
 int possible_cpus() {
   static const int n = libbpf_num_possible_cpus();
   return n > 0 ? n : 1;
@@ -158,9 +153,14 @@ void for_each_entry(int fd, uint32_t max_entries, Fn&& fn) {
 
 }  // namespace
 
+uint64_t bpf_start_ticks(uint64_t start_ns) {
+  static const uint64_t ns_per_tick = 1000000000ull / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
+  return start_ns / ns_per_tick;
+}
+
 bool bpf_process_is(int pid, uint64_t start_ns) {
   std::optional<uint64_t> ticks = reader::process_start_ticks(pid);
-  return ticks && *ticks == start_ns / ns_per_tick();
+  return ticks && *ticks == bpf_start_ticks(start_ns);
 }
 
 std::unique_ptr<BpfProbes> BpfProbes::load(BpfMode mode, BpfStatus* status) {

@@ -55,6 +55,13 @@ struct BpfProgramStats {
   uint64_t runs = 0;
 };
 
+// The `syscall` label of each enum hak_bpf_syscall.
+inline constexpr const char* kBpfSyscallNames[HAK_BPF_SYSCALL_COUNT] = {
+#define HAKMEMD_X_NAME(id, name) name,
+    HAK_BPF_SYSCALLS(HAKMEMD_X_NAME)
+#undef HAKMEMD_X_NAME
+};
+
 // Maps that can be full, in hakmemd_bpf_map_full_total{map}: the kernel side's three
 // (enum hak_bpf_map_full) and the filter, which hakmemd fills.
 inline constexpr const char* kBpfFullMapNames[] = {"inflight", "counts", "errors", "tracked"};
@@ -106,6 +113,9 @@ class BpfProbes {
   bool attach_warned_ = false;
 };
 
+// A process start time as the probes record it (ns since boot) in /proc/<pid>/stat's unit
+// (clock ticks), the unit segments record it in.
+uint64_t bpf_start_ticks(uint64_t start_ns);
 // True when /proc/<pid>/stat says the process started at `start_ns` (memsys_abi.h's
 // identity): the same process, not a later one with a reused pid.
 bool bpf_process_is(int pid, uint64_t start_ns);
