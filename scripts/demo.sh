@@ -60,4 +60,7 @@ for family in hakmem_allocs_total hakmem_refill_objects_total hakmem_lock_conten
   grep "^$family{pid=\"$run\"" "$work/metrics.txt" | sort -k2 -g -r | head -4
 done
 grep -E '^hakmem_(mapped_bytes|superslabs)\{pid="'"$run"'"' "$work/metrics.txt"
+# The kernel's count of the same process's memory calls (eBPF), beside the allocator's own.
+grep -E '^hakmem_bpf_up' "$work/metrics.txt" || true
+grep -E '^hakmem_(os_calls_total|bpf_syscalls_total)\{pid="'"$run"'"' "$work/metrics.txt" || true
 wait $run || true

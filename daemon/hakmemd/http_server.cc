@@ -236,13 +236,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close(HttpClose why) {
     if (closed_) return;
     closed_ = true;
+    // Counted before the socket closes: a client that sees its connection end and then
+    // scrapes (on another serving thread) must find the close counted. Found by
+    // http_limits_test under load, where this thread was preempted between the two.
+    server_.stats->closed(why);
     ++timer_gen_;
     timer_.cancel();
     boost::system::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     server_.forget(this);
-    server_.stats->closed(why);
   }
 
   HttpServer::Impl& server_;
