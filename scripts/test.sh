@@ -3,7 +3,7 @@
 # unit, stress, preload, bad input, lifecycle, telemetry, reader, hakmemctl, hakmemd e2e), the
 # debug preset (invariant validation on; the unit, lifecycle and benchmark smoke tests), the
 # ASan/UBSan preset and the TSan preset (hak_* tests, the reader's tests, stress without fork
-# or preload), and the fuzz preset (clang: the segment reader's libFuzzer target for HAKMEM_FUZZ_SECONDS,
+# or preload), and the fuzz preset (clang: the segment reader's libFuzzer target for HAKMEMTEST_FUZZ_SECONDS,
 # default 60). Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."

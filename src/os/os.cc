@@ -96,6 +96,8 @@ int process_id() { return static_cast<int>(getpid()); }
 
 void abort_process() { abort(); }
 
+void exit_process(int status) { _exit(status); }
+
 OsStats os_stats() {
   OsStats s{};
   for (unsigned i = 0; i < 3; ++i) {

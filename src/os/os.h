@@ -45,6 +45,9 @@ int process_id();
 // abort(): the documented error lines end the process with SIGABRT (a core dump, and the
 // program's own SIGABRT handler runs first).
 [[noreturn]] void abort_process();
+// _exit(status): no atexit handlers, no stdio flush (start-up may run inside the first malloc,
+// before the program's constructors).
+[[noreturn]] void exit_process(int status);
 
 struct OsStats {
   uint64_t calls[HAK_NUM_OS_CALLS];  // indexed by OsCall

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "os/os.h"
 #include "support/text_buffer.h"
 
 extern char** environ;
@@ -89,24 +90,43 @@ size_t text_len(const char* s) {
   return n;
 }
 
+// One line per bad entry; in strict mode one line for the first only, which says what is
+// accepted and that the program stops.
 class Warner {
  public:
-  explicit Warner(int fd) : fd_(fd) {}
-  void warn(const char* entry, const char* reason, const char* keeping) {
-    char storage[512];
+  Warner(int fd, bool strict) : fd_(fd), strict_(strict) {}
+  void warn(const char* entry, const char* reason, const char* keeping, const char* accepted) {
+    ++count_;
+    if (strict_ && count_ > 1) return;
+    char storage[768];
     TextBuffer t(storage, sizeof storage);
     t.str("hakmem: ").str(entry).str(": ").str(reason);
-    if (keeping != nullptr) t.str("; keeping default ").str(keeping);
+    if (strict_)
+      t.str("; accepted: ").str(accepted).str("; HAKMEM_STRICT_CONFIG=1: exiting with status 2");
+    else if (keeping != nullptr)
+      t.str("; keeping default ").str(keeping);
     t.str("\n");
     t.flush_to(fd_);
-    ++count_;
   }
   int count() const { return count_; }
+  bool strict() const { return strict_; }
 
  private:
   int fd_;
+  bool strict_;
   int count_ = 0;
 };
+
+// Strictness must be known before the first entry is judged, whatever the order of environ:
+// only the exact value 1 turns it on (any other value of the variable is judged like the rest).
+bool strict_requested(const char* const* envp) {
+  if (envp == nullptr) return false;
+  for (const char* const* e = envp; *e != nullptr; ++e) {
+    const char* v = match(*e, "HAKMEM_STRICT_CONFIG");
+    if (v != nullptr && v[0] == '1' && v[1] == '\0') return true;
+  }
+  return false;
+}
 
 void set_defaults(Config* c) {
 #define HAK_OPT_INT(NAME, field, def, lo, hi, doc) c->field = def;
@@ -124,15 +144,19 @@ void parse_int(const char* entry, const char* value, uint64_t lo, uint64_t hi, u
   TextBuffer d(defbuf, sizeof defbuf - 1);
   d.num(def);
   defbuf[d.size()] = '\0';
+  char accepted[64];
+  TextBuffer a(accepted, sizeof accepted - 1);
+  a.str("an integer in [").num(lo).str(", ").num(hi).str("]");
+  accepted[a.size()] = '\0';
   uint64_t v;
   if (!parse_u64(value, &v)) {
-    w->warn(entry, "not a non-negative integer", defbuf);
+    w->warn(entry, "not a non-negative integer", defbuf, accepted);
   } else if (v < lo || v > hi) {
     char reason[96];
     TextBuffer r(reason, sizeof reason - 1);
     r.str("out of range [").num(lo).str(", ").num(hi).str("]");
     reason[r.size()] = '\0';
-    w->warn(entry, reason, defbuf);
+    w->warn(entry, reason, defbuf, accepted);
   } else {
     *field = v;
   }
@@ -149,7 +173,7 @@ void parse_entry(const char* entry, Config* c, Warner* w) {
   if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {          \
     int i = choice_index(choices, value);                            \
     if (i < 0)                                                       \
-      w->warn(entry, "not one of " choices, nullptr);                \
+      w->warn(entry, "not one of " choices, nullptr, choices);       \
     else                                                             \
       c->field = static_cast<unsigned>(i);                           \
     return;                                                          \
@@ -157,7 +181,8 @@ void parse_entry(const char* entry, Config* c, Warner* w) {
 #define HAK_OPT_TEXT(NAME, field, def, accepted, doc)                \
   if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {          \
     if (text_len(value) + 1 > kMaxOptionText)                        \
-      w->warn(entry, "value too long", "\"" def "\"");               \
+      w->warn(entry, "value too long", "\"" def "\"",                \
+              accepted " (at most 255 bytes)");                      \
     else                                                             \
       copy_text(c->field, value);                                    \
     return;                                                          \
@@ -166,12 +191,14 @@ void parse_entry(const char* entry, Config* c, Warner* w) {
 #undef HAK_OPT_INT
 #undef HAK_OPT_CHOICE
 #undef HAK_OPT_TEXT
-  w->warn(entry, "unknown HAKMEM_ variable, ignored", nullptr);
+  w->warn(entry, w->strict() ? "unknown HAKMEM_ variable" : "unknown HAKMEM_ variable, ignored",
+          nullptr,
+          "only the variables of the README's table (HAKMEM_STRICT_CONFIG=1 refuses the rest)");
 }
 
 int parse(const char* const* envp, Config* c, int warn_fd) {
   set_defaults(c);
-  Warner w(warn_fd);
+  Warner w(warn_fd, strict_requested(envp));
   if (envp == nullptr) return 0;
   for (const char* const* e = envp; *e != nullptr; ++e) {
     if (starts_with(*e, kPrefix) && (*e)[kPrefixLen] != '\0') parse_entry(*e, c, &w);
@@ -181,7 +208,10 @@ int parse(const char* const* envp, Config* c, int warn_fd) {
 
 }  // namespace
 
-void load_config() { parse(environ, &g_config, STDERR_FILENO); }
+void load_config() {
+  if (parse(environ, &g_config, STDERR_FILENO) > 0 && g_config.strict_config == 1)
+    os::exit_process(2);
+}
 
 const Config& config() { return g_config; }
 

@@ -1,6 +1,9 @@
 // The effective HAKMEM_* configuration. Read once, at allocator init, straight from the
 // process environment (no getenv copies, no malloc); every value is range-checked, and a bad
-// one keeps its default after one warning line naming the variable. Read-only afterwards.
+// one keeps its default after one warning line naming the variable. With
+// HAKMEM_STRICT_CONFIG=1 the first bad value or unknown HAKMEM_* variable is instead one line
+// (the variable, its value, what is accepted) and the process exits with status 2.
+// Read-only afterwards.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -31,7 +34,8 @@ void config_for_each(const Config& c, void (*fn)(const char* name, const char* v
                      void* ctx);
 
 // Test hook: parse from an explicit NULL-terminated environment into *out, writing warnings
-// to warn_fd. Returns the number of warnings.
+// to warn_fd. Returns the number of warnings (in strict mode, of refusals: only the first is
+// written, and the caller, not this hook, would exit).
 int parse_config_for_test(const char* const* envp, Config* out, int warn_fd);
 
 }  // namespace hakmem

@@ -3,10 +3,12 @@
 # usage: run_fuzz.sh FUZZER MAKE_SEEDS PRELOAD_LIB WORKDIR
 # Seeds: synthesized ones (make_seeds) and real segments, copied by preloaded processes from
 # their own live files: a single-threaded and a multi-threaded Python, one with other
-# HAKMEM_* settings. HAKMEM_FUZZ_SECONDS sets the run's length (default 60).
+# HAKMEM_* settings. HAKMEMTEST_FUZZ_SECONDS sets the run's length (default 60): a test knob,
+# not an allocator option, so its name is outside HAKMEM_* (HAKMEM_STRICT_CONFIG=1 would
+# refuse an unknown HAKMEM_ variable).
 set -euo pipefail
 fuzzer=$1 make_seeds=$2 preload=$3 work=$4
-seconds=${HAKMEM_FUZZ_SECONDS:-60}
+seconds=${HAKMEMTEST_FUZZ_SECONDS:-60}
 
 rm -rf "$work"
 mkdir -p "$work/seeds" "$work/corpus" "$work/segments"

@@ -84,6 +84,28 @@ TEST(EnvConfig, BadValuesWarnOnceAndKeepTheDefault) {
   EXPECT_NE(p.messages.find("HAKMEM_NO_SUCH=1: unknown HAKMEM_ variable, ignored"), std::string::npos);
 }
 
+TEST(EnvConfig, StrictModeRefusesWithOneLine) {
+  Parsed p = parse({"HAKMEM_TCACHE_CAP=abc", "HAKMEM_NO_SUCH=1", "HAKMEM_STRICT_CONFIG=1"});
+  EXPECT_EQ(p.warnings, 2);  // both refused, the first one written
+  EXPECT_EQ(p.config.strict_config, 1u);
+  EXPECT_EQ(p.messages,
+            "hakmem: HAKMEM_TCACHE_CAP=abc: not a non-negative integer; accepted: an integer in "
+            "[1, 1024]; HAKMEM_STRICT_CONFIG=1: exiting with status 2\n");
+  p = parse({"HAKMEM_STRICT_CONFIG=1", "HAKMEM_NO_SUCH=1"});
+  EXPECT_EQ(p.messages,
+            "hakmem: HAKMEM_NO_SUCH=1: unknown HAKMEM_ variable; accepted: only the variables of "
+            "the README's table (HAKMEM_STRICT_CONFIG=1 refuses the rest); HAKMEM_STRICT_CONFIG=1: "
+            "exiting with status 2\n");
+  p = parse({"HAKMEM_STRICT_CONFIG=1", "HAKMEM_TCACHE_CAP=64"});
+  EXPECT_EQ(p.warnings, 0) << p.messages;
+  EXPECT_EQ(p.config.tcache_cap, 64u);
+  // Only the exact value 1 is strict; another value is a bad value like any other.
+  p = parse({"HAKMEM_STRICT_CONFIG=yes", "HAKMEM_TCACHE_CAP=abc"});
+  EXPECT_EQ(p.warnings, 2);
+  EXPECT_EQ(p.config.strict_config, 0u);
+  EXPECT_NE(p.messages.find("keeping default 128"), std::string::npos) << p.messages;
+}
+
 TEST(EnvConfig, ReadmeTableMatchesTheOptionList) {
   std::ostringstream expected;
   expected << "| variable | default | accepted | effect |\n| --- | --- | --- | --- |\n";
