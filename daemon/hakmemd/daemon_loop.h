@@ -1,7 +1,8 @@
 // The event loop: one Boost.Asio io_context on the main thread that owns every change of
 // state. It handles signals (SIGTERM/SIGINT stop cleanly, SIGHUP reloads the config file and
 // keeps the old config when the new one is refused), inotify events on the segment directory,
-// and the periodic rescan timer; it binds and rebinds the Exporter. Scrapes run on the
+// the periodic rescan timer and the eBPF probes' 1 s tick (filter, attach, sweep); it binds
+// and rebinds the Exporter and loads and unloads the probes (BpfService). Scrapes run on the
 // HTTP server's own threads and only read the Monitor (which is thread-safe), so no client
 // can delay a signal, a reload or discovery.
 //
