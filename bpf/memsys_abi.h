@@ -18,23 +18,21 @@
   X(MADVISE, "madvise") X(BRK, "brk")
 
 enum hak_bpf_syscall {
-  HAK_BPF_MMAP = 0,
-  HAK_BPF_MUNMAP = 1,
-  HAK_BPF_MREMAP = 2,
-  HAK_BPF_MADVISE = 3,
-  HAK_BPF_BRK = 4,
-  HAK_BPF_SYSCALL_COUNT = 5,
+#define HAK_BPF_X_SYSCALL(id, name) HAK_BPF_##id,
+  HAK_BPF_SYSCALLS(HAK_BPF_X_SYSCALL)
+#undef HAK_BPF_X_SYSCALL
+  HAK_BPF_SYSCALL_COUNT
 };
 
-/* madvise advice as counted; every other advice is HAK_BPF_ADVICE_OTHER. */
+/* madvise advice as counted, with its `advice` label; every other advice is OTHER. */
+#define HAK_BPF_ADVICES(X) X(DONTNEED, "dontneed") X(FREE, "free") X(HUGEPAGE, "hugepage") \
+  X(NOHUGEPAGE, "nohugepage") X(WILLNEED, "willneed") X(OTHER, "other")
+
 enum hak_bpf_advice {
-  HAK_BPF_ADVICE_DONTNEED = 0,
-  HAK_BPF_ADVICE_FREE = 1,
-  HAK_BPF_ADVICE_HUGEPAGE = 2,
-  HAK_BPF_ADVICE_NOHUGEPAGE = 3,
-  HAK_BPF_ADVICE_WILLNEED = 4,
-  HAK_BPF_ADVICE_OTHER = 5,
-  HAK_BPF_ADVICE_COUNT = 6,
+#define HAK_BPF_X_ADVICE(id, name) HAK_BPF_ADVICE_##id,
+  HAK_BPF_ADVICES(HAK_BPF_X_ADVICE)
+#undef HAK_BPF_X_ADVICE
+  HAK_BPF_ADVICE_COUNT
 };
 
 /* Latency histogram: slot s counts calls whose duration d (ns) has floor(log2(d)) == s + 8,

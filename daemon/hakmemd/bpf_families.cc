@@ -19,7 +19,10 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 constexpr const char* kAdviceNames[HAK_BPF_ADVICE_COUNT] = {
-    "dontneed", "free", "hugepage", "nohugepage", "willneed", "other"};
+#define HAKMEMD_X_NAME(id, name) name,
+    HAK_BPF_ADVICES(HAKMEMD_X_NAME)
+#undef HAKMEMD_X_NAME
+};
 
 // Which byte directions a call can have: series only for those, always all of them, so a
 // series does not appear halfway through a process's life.

@@ -196,16 +196,14 @@ std::unique_ptr<BpfProbes> BpfProbes::load(BpfMode mode, BpfStatus* status) {
     log_warn(std::string("eBPF program statistics unavailable (BPF_ENABLE_STATS: ") +
              strerror(errno) + "); hakmemd_bpf_prog_* are not served");
   *status = {BpfReason::kOk, ""};
-  auto probes = std::unique_ptr<BpfProbes>(new BpfProbes(skel, stats_fd));
-  probes->all_ = mode == BpfMode::kAll;
-  return probes;
+  return std::unique_ptr<BpfProbes>(new BpfProbes(skel, stats_fd));
 }
 
 void BpfProbes::attach_as_needed() {
-  bool want;
-  {
+  bool want = all();
+  if (!want) {
     std::lock_guard lock(tracked_mu_);
-    want = all_ || !tracked_.empty();
+    want = !tracked_.empty();
   }
   if (want == attached()) return;
   if (!want) {
@@ -230,6 +228,10 @@ void BpfProbes::attach_as_needed() {
 
 BpfProbes::BpfProbes(memsys* skeleton, int stats_fd) : skel_(skeleton), stats_fd_(stats_fd) {}
 
+bool BpfProbes::all() const {
+  return __atomic_load_n(&skel_->bss->trace_all, __ATOMIC_RELAXED) != 0;
+}
+
 BpfProbes::~BpfProbes() {
   memsys__destroy(skel_);
   if (stats_fd_ >= 0) close(stats_fd_);
@@ -237,16 +239,12 @@ BpfProbes::~BpfProbes() {
 
 void BpfProbes::set_mode(BpfMode mode) {
   __atomic_store_n(&skel_->bss->trace_all, mode == BpfMode::kAll ? 1u : 0u, __ATOMIC_RELAXED);
-  {
-    std::lock_guard lock(tracked_mu_);
-    all_ = mode == BpfMode::kAll;
-  }
   attach_as_needed();
 }
 
 bool BpfProbes::counts(int pid) const {
   if (!attached()) return false;
-  if (__atomic_load_n(&skel_->bss->trace_all, __ATOMIC_RELAXED)) return true;
+  if (all()) return true;
   std::lock_guard lock(tracked_mu_);
   return tracked_.count(pid) != 0;
 }

@@ -102,6 +102,7 @@ class BpfProbes {
   // Attaches (or detaches) the programs as the mode and the filter need; loop thread.
   void attach_as_needed();
   void sync_filter(const std::set<int>& pids);
+  bool all() const;  // mode all: the programs' own trace_all, the one record of the mode
 
   memsys* skel_;
   int stats_fd_;
@@ -109,7 +110,6 @@ class BpfProbes {
   std::set<int> tracked_;
   std::atomic<uint64_t> tracked_full_{0};
   std::atomic<bool> attached_{true};  // load() attaches
-  bool all_ = false;
   bool attach_warned_ = false;
 };
 

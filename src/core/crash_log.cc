@@ -35,7 +35,8 @@ void write_state(int fd, int sig) {
   t.str("hakmem: crash log pid=").num(static_cast<uint64_t>(os::process_id()));
   t.kv("signal", static_cast<uint64_t>(sig)).kv("tid", static_cast<uint64_t>(os::current_tid()));
   os::OsStats os = os::os_stats();
-  t.kv("mapped_bytes", os.mapped_bytes).kv("mmap_calls", os.calls[0]).kv("munmap_calls", os.calls[1]);
+  t.kv("mapped_bytes", os.mapped_bytes).kv("mmap_calls", os.calls[os::kOsMMAP])
+      .kv("munmap_calls", os.calls[os::kOsMUNMAP]);
   t.str("\n");
   t.flush_to(fd);
   for (unsigned i = 0; i < kNumLocks; ++i) {

@@ -100,7 +100,7 @@ void exit_process(int status) { _exit(status); }
 
 OsStats os_stats() {
   OsStats s{};
-  for (unsigned i = 0; i < 3; ++i) {
+  for (unsigned i = 0; i < HAK_NUM_OS_CALLS; ++i) {
     s.calls[i] = seg_load(process_counts().os_calls[i]);
     s.bytes[i] = seg_load(process_counts().os_bytes[i]);
   }

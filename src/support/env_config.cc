@@ -118,12 +118,14 @@ class Warner {
 };
 
 // Strictness must be known before the first entry is judged, whatever the order of environ:
-// only the exact value 1 turns it on (any other value of the variable is judged like the rest).
+// on when the variable's value parses as the integer 1, exactly when parsing it sets
+// strict_config to 1 (load_config exits on that); any other value is judged like the rest.
 bool strict_requested(const char* const* envp) {
   if (envp == nullptr) return false;
   for (const char* const* e = envp; *e != nullptr; ++e) {
     const char* v = match(*e, "HAKMEM_STRICT_CONFIG");
-    if (v != nullptr && v[0] == '1' && v[1] == '\0') return true;
+    uint64_t n;
+    if (v != nullptr && parse_u64(v, &n) && n == 1) return true;
   }
   return false;
 }
