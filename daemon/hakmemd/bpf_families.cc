@@ -64,11 +64,14 @@ ClientMetric histogram(const std::vector<ClientMetric::Label>& labels, const hak
 std::vector<MetricFamily> bpf_families(BpfMode mode, const BpfStatus& status,
                                        const BpfReading* reading,
                                        const std::vector<Unattributed>& unattributed) {
-  MetricFamily up = family("hakmem_bpf_up",
-                           "1 when the eBPF probes are loaded and attached; reason says why not "
-                           "(ok, off, not_built, no_btf, no_permission, no_tracefs, "
-                           "tracepoint_format, map_create, verifier, attach)",
-                           MetricType::Gauge);
+  // The help text lists the reasons from kBpfReasons, so it cannot fall behind the enum.
+  static const std::string up_help = [] {
+    std::string h = "1 when the eBPF probes are loaded and attached; reason says why not (";
+    for (BpfReason r : kBpfReasons) h += std::string(bpf_reason_name(r)) + ", ";
+    h.resize(h.size() - 2);
+    return h + ")";
+  }();
+  MetricFamily up = family("hakmem_bpf_up", up_help.c_str(), MetricType::Gauge);
   add(up, {}, {{"mode", std::string(bpf_mode_name(mode))},
                {"reason", std::string(bpf_reason_name(status.reason))}},
       status.up() ? 1 : 0);
