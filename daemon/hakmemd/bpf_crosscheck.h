@@ -52,10 +52,14 @@ class CrossCheck {
 
  private:
   using PerSyscall = std::array<uint64_t, HAK_BPF_SYSCALL_COUNT>;
+  // Both sides' counts of one process at one scrape.
+  struct Sample {
+    PerSyscall kernel_calls{}, kernel_bytes{}, alloc_calls{}, alloc_bytes{};
+  };
   struct Entry {
     bool old_abi = false;
-    PerSyscall kernel_calls{}, kernel_bytes{}, alloc_calls{}, alloc_bytes{};
-    PerSyscall calls{}, bytes{};  // running maxima (monotonic)
+    Sample base;
+    PerSyscall calls{}, bytes{};  // unattributed: running maxima (monotonic)
   };
 
   std::mutex mu_;
