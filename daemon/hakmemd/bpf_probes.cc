@@ -200,7 +200,7 @@ std::unique_ptr<BpfProbes> BpfProbes::load(BpfMode mode, BpfStatus* status) {
 }
 
 void BpfProbes::attach_as_needed() {
-  bool want = all();
+  bool want = all() || any_segment_;
   if (!want) {
     std::lock_guard lock(tracked_mu_);
     want = !tracked_.empty();
@@ -249,8 +249,9 @@ bool BpfProbes::counts(int pid) const {
   return tracked_.count(pid) != 0;
 }
 
-void BpfProbes::track(const std::set<int>& pids) {
+void BpfProbes::track(const std::set<int>& pids, bool any_segment) {
   sync_filter(pids);
+  any_segment_ = any_segment;
   attach_as_needed();
 }
 

@@ -9,8 +9,11 @@
 // Attached only while there is something to count: while any syscalls tracepoint has a
 // program, every thread on the host takes the slow syscall path (README, "What the probes
 // cost": +~100 ns on each syscall of every process here). So in mode tracked the programs
-// are detached while the filter is empty (no HAKMEM process to trace) and attached again
-// when a process arrives; programs and maps stay loaded, and with them the counts.
+// are detached while the segment directory holds no segment at all (no HAKMEM process to
+// trace) and attached again when one appears; programs and maps stay loaded, and with them
+// the counts. Any segment, not only the exported ones, keeps them attached: a segment that
+// is rejected for a moment (being rewritten, say) must not detach and re-attach the probes,
+// 20 descriptors each time.
 //
 // Thread-safety: read(), counts() and attached() may run on any thread, several at once
 // (they only read maps through the kernel); set_mode(), track() and sweep() run on the loop
@@ -86,8 +89,9 @@ class BpfProbes {
 
   // tracked <-> all without reloading: the maps, and so the counts, stay.
   void set_mode(BpfMode mode);
-  // Makes the filter exactly `pids` (the processes whose segments hakmemd exports).
-  void track(const std::set<int>& pids);
+  // Makes the filter exactly `pids` (the processes whose segments hakmemd exports);
+  // any_segment: the directory holds a segment of any state (see above).
+  void track(const std::set<int>& pids, bool any_segment);
   // Whether the probes count `pid` now (mode all, or in the filter map, attached). Any thread.
   bool counts(int pid) const;
   bool attached() const { return attached_.load(std::memory_order_relaxed); }
@@ -110,6 +114,7 @@ class BpfProbes {
   std::set<int> tracked_;
   std::atomic<uint64_t> tracked_full_{0};
   std::atomic<bool> attached_{true};  // load() attaches
+  bool any_segment_ = true;           // until the first track()
   bool attach_warned_ = false;
 };
 

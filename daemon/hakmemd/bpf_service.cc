@@ -59,7 +59,7 @@ void BpfService::apply(BpfMode mode) {
 #endif
 }
 
-void BpfService::tick(const std::set<int>& tracked) {
+void BpfService::tick(const std::set<int>& tracked, bool any_segment) {
 #if HAKMEMD_HAVE_BPF
   std::shared_ptr<BpfProbes> p;
   {
@@ -67,12 +67,13 @@ void BpfService::tick(const std::set<int>& tracked) {
     p = probes_;
   }
   if (!p) return;
-  p->track(tracked);
+  p->track(tracked, any_segment);
   size_t forgotten = p->sweep();
   if (forgotten) log_debug("eBPF: forgot the counts of " + std::to_string(forgotten) +
                            " processes that are gone");
 #else
   (void)tracked;
+  (void)any_segment;
 #endif
 }
 

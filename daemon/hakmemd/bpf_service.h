@@ -29,8 +29,9 @@ class BpfService {
   ~BpfService();
 
   void apply(BpfMode mode);
-  // The filter becomes `tracked`; counts of processes that are gone are removed.
-  void tick(const std::set<int>& tracked);
+  // The filter becomes `tracked`; counts of processes that are gone are removed;
+  // any_segment keeps the programs attached in mode tracked (BpfProbes).
+  void tick(const std::set<int>& tracked, bool any_segment);
   void stop();  // unloads: nothing of ours stays attached
 
   BpfMode mode() const;

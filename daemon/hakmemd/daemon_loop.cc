@@ -80,7 +80,7 @@ bool DaemonLoop::apply(const Config& next, bool starting) {
   // After the rescan, so that the filter holds the processes known now before the probes
   // count anything; a failure to load is logged and served, never fatal.
   bpf_->apply(next.ebpf);
-  bpf_->tick(monitor_->tracked_pids());
+  bpf_->tick(monitor_->tracked_pids(), monitor_->any_segment());
   return true;
 }
 
@@ -159,7 +159,7 @@ void DaemonLoop::arm_bpf_tick() {
   bpf_timer_.expires_after(std::chrono::seconds(1));
   bpf_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    bpf_->tick(monitor_->tracked_pids());
+    bpf_->tick(monitor_->tracked_pids(), monitor_->any_segment());
     arm_bpf_tick();
   });
 }

@@ -72,6 +72,11 @@ std::set<int> Monitor::tracked_pids() const {
   return out;
 }
 
+bool Monitor::any_segment() const {
+  std::lock_guard lock(mu_);
+  return !entries_.empty();
+}
+
 void Monitor::rescan() {
   std::shared_ptr<const SegmentDir> dir = directory();
   if (!dir) return;

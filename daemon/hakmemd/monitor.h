@@ -67,6 +67,8 @@ class Monitor {
   // not yet judged (so a process is traced from its first scan). Not filtered, over the
   // limit, rejected or stale ones.
   std::set<int> tracked_pids() const;
+  // The directory holds a segment, in any state.
+  bool any_segment() const;
 
  private:
   struct Entry {
