@@ -33,6 +33,11 @@ void print_process(const Snapshot& s, std::ostream& out) {
       << "  up " << duration_s(reader::process_uptime_seconds(s.start_time_ticks)) << "  flags "
       << (flags.empty() ? "none" : flags) << "  slots " << s.live_slots << " live of " << s.slots
       << "  generation " << s.generation << "\n";
+  if (s.process_stopped)
+    out << "  stopped (a signal or a debugger): the counts are as of the stop\n";
+  if (!s.live_caches)
+    out << "  counts may lag: an ABI " << s.abi_major << "." << s.abi_minor
+        << " segment shows a thread's last operations at its next refill, flush or exit\n";
 }
 
 void print_classes(const Snapshot& s, std::ostream& out) {

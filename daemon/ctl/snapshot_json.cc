@@ -49,6 +49,14 @@ std::string str_member(const json& j, const std::string& path, const char* key) 
   return v.get<std::string>();
 }
 
+// A member added after the format's first version: `absent` when a document lacks it.
+bool bool_member_or(const json& j, const std::string& path, const char* key, bool absent) {
+  auto it = j.find(key);
+  if (it == j.end()) return absent;
+  if (!it->is_boolean()) throw PathError(path + "." + key + ": expected true or false, found " + it->type_name());
+  return it->get<bool>();
+}
+
 // Fills values[i] from object j[names[i]]; names the file has and this tool does not are ignored
 // (a newer writer's), missing ones stay 0.
 template <typename Names>
@@ -80,6 +88,9 @@ void load(const json& j, Snapshot* s) {
   s->update_ns = u64_member(j, root, "update_ns");
   s->generation = u64_member(j, root, "generation");
   s->taken_ns = u64_member(j, root, "taken_ns");
+  // Added within format version 1: absent in older documents.
+  s->process_stopped = bool_member_or(j, root, "process_stopped", false);
+  s->live_caches = bool_member_or(j, root, "live_caches", false);
 
   const json& settings = member(j, root, "settings");
   if (!settings.is_object()) throw PathError("$.settings: expected an object");
@@ -153,6 +164,8 @@ ordered_json snapshot_to_json(const Snapshot& s) {
   j["update_ns"] = s.update_ns;
   j["generation"] = s.generation;
   j["taken_ns"] = s.taken_ns;
+  j["process_stopped"] = s.process_stopped;
+  j["live_caches"] = s.live_caches;
   ordered_json settings = ordered_json::object();
   for (const reader::Setting& st : s.settings) settings[st.name] = st.value;
   j["settings"] = settings;

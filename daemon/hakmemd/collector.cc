@@ -113,6 +113,7 @@ std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& 
     add(f[kFamilyLARGE_FREES], base, {}, d(pr.large_frees));
     add(f[kFamilyTHREADS_STARTED], base, {}, d(pr.threads_started));
     add(f[kFamilyTHREADS_EXITED], base, {}, d(pr.threads_exited));
+    add(f[kFamilyPROCESS_STOPPED], base, {}, p.process_stopped ? 1 : 0);
   }
   return f;
 }

@@ -45,7 +45,7 @@ std::string_view liveness_name(Liveness l) {
   return "unknown";
 }
 
-std::optional<uint64_t> process_start_ticks(int pid, bool* gone) {
+std::optional<ProcStat> process_stat(int pid, bool* gone) {
   if (gone != nullptr) *gone = false;
   if (pid <= 0) {
     if (gone != nullptr) *gone = true;
@@ -60,6 +60,10 @@ std::optional<uint64_t> process_start_ticks(int pid, bool* gone) {
   std::size_t close_paren = text.rfind(')');
   if (close_paren == std::string::npos) return std::nullopt;
   const char* p = text.c_str() + close_paren + 1;
+  ProcStat st;
+  while (*p == ' ') ++p;
+  if (*p == '\0') return std::nullopt;
+  st.state = *p;
   for (int field = 3; field < 22; ++field) {  // skip fields 3..21
     while (*p == ' ') ++p;
     while (*p != ' ' && *p != '\0') ++p;
@@ -70,7 +74,14 @@ std::optional<uint64_t> process_start_ticks(int pid, bool* gone) {
   errno = 0;
   unsigned long long v = strtoull(p, &end, 10);
   if (errno != 0 || (*end != ' ' && *end != '\0' && *end != '\n')) return std::nullopt;
-  return v;
+  st.start_ticks = v;
+  return st;
+}
+
+std::optional<uint64_t> process_start_ticks(int pid, bool* gone) {
+  std::optional<ProcStat> st = process_stat(pid, gone);
+  if (!st) return std::nullopt;
+  return st->start_ticks;
 }
 
 std::optional<uid_t> process_uid(int pid) {

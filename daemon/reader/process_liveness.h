@@ -21,8 +21,17 @@ enum class Liveness {
 
 std::string_view liveness_name(Liveness l);  // "live", "gone", "pid_reused", "unknown"
 
-// Field 22 of /proc/<pid>/stat; nullopt when the process does not exist or the file cannot be
-// parsed (`gone` says which: true when /proc/<pid> is absent).
+struct ProcStat {
+  uint64_t start_ticks = 0;  // field 22
+  char state = '?';          // field 3: R, S, D, T (stopped by a signal), t (tracing stop), ...
+  // Stopped by a signal or a debugger: it runs no code until continued.
+  bool stopped() const { return state == 'T' || state == 't'; }
+};
+
+// Fields 3 and 22 of /proc/<pid>/stat; nullopt when the process does not exist or the file
+// cannot be parsed (`gone` says which: true when /proc/<pid> is absent).
+std::optional<ProcStat> process_stat(int pid, bool* gone = nullptr);
+// Field 22 alone.
 std::optional<uint64_t> process_start_ticks(int pid, bool* gone = nullptr);
 // Owner of /proc/<pid> (the process's real uid), nullopt when it is gone or unreadable.
 std::optional<uid_t> process_uid(int pid);

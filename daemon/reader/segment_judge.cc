@@ -32,7 +32,9 @@ Judgement judge_segment(const std::string& dir, int pid, const JudgeOptions& opt
   Judgement j;
   const std::string path = dir + "/" + segment_file_name(pid);
   bool gone = false;
-  std::optional<uint64_t> running_since = process_start_ticks(pid, &gone);
+  std::optional<ProcStat> proc = process_stat(pid, &gone);
+  std::optional<uint64_t> running_since;
+  if (proc) running_since = proc->start_ticks;
   std::optional<uid_t> owner = process_uid(pid);  // unset when gone: a stale file is readable
   j.process = running_since ? Liveness::kLive : gone ? Liveness::kGone : Liveness::kUnknown;
 
@@ -64,7 +66,8 @@ Judgement judge_segment(const std::string& dir, int pid, const JudgeOptions& opt
     if (j.contents_error->reason == Reason::kNotPublished) return verdict(j, Verdict::kInactive);
     return rejected(j, *j.contents_error);
   }
-  const Snapshot& s = j.snapshot.emplace(std::move(r.snapshot));
+  Snapshot& s = j.snapshot.emplace(std::move(r.snapshot));
+  s.process_stopped = proc && proc->stopped();
   if (running_since && *running_since != s.start_time_ticks) {
     j.process = Liveness::kPidReused;
     return verdict(j, Verdict::kStale, "pid_reused",

@@ -2,7 +2,7 @@
 // one order, for hakmemd (monitor.cc), `hakmemctl list` (cmd_list.cc) and the hakmemctl
 // commands that read one pid (target.cc).
 //
-// Order: the process behind the pid in the name is read from /proc first (start time and
+// Order: the process behind the pid in the name is read from /proc first (start time, state and
 // owner), before the file is opened, so a process that exits meanwhile is found stale by the
 // next judgement, never exported past it. Then the file checks (segment_file.h: O_NOFOLLOW, a
 // regular file, one link, the owner, the size), then the contents (segment_reader.h, expecting

@@ -102,9 +102,31 @@ uint64_t u64_at(const std::vector<unsigned char>& b, uint64_t at) {
   return v;
 }
 
+// A slot's totals (telemetry_abi.h, hak_seg_cache): allocations from `later`, a read of the
+// same slots made after `slots`, so that every free counted was made after an allocation
+// that is counted too.
+void add_slot_counts(const std::vector<unsigned char>& slots, const std::vector<unsigned char>& later,
+                     uint64_t base, const Layout& l, Snapshot* s) {
+  for (unsigned c = 0; c < kNumClasses; ++c) {
+    uint64_t at = base + offsetof(hak_seg_slot, classes) + l.class_record * c;
+    hak_seg_class_counters& k = s->classes[c].counters;
+    k.frees += u64_at(slots, at + offsetof(hak_seg_class_counters, frees));
+    k.allocs += u64_at(later, at + offsetof(hak_seg_class_counters, allocs));
+    k.remote_frees += u64_at(slots, at + offsetof(hak_seg_class_counters, remote_frees));
+    for (unsigned q = 0; q < kNumPaths; ++q) {
+      k.refills[q] += u64_at(slots, at + kClassScalarsBytes + 8 * q);
+      k.refill_objects[q] += u64_at(slots, at + l.refill_objects_at + 8 * q);
+    }
+    if (l.caches_at == 0) continue;
+    uint64_t cache = base + l.caches_at + sizeof(hak_seg_cache) * c;
+    k.frees += u64_at(slots, cache + offsetof(hak_seg_cache, fill)) >> 16;
+    k.allocs += u64_at(later, cache + offsetof(hak_seg_cache, allocs));
+  }
+}
+
 std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
                                const std::vector<unsigned char> (&sec)[HAK_SEG_NUM_SECTIONS],
-                               Snapshot* out) {
+                               const std::vector<unsigned char>& later_slots, Snapshot* out) {
   const hak_seg_section* t = h.sections;
   Snapshot& s = *out;
   s.pid = h.pid;
@@ -137,6 +159,7 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
     p.os_bytes[i] = u64_at(process, l.os_bytes_at + 8 * i);
   }
   s.has_mremap = h.num_os_calls > HAK_SEG_OS_CALLS_MINOR1;
+  s.live_caches = l.caches_at != 0;
   for (unsigned i = 0; i < kNumClasses; ++i) p.slabs_in_use[i] = u64_at(process, l.slabs_in_use_at + 8 * i);
 
   s.classes.resize(kNumClasses);
@@ -162,17 +185,7 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
     // A free slot was never claimed and is all zero by the ABI: nothing to add. Most of a
     // segment's slots are free, so skipping them is most of a scrape's parsing.
     if (state == HAK_SEG_SLOT_FREE) continue;
-    for (unsigned c = 0; c < kNumClasses; ++c) {
-      uint64_t at = base + offsetof(hak_seg_slot, classes) + l.class_record * c;
-      hak_seg_class_counters& k = s.classes[c].counters;
-      k.allocs += u64_at(slots, at + offsetof(hak_seg_class_counters, allocs));
-      k.frees += u64_at(slots, at + offsetof(hak_seg_class_counters, frees));
-      k.remote_frees += u64_at(slots, at + offsetof(hak_seg_class_counters, remote_frees));
-      for (unsigned q = 0; q < kNumPaths; ++q) {
-        k.refills[q] += u64_at(slots, at + kClassScalarsBytes + 8 * q);
-        k.refill_objects[q] += u64_at(slots, at + l.refill_objects_at + 8 * q);
-      }
-    }
+    add_slot_counts(slots, later_slots, base, l, &s);
   }
   return std::nullopt;
 }
@@ -224,10 +237,14 @@ std::optional<Rejection> read_once(const Source& src, const ReadOptions& options
     sec[i].resize(used[i] * h.sections[i].stride);
     if (!src.read(sec[i].data(), sec[i].size(), h.sections[i].offset, &e)) return e;
   }
-  if (!read_claimed_slots(src, h.sections[HAK_SEG_SEC_SLOTS], &sec[HAK_SEG_SEC_SLOTS], &e)) return e;
+  const hak_seg_section& slots = h.sections[HAK_SEG_SEC_SLOTS];
+  if (!read_claimed_slots(src, slots, &sec[HAK_SEG_SEC_SLOTS], &e)) return e;
+  // The allocations, read again after every frees count was (see add_slot_counts).
+  std::vector<unsigned char> later(sec[HAK_SEG_SEC_SLOTS].size());
+  if (!src.read(later.data(), later.size(), slots.offset, &e)) return e;
   if (!src.read(gen_after, sizeof *gen_after, offsetof(hak_seg_header, generation), &e)) return e;
   if ((*gen_before & 1) != 0 || *gen_before != *gen_after) return std::nullopt;  // caller retries
-  return parse(h, l, sec, out);
+  return parse(h, l, sec, later, out);
 }
 
 ReadResult read_with_retries(const Source& src, const ReadOptions& options) {

@@ -26,7 +26,7 @@ struct ClassStats {
   uint64_t slabs_in_use = 0;          // gauge, from the process record
 
   // Blocks handed out and not yet freed, times the size; 0 while frees run ahead of allocs
-  // (a reader can see a free published before the alloc it pairs with).
+  // (possible only in segments without live caches, or with more heaps than slots).
   uint64_t live_bytes() const;
   uint64_t refilled_objects() const;  // over all paths
   uint64_t refill_hits() const;       // sum of refills[p]: a refill may count on several paths
@@ -53,12 +53,18 @@ struct Snapshot {
   // The allocator counts its mremap calls and its segment's own mappings (ABI minor 2 on);
   // older segments are read, but left out of hakmemd's cross-check with the kernel.
   bool has_mremap = false;
+  // The slots hold the live class caches (ABI minor 3 on): the counts include every operation
+  // made before the read. Older segments' counts lag by what each thread had not published.
+  bool live_caches = false;
   uint32_t flags = 0;  // HAK_SEG_FLAG_*
   uint64_t start_time_ticks = 0;
   uint64_t created_ns = 0;
   uint64_t update_ns = 0;
   uint64_t generation = 0;
   uint64_t taken_ns = 0;  // CLOCK_REALTIME when the reader took it
+  // The kernel showed the process stopped (a signal or a debugger) just before the read: the
+  // counts are as of the stop (they are read from memory, nothing has to answer).
+  bool process_stopped = false;
 
   std::vector<Setting> settings;  // in the writer's order
   std::vector<ClassStats> classes;  // every class the reader knows, index order

@@ -31,7 +31,7 @@ void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
   ClassCache& cc = tc.cls[cls];
   if (m->owner.load(std::memory_order_acquire) == tc.heap) {
     if (cache_count(cc) >= cc.cap) flush(tc, cls);
-    if (cache_push(cc, p, free_tag(p))) publish_spent(tc);
+    if (cache_push(cc, p, free_tag(p))) frees_wrapped(tc, cc);
     return;
   }
   remote_push(m, p);

@@ -174,7 +174,6 @@ int hak_malloc_trim(size_t) {
 int hak_stats_snapshot(hak_stats* out) {
   if (out == nullptr) return -1;
   ensure_initialized();
-  if (t_cache.state == kCacheActive) publish_all(t_cache);
   collect_stats(out);
   return 0;
 }

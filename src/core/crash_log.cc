@@ -50,7 +50,7 @@ void write_state(int fd, int sig) {
   t.str("hakmem: heaps=").num(threads);
   if (t_cache.state == kCacheActive) {
     uint64_t cached = 0;
-    for (const ClassCache& cc : t_cache.cls) cached += cache_count(cc);
+    for (unsigned c = 0; c < kNumClasses; ++c) cached += cache_count(t_cache.cls[c]);
     t.kv("this_thread_cached_blocks", cached);
   }
   t.str("\n");

@@ -46,7 +46,7 @@ inline void free_fast(void* p) {
       auto* base = reinterpret_cast<char*>(t_cache.cls);
       ClassCache& cc = *reinterpret_cast<ClassCache*>(base + m->cache_offset);
       if (HAKMEM_LIKELY(cache_count(cc) < cc.cap)) {
-        if (HAKMEM_UNLIKELY(cache_push(cc, p, tag))) publish_spent_here();
+        if (HAKMEM_UNLIKELY(cache_push(cc, p, tag))) frees_wrapped_here(cc);
         return;
       }
     }

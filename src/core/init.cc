@@ -40,10 +40,13 @@ uintptr_t make_secret() {
   return s | 1;   // never zero, so zeroed memory never carries a tag
 }
 
-void before_fork() { lock_all_for_fork(); }
+void before_fork() {
+  lock_all_for_fork();
+  caches_before_fork();
+}
 void after_fork_parent() { unlock_all_after_fork(false); }
 void after_fork_child() {
-  segment_after_fork_child();
+  caches_after_fork_child(segment_after_fork_child());
   unlock_all_after_fork(true);
   background_reset_after_fork_child(t_cache.state == kCacheActive);
 }

@@ -17,12 +17,20 @@
 namespace hakmem {
 namespace {
 
+// A slot's totals (telemetry_abi.h, hak_seg_cache): its published counters plus its live
+// caches. Frees are summed over every slot before allocations are (collect_stats), so that a
+// block freed by one thread after another allocated it never shows as a free alone.
+void add_slot_frees(const hak_seg_slot& from, hak_stats* out) {
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+    out->classes[cls].frees += seg_load(from.classes[cls].frees) + (seg_load(from.caches[cls].fill) >> 16);
+  }
+}
+
 void add_slot(const hak_seg_slot& from, hak_stats* out) {
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {
     const hak_seg_class_counters& c = from.classes[cls];
     hak_class_stats& cs = out->classes[cls];
-    cs.allocs += seg_load(c.allocs);
-    cs.frees += seg_load(c.frees);
+    cs.allocs += seg_load(c.allocs) + seg_load(from.caches[cls].allocs);
     cs.remote_frees += seg_load(c.remote_frees);
     for (unsigned p = 0; p < kNumPaths; ++p) {
       cs.refills[p] += seg_load(c.refills[p]);
@@ -54,6 +62,11 @@ void collect_stats(hak_stats* out) {
   // heaps that count into their own struct; the registry lock keeps a retiring heap from
   // being counted twice or not at all.
   registry_lock();
+  for (const hak_seg_slot& s : g_segment.slots) add_slot_frees(s, out);
+  for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) {
+    if (h->slot == &h->own_slot) add_slot_frees(h->own_slot, out);
+  }
+  std::atomic_thread_fence(std::memory_order_acquire);   // the frees' loads before the allocs'
   for (const hak_seg_slot& s : g_segment.slots) add_slot(s, out);
   for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) {
     if (h->slot == &h->own_slot) add_slot(h->own_slot, out);

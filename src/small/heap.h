@@ -34,7 +34,8 @@ struct ThreadHeap {
   ThreadHeap* reg_prev;
   ThreadHeap* reg_next;
   LargeLocal large;             // its freed arena runs and arena shard (large/large.h)
-  // Parked (its thread exited, heap kept whole for the next thread): the cache it had.
+  // Parked (its thread exited, heap kept whole for the next thread): a private copy of its
+  // caches, for a fork child.
   ThreadHeap* park_next;
   uint64_t parked_at_ns;
   ClassCache parked_cache[kNumClasses];
@@ -43,6 +44,9 @@ struct ThreadHeap {
   hak_seg_slot* slot;
   hak_seg_slot own_slot;
 };
+
+// The heap's class caches: in its slot, where readers see them (thread_cache.h).
+inline ClassCache* caches_of(ThreadHeap* h) { return reinterpret_cast<ClassCache*>(h->slot->caches); }
 
 // The per-class lists of owned slabs (owner only).
 inline void owned_unlink(ClassSlabs* cs, SlabMeta* m) {

@@ -105,7 +105,6 @@ bool refill(ThreadCache& tc, unsigned cls) {
   ClassSlabs* cs = &h->slabs[cls];
   uint32_t want = refill_want(cs, cc, cls);
   Gather g;
-  publish_class(tc, cls);
 
   if (cs->bound != nullptr) take_from(cs->bound, &g, want, kPathSLAB_LOCAL, cfg);
   while (g.chain.count == 0) {
@@ -128,7 +127,6 @@ bool refill(ThreadCache& tc, unsigned cls) {
   *static_cast<void**>(g.chain.tail) = cc.head;
   cc.head = g.chain.head;
   cache_add_blocks(cc, g.chain.count);
-  note_moved(tc, g.chain.count);
   HAKMEM_VALIDATE(validate_slab(cs->bound));
   HAKMEM_VALIDATE(validate_cache(cc));
   return true;
@@ -156,8 +154,6 @@ void return_block(ThreadHeap* h, void* b) {
 
 void flush_n(ThreadCache& tc, unsigned cls, uint32_t n) {
   ClassCache& cc = tc.cls[cls];
-  publish_class(tc, cls);
-  note_moved(tc, n);
   for (; n > 0 && cc.head != nullptr; --n) {
     void* b = cc.head;
     cc.head = *static_cast<void**>(b);

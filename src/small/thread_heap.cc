@@ -39,6 +39,7 @@ bool g_exit_key_ok;
 void attach(ThreadCache& tc, ThreadHeap* h) {
   tc.heap = h;
   tc.slot = h != nullptr ? h->slot : nullptr;
+  tc.cls = h != nullptr ? caches_of(h) : g_no_caches;
   tc.tag_secret = g_free_secret;
 }
 
@@ -108,11 +109,13 @@ void heap_dissolve(ThreadCache& tc) {
 }
 
 // Parks h with the cache tc had, if there is room. Thread churn then costs no flush, orphaning
-// or adoption: the next new thread takes the heap whole, slabs, cached blocks and all.
+// or adoption: the next new thread takes the heap whole, slabs, cached blocks and all. The
+// caches stay in the slot; parked_cache is a private copy for a fork child (see
+// caches_after_fork_child), since the slot is shared with the parent.
 bool park(ThreadCache& tc) {
   if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
   ThreadHeap* h = tc.heap;
-  memcpy(static_cast<void*>(h->parked_cache), tc.cls, sizeof tc.cls);
+  memcpy(static_cast<void*>(h->parked_cache), tc.cls, sizeof h->parked_cache);
   h->parked_at_ns = os::now_ns();
   LockGuard g(lock_of(kLockHEAP_REGISTRY));
   if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
@@ -146,13 +149,11 @@ ThreadHeap* unpark(const ThreadHeap* prefer) {
 void thread_exit(void* arg) {
   auto* tc = static_cast<ThreadCache*>(arg);
   if (tc->state != kCacheActive) return;
-  publish_all(*tc);
   seg_add(process_counts().threads_exited, 1);
   // Once parked, the heap may belong to another thread at any moment: this thread's cache is
   // torn down before anything here can allocate again (background_notify may start a thread).
   bool parked = park(*tc);
   if (!parked) heap_dissolve(*tc);
-  memset(static_cast<void*>(tc->cls), 0, sizeof tc->cls);
   attach(*tc, nullptr);
   tc->state = kCacheTornDown;
   // First, so that the notify below cannot start a helper this exit would have to stop.
@@ -167,16 +168,13 @@ bool thread_cache_ready(const ThreadHeap* prefer) {
   if (t_cache.state == kCacheTornDown) return false;
   release_expired_parked(false);
   ThreadHeap* h = unpark(prefer);
-  if (h != nullptr) {
-    memcpy(static_cast<void*>(t_cache.cls), h->parked_cache, sizeof t_cache.cls);
-  } else {
-    h = heap_create();
-    if (h == nullptr) return false;
-    set_cache_caps(t_cache);
-  }
+  bool fresh = h == nullptr;
+  if (fresh) h = heap_create();
+  if (h == nullptr) return false;
   std::atomic_ref<int32_t>(h->slot->tid).store(os::thread_tid(), std::memory_order_relaxed);
   seg_add(process_counts().threads_started, 1);
   attach(t_cache, h);
+  if (fresh) set_cache_caps(t_cache);
   t_cache.state = kCacheActive;
   // May allocate (pthread's second-level key array); the cache is already usable then.
   // Counted only with its exit hook in place: an uncounted thread can keep the helper away,
@@ -219,13 +217,54 @@ size_t release_expired_parked(bool force) {
     ThreadHeap* h = doomed;
     doomed = h->park_next;
     ThreadCache tc{};
-    memcpy(static_cast<void*>(tc.cls), h->parked_cache, sizeof tc.cls);
     attach(tc, h);
     tc.state = kCacheActive;
     heap_dissolve(tc);
     ++n;
   }
   return n;
+}
+
+namespace {
+// At fork, the caches only the child can use: the forking thread's and the global heap's.
+// Private memory, so the child finds them as they were when it was made.
+ClassCache g_fork_stash[2][kNumClasses];
+bool g_fork_stashed[2];
+}  // namespace
+
+void caches_before_fork() {
+  g_fork_stashed[0] = t_cache.state == kCacheActive;
+  if (g_fork_stashed[0]) memcpy(static_cast<void*>(g_fork_stash[0]), t_cache.cls, sizeof g_fork_stash[0]);
+  g_fork_stashed[1] = g_global_cache.heap != nullptr;
+  if (g_fork_stashed[1]) memcpy(static_cast<void*>(g_fork_stash[1]), g_global_cache.cls, sizeof g_fork_stash[1]);
+}
+
+void caches_after_fork_child(bool segment_private) {
+  if (!segment_private) {
+    // The slots are still the parent's pages: this child's caches move out of them, and the
+    // parked heaps, whose caches are there too, are left alone.
+    if (g_fork_stashed[0]) t_cache.cls = g_fork_stash[0];
+    if (g_fork_stashed[1]) g_global_cache.cls = g_fork_stash[1];
+    g_parked = nullptr;
+    g_parked_count.store(0, std::memory_order_relaxed);
+    return;
+  }
+  if (g_fork_stashed[0]) memcpy(static_cast<void*>(t_cache.cls), g_fork_stash[0], sizeof g_fork_stash[0]);
+  if (g_fork_stashed[1]) memcpy(static_cast<void*>(g_global_cache.cls), g_fork_stash[1], sizeof g_fork_stash[1]);
+  // Other threads' caches hold what their threads did in the parent after the fork too: their
+  // lists are dropped (those threads are not in the child), their counts kept. Parked heaps
+  // get back the caches they were parked with.
+  for (ThreadHeap* h = g_registry; h != nullptr; h = h->reg_next) {
+    if (h == t_cache.heap || h == g_global_cache.heap) continue;
+    ClassCache* cc = caches_of(h);
+    for (unsigned c = 0; c < kNumClasses; ++c) {
+      cc[c].head = nullptr;
+      cc[c].fill &= ~kCountMask;
+    }
+  }
+  for (ThreadHeap* h = g_parked; h != nullptr; h = h->park_next) {
+    memcpy(static_cast<void*>(caches_of(h)), h->parked_cache, sizeof h->parked_cache);
+  }
 }
 
 bool parked_heaps_pending() { return g_parked_count.load(std::memory_order_relaxed) != 0; }

@@ -34,6 +34,13 @@ bool parked_heaps_pending();
 // global heap.
 void thread_heap_init_globals();
 
+// fork(): before, with every lock held, keeps the caches the child will use; in the child,
+// before anything allocates, gives them back and drops the other threads' lists (the caches
+// are in the slots, which the parent keeps writing). segment_private: the child's segment is
+// its own memory (telemetry/segment.h); when not, the child's caches leave it.
+void caches_before_fork();
+void caches_after_fork_child(bool segment_private);
+
 // The registry of live heaps (the global heap included), walked by stats under its lock.
 // After fork() the child keeps the forking thread's heap; other threads' heaps stay
 // registered (their slabs keep their owners; blocks freed into them go to their remote lists).

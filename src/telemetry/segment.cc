@@ -124,18 +124,19 @@ void segment_init() {
   publish();
 }
 
-void segment_after_fork_child() {
-  if (g_path[0] == '\0') return;   // not published: g_segment is private memory already
+bool segment_after_fork_child() {
+  if (g_path[0] == '\0') return true;   // not published: g_segment is private memory already
   // Until replaced, every count this child makes lands in the parent's file.
   if (!os::make_private_copy(&g_segment, sizeof(Segment))) {
     // Out of memory for a copy: stop writing the parent's segment by clearing our claim on
     // it; counts go on in the shared pages, and the reader sees the parent's pid there.
     g_path[0] = '\0';
-    return;
+    return false;
   }
   g_segment.header.flags = 0;
   stamp_process();
   publish();
+  return true;
 }
 
 void segment_at_exit() {
@@ -160,9 +161,11 @@ void segment_retire_own_slot_locked(hak_seg_slot* own) {
   hak_seg_slot& retired = g_segment.slots[0];
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {
     const hak_seg_class_counters& c = own->classes[cls];
+    const hak_seg_cache& k = own->caches[cls];
     hak_seg_class_counters& r = retired.classes[cls];
-    seg_bump(r.allocs, c.allocs);
-    seg_bump(r.frees, c.frees);
+    // Allocations first: a reader that sees these frees then sees their allocations.
+    seg_bump(r.allocs, c.allocs + k.allocs);
+    seg_bump(r.frees, c.frees + (k.fill >> 16));
     seg_bump(r.remote_frees, c.remote_frees);
     for (unsigned p = 0; p < kNumPaths; ++p) {
       seg_bump(r.refills[p], c.refills[p]);
@@ -170,6 +173,7 @@ void segment_retire_own_slot_locked(hak_seg_slot* own) {
     }
   }
   memset(static_cast<void*>(own->classes), 0, sizeof own->classes);
+  memset(static_cast<void*>(own->caches), 0, sizeof own->caches);
 }
 
 }  // namespace hakmem

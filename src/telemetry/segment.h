@@ -12,8 +12,9 @@ namespace hakmem {
 // publishes the segment file. Called once by init, after the configuration is loaded.
 void segment_init();
 // fork child: the inherited mapping is the parent's file; give the child its own (or a
-// private copy when that fails), same address, counts carried over.
-void segment_after_fork_child();
+// private copy when that fails), same address, counts carried over. False when even the
+// private copy failed: g_segment is still the parent's memory.
+bool segment_after_fork_child();
 // Normal exit (or an abort of ours): marks the segment abandoned and removes the file.
 void segment_at_exit();
 // A slot for a new heap struct, or nullptr when all are taken (registry lock held).

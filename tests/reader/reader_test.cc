@@ -163,6 +163,31 @@ TEST(Reader, MinorOneWithoutMremap) {
   EXPECT_TRUE(read(current).snapshot.has_mremap);
 }
 
+// Minor 2 slots end after classes[]: read with their published counts only, marked as such;
+// minor 3 adds each slot's live caches to them.
+TEST(Reader, MinorTwoWithoutLiveCaches) {
+  segtest::Spec spec;
+  spec.minor = 2;
+  segtest::Segment old(spec);
+  old.fill_counts();
+  EXPECT_EQ(old.stride(HAK_SEG_SEC_SLOTS), 16 + old.class_record() * HAK_NUM_CLASSES);
+  ReadResult r = read(old);
+  ASSERT_TRUE(r.ok()) << r.error->to_string();
+  EXPECT_FALSE(r.snapshot.live_caches);
+  EXPECT_EQ(r.snapshot.classes[3].counters.allocs, old.expected_class_sum(3, 0));
+  EXPECT_EQ(r.snapshot.classes[3].counters.allocs, (1 + 2 + 3 + 4) * 4 * 10u);
+
+  segtest::Segment current;
+  current.fill_counts();
+  r = read(current);
+  ASSERT_TRUE(r.ok()) << r.error->to_string();
+  EXPECT_TRUE(r.snapshot.live_caches);
+  EXPECT_EQ(r.snapshot.classes[3].counters.allocs, (1 + 2 + 3 + 4) * 4 * 13u);
+  EXPECT_EQ(r.snapshot.classes[3].counters.frees, (1 + 2 + 3 + 4) * 4 * 9u);
+  // The cached block count (5 per slot) is the writer's, not a count.
+  EXPECT_EQ(r.snapshot.classes[3].counters.frees, current.expected_class_sum(3, 1));
+}
+
 TEST(Reader, DerivedValues) {
   segtest::Segment s;
   for (unsigned p = 0; p < HAK_NUM_PATHS; ++p) s.put64(s.objects_at(1, 2, p), p == 0 ? 30 : p == 2 ? 10 : 0);

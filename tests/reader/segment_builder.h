@@ -4,7 +4,8 @@
 //
 // Layout it writes (telemetry_abi.h, nested arrays sized by the header's num_*): header, then
 // settings, classes, process, locks, slots, each section `extra_records` longer and each
-// record `extra_stride` bytes longer than the minimum, sections 64-byte aligned.
+// record `extra_stride` bytes longer than the minimum, sections 64-byte aligned. Slots of
+// minor 3 on end in caches[num_classes] at HAK_SEG_SLOT_CACHES_AT.
 #pragma once
 
 #include <cstdint>
@@ -71,7 +72,9 @@ class Segment {
 
   // Known per-class counts, spread over slots so that only their sum is checkable:
   // slot s, class c holds allocs = (s+1)*(c+1)*10, frees = (s+1)*(c+1)*7, remote_frees = s+c,
-  // refills[p] = s+p+1 and refill_objects[p] = (s+p+1)*(c+2) for the known paths.
+  // refills[p] = s+p+1 and refill_objects[p] = (s+p+1)*(c+2) for the known paths; with live
+  // caches (minor 3 on), its cache adds allocs (s+1)*(c+1)*3 and frees (s+1)*(c+1)*2, and
+  // holds 5 blocks.
   // Free slots (state 0: the extra records of a newer minor) stay all zero, as the ABI says.
   bool slot_claimed(unsigned slot) { return bytes_[slot_at(slot)] != HAK_SEG_SLOT_FREE; }
   void fill_counts() {
@@ -85,6 +88,9 @@ class Segment {
           put64(refills_at(s, c, p), s + p + 1);
           put64(objects_at(s, c, p), (s + p + 1ull) * (c + 2));
         }
+        if (!has_caches()) continue;
+        put64(cache_at(s, c) + offsetof(hak_seg_cache, fill), ((s + 1) * (c + 1) * 2ull) << 16 | 5);
+        put64(cache_at(s, c) + offsetof(hak_seg_cache, allocs), (s + 1) * (c + 1) * 3ull);
       }
     }
     for (unsigned l = 0; l < n(HAK_NUM_LOCKS); ++l)
@@ -97,8 +103,16 @@ class Segment {
   uint64_t expected_class_sum(unsigned c, unsigned f) {
     uint64_t sum = 0;
     for (unsigned s = 0; s < section(HAK_SEG_SEC_SLOTS).count; ++s)
-      if (slot_claimed(s)) sum += f == 0 ? (s + 1) * (c + 1) * 10 : f == 1 ? (s + 1) * (c + 1) * 7 : s + c;
+      if (slot_claimed(s)) sum += f == 0 ? (s + 1) * (c + 1) * (has_caches() ? 13 : 10)
+                                  : f == 1 ? (s + 1) * (c + 1) * (has_caches() ? 9 : 7)
+                                           : s + c;
     return sum;
+  }
+  bool has_caches() const { return spec_.minor >= HAK_SEG_CACHES_MINOR; }
+  uint64_t caches_at() const { return HAK_SEG_SLOT_CACHES_AT(n(HAK_NUM_CLASSES), class_record()); }
+  uint64_t cache_at(unsigned slot, unsigned cls) { return slot_at(slot) + caches_at() + 32ull * cls; }
+  uint64_t slot_record() const {
+    return has_caches() ? caches_at() + 32 * n(HAK_NUM_CLASSES) : 16 + class_record() * n(HAK_NUM_CLASSES);
   }
 
   uint64_t n(uint64_t known) const { return known + spec_.extra_entries; }
@@ -113,8 +127,7 @@ class Segment {
                                    n(HAK_NUM_SUPERSLAB_STATES) + 2 * n(spec_.os_calls) +
                                    n(HAK_NUM_CLASSES));
     const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {sizeof(hak_seg_setting), sizeof(hak_seg_class_info),
-                                                    process_record, sizeof(hak_seg_lock),
-                                                    16 + class_record() * n(HAK_NUM_CLASSES)};
+                                                    process_record, sizeof(hak_seg_lock), slot_record()};
     const uint64_t counts[HAK_SEG_NUM_SECTIONS] = {s.settings.size(), n(HAK_NUM_CLASSES), 1,
                                                    n(HAK_NUM_LOCKS), 1 + uint64_t{s.slots}};
     hak_seg_header h{};

@@ -148,9 +148,10 @@ TEST_F(Telemetry, ExactCountsWhileAliveAndAfterExit) {
   // still sits in the worker's cache: N <= objects refilled <= N + cap.
   EXPECT_GE(c.objects(), uint64_t{kN});
   EXPECT_LE(c.objects(), kN + cap);
-  // Those pairs published the worker's counts; of the pairs themselves, at most the free
-  // budget (31744) and a cache's worth (128) may still be unpublished.
-  EXPECT_GE(s.classes[3].allocs + 31744 + 128, 65536u);
+  // The live caches count every pair the idle worker made (the process may have made more of
+  // that size).
+  EXPECT_GE(s.classes[3].allocs, 65536u);
+  EXPECT_GE(s.classes[3].frees, 65536u);
 
   w.next();
   ASSERT_EQ(w.line(), "exited");

@@ -122,7 +122,10 @@
   X(THREADS_STARTED, "hakmem_threads_started_total", COUNTER,                               \
     "Threads that used the allocator")                                                      \
   X(THREADS_EXITED, "hakmem_threads_exited_total", COUNTER,                                 \
-    "Threads that used the allocator and exited")
+    "Threads that used the allocator and exited")                                             \
+  X(PROCESS_STOPPED, "hakmem_process_stopped", GAUGE,                                         \
+    "1 while the kernel shows the process stopped (a signal or a debugger): its counts are "   \
+    "as of the stop")
 
 #define HAK_X_COUNT(id, name) +1
 #define HAK_NUM_PATHS (0 HAK_REFILL_PATHS(HAK_X_COUNT))

@@ -24,7 +24,9 @@
  * later threads, so a slot holds the counts of every thread that used it; record 0 holds those
  * of heaps that had no slot. Slots are claimed in order and a free one was never claimed, so
  * it is all zero. A reader sums every record of the SLOTS section not in state FREE and gets
- * monotonic totals. `generation` goes up by 2 whenever a slot is claimed; a
+ * monotonic totals that include every allocation and free made before the read (minor 3: see
+ * hak_seg_cache; before it, a thread's last operations showed at its next refill, flush or
+ * exit). `generation` goes up by 2 whenever a slot is claimed; a
  * reader that sees it odd or changed across its read re-reads (odd is reserved for writers
  * that will need multi-field updates). The segment is untrusted input for a reader: it may be
  * truncated or scribbled on at any moment.
@@ -40,10 +42,13 @@
 
 #define HAK_SEG_MAGIC 0x474553504d4b4148ull /* "HAKMPSEG" little-endian */
 #define HAK_SEG_ABI_MAJOR 1
-#define HAK_SEG_ABI_MINOR 2 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
-                              appended to HAK_OS_CALLS, the segment's own mappings counted */
+#define HAK_SEG_ABI_MINOR 3 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
+                              appended to HAK_OS_CALLS, the segment's own mappings counted;
+                              3: slot.caches, the live class caches (see hak_seg_cache) */
 /* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
 #define HAK_SEG_OS_CALLS_MINOR1 3
+/* The first minor whose slots hold caches[]; older ones published counts in batches. */
+#define HAK_SEG_CACHES_MINOR 3
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
 
@@ -163,11 +168,39 @@ struct hak_seg_class_counters {
 #define HAK_SEG_SLOT_LIVE 1u    /* claimed by a heap, which keeps it while the process lives */
 #define HAK_SEG_SLOT_RETIRED 2u /* record 0 only: heaps without a slot that are gone */
 
+/* One class cache of the heap that uses the slot: the list the malloc and free fast paths pop
+ * and push, and their counts. It lives here, not in the thread, so that what a reader sums
+ * includes every operation made before the read, with no publishing step: a slot's totals for
+ * class c are
+ *   allocs = classes[c].allocs + caches[c].allocs
+ *   frees  = classes[c].frees  + (caches[c].fill >> 16)
+ * fill packs the cached block count (bits 0-15) with the frees counted here (bits 16-63), so
+ * the free fast path counts both with one add. When the 48-bit frees field wraps, the writer
+ * adds 2^48 to classes[c].frees a few instructions later. Each field has one writer (the
+ * heap's user) and is stored whole, so each sum never goes backwards on its own; frees of
+ * blocks other slots allocated are counted at once in classes[c].frees. A reader that wants
+ * frees <= allocs across slots reads every slot's frees before any slot's allocs. */
+struct hak_seg_cache {
+  uint64_t list;   /* the writer's own: its list head (an address in the writer) */
+  uint64_t fill;   /* bits 0-15: blocks in the list; bits 16-63: frees counted here */
+  uint64_t allocs; /* allocations counted here */
+  uint32_t cap;    /* the writer's own: the list's capacity */
+  uint32_t spare;
+};
+
+/* Where caches[] starts in a slot whose class records are class_record bytes each: the first
+ * multiple of 64 after them, so a heap's caches share no cache line with another's. */
+#define HAK_SEG_SLOT_CACHES_AT(num_classes, class_record) \
+  (((16 + (uint64_t)(num_classes) * (class_record)) + 63) & ~(uint64_t)63)
+
 struct hak_seg_slot {
   uint32_t state;
   int32_t tid; /* the thread that last took the slot's heap; 0 for the global heap, record 0 */
   uint64_t reserved;
   struct hak_seg_class_counters classes[HAK_NUM_CLASSES];
+  unsigned char caches_pad[HAK_SEG_SLOT_CACHES_AT(HAK_NUM_CLASSES, 8 * (3 + 2 * HAK_NUM_PATHS)) -
+                           16 - HAK_NUM_CLASSES * 8 * (3 + 2 * HAK_NUM_PATHS)];
+  struct hak_seg_cache caches[HAK_NUM_CLASSES]; /* minor 3 */
 };
 
 #undef HAK_SEG_FIELD
@@ -245,7 +278,12 @@ static_assert(sizeof(struct hak_seg_process) ==
                   8 * (6 + HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS +
                        HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES),
               "ABI");
-static_assert(sizeof(struct hak_seg_slot) == 16 + HAK_NUM_CLASSES * sizeof(struct hak_seg_class_counters),
+static_assert(sizeof(struct hak_seg_cache) == 32, "ABI");
+static_assert(__builtin_offsetof(struct hak_seg_slot, caches) ==
+                  HAK_SEG_SLOT_CACHES_AT(HAK_NUM_CLASSES, sizeof(struct hak_seg_class_counters)),
+              "ABI");
+static_assert(sizeof(struct hak_seg_slot) ==
+                  __builtin_offsetof(struct hak_seg_slot, caches) + 32 * HAK_NUM_CLASSES,
               "ABI");
 #endif
 
