@@ -99,7 +99,8 @@ void print_occupancy(const Snapshot& s, std::ostream& out) {
 void print_settings(const Snapshot& s, std::ostream& out) {
   out << "\nsettings\n";
   if (s.settings.empty()) out << "  (none recorded)\n";
-  for (const reader::Setting& st : s.settings) out << "  " << printable(st.name) << "=" << printable(st.value) << "\n";
+  for (const reader::Setting& st : s.settings)
+    out << "  " << printable(st.name) << "=" << printable(st.value) << "  (" << st.source << ")\n";
 }
 
 // The one PID argument of `command`, read; nullopt after printing why not.

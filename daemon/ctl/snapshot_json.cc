@@ -98,6 +98,16 @@ void load(const json& j, Snapshot* s) {
     if (!value.is_string()) throw PathError("$.settings." + name + ": expected a string");
     s->settings.push_back({name, value.get<std::string>()});
   }
+  // Added within format version 1: absent in older documents (sources stay "unknown").
+  if (auto it = j.find("setting_sources"); it != j.end()) {
+    if (!it->is_object()) throw PathError("$.setting_sources: expected an object");
+    for (reader::Setting& st : s->settings) {
+      auto src = it->find(st.name);
+      if (src == it->end()) continue;
+      if (!src->is_string()) throw PathError("$.setting_sources." + st.name + ": expected a string");
+      st.source = src->get<std::string>();
+    }
+  }
 
   s->classes.resize(reader::kNumClasses);
   for (unsigned c = 0; c < reader::kNumClasses; ++c) s->classes[c].index = c;
@@ -167,8 +177,13 @@ ordered_json snapshot_to_json(const Snapshot& s) {
   j["process_stopped"] = s.process_stopped;
   j["live_caches"] = s.live_caches;
   ordered_json settings = ordered_json::object();
-  for (const reader::Setting& st : s.settings) settings[st.name] = st.value;
+  ordered_json sources = ordered_json::object();
+  for (const reader::Setting& st : s.settings) {
+    settings[st.name] = st.value;
+    sources[st.name] = st.source;
+  }
   j["settings"] = settings;
+  j["setting_sources"] = sources;
 
   ordered_json classes = ordered_json::array();
   for (const reader::ClassStats& c : s.classes) {

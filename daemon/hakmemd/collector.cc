@@ -65,7 +65,7 @@ std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& 
     add(f[kFamilyPROCESS_INFO], base,
         {{"abi_version", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)}}, 1);
     for (const reader::Setting& s : p.settings)
-      add(f[kFamilyCONFIG_INFO], base, {{"key", s.name}, {"value", s.value}}, 1);
+      add(f[kFamilyCONFIG_INFO], base, {{"key", s.name}, {"value", s.value}, {"source", s.source}}, 1);
 
     for (const reader::ClassStats& c : p.classes) {
       if (!c.active()) continue;  // series only for classes the process used

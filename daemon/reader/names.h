@@ -21,6 +21,7 @@ inline constexpr std::array kPoolReleaseNames{HAK_POOL_RELEASE_KINDS(HAKMEM_READ
 inline constexpr std::array kSuperslabStateNames{HAK_SUPERSLAB_STATES(HAKMEM_READER_X_LABEL)};
 inline constexpr std::array kOsCallNames{HAK_OS_CALLS(HAKMEM_READER_X_LABEL)};
 inline constexpr std::array kSectionNames{HAK_SEG_SECTIONS(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kSettingSourceNames{HAK_SEG_SETTING_SOURCES(HAKMEM_READER_X_LABEL)};
 
 
 #undef HAKMEM_READER_X_LABEL

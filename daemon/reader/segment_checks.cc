@@ -108,7 +108,8 @@ std::optional<Rejection> check_header(const hak_seg_header& h, uint64_t file_siz
 
 std::optional<Rejection> check_sections(const hak_seg_header& h, const Layout& l) {
   const uint64_t min_stride[HAK_SEG_NUM_SECTIONS] = {
-      sizeof(hak_seg_setting), sizeof(hak_seg_class_info), l.process_record,
+      h.abi_minor >= HAK_SEG_SETTING_SOURCE_MINOR ? sizeof(hak_seg_setting) : HAK_SEG_SETTING_MINOR0_SIZE,
+      sizeof(hak_seg_class_info), l.process_record,
       sizeof(hak_seg_lock), l.slot_record};
   const uint64_t min_count[HAK_SEG_NUM_SECTIONS] = {0, h.num_classes, 1, h.num_locks, 1};
   for (unsigned i = 0; i < HAK_SEG_NUM_SECTIONS; ++i) {

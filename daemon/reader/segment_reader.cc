@@ -140,12 +140,23 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
   s.generation = h.generation;
 
   const auto& settings = sec[HAK_SEG_SEC_SETTINGS];
+  const bool sourced = h.abi_minor >= HAK_SEG_SETTING_SOURCE_MINOR;
   for (uint32_t i = 0; i < t[HAK_SEG_SEC_SETTINGS].count; ++i) {
-    hak_seg_setting rec;
-    std::memcpy(&rec, settings.data() + uint64_t{i} * t[HAK_SEG_SEC_SETTINGS].stride, sizeof rec);
-    if (memchr(rec.name, 0, sizeof rec.name) == nullptr || memchr(rec.value, 0, sizeof rec.value) == nullptr)
+    hak_seg_setting rec{};
+    std::memcpy(&rec, settings.data() + uint64_t{i} * t[HAK_SEG_SEC_SETTINGS].stride,
+                sourced ? sizeof rec : HAK_SEG_SETTING_MINOR0_SIZE);
+    if (memchr(rec.name, 0, sizeof rec.name) == nullptr || memchr(rec.value, 0, sizeof rec.value) == nullptr ||
+        (sourced && memchr(rec.full_value, 0, sizeof rec.full_value) == nullptr))
       return Rejection{Reason::kBadString, "setting " + std::to_string(i) + " is not NUL-terminated"};
-    if (rec.name[0] != '\0') s.settings.push_back({rec.name, rec.value});  // empty: an unused record
+    if (rec.name[0] == '\0') continue;  // an unused record
+    if (!sourced) {
+      s.settings.push_back({rec.name, rec.value});
+      continue;
+    }
+    if (rec.source >= HAK_SEG_NUM_SOURCES)
+      return Rejection{Reason::kBadLayout, "setting " + std::string(rec.name) + ": source " +
+                                               std::to_string(rec.source) + " is not one this reader knows"};
+    s.settings.push_back({rec.name, rec.full_value, std::string(kSettingSourceNames[rec.source])});
   }
 
   const auto& process = sec[HAK_SEG_SEC_PROCESS];  // record 0 only

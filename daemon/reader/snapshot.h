@@ -41,7 +41,10 @@ struct ClassStats {
 
 struct Setting {
   std::string name;   // HAKMEM_*
-  std::string value;  // as the process uses it, after validation
+  std::string value;  // as the process uses it, after validation (whole from ABI minor 3 on)
+  // Where the value came from: kSettingSourceNames[source] (default, profile, env, live);
+  // "unknown" for segments before minor 3.
+  std::string source = "unknown";
 };
 
 struct Snapshot {

@@ -1,12 +1,15 @@
-// HAKMEM_* parsing. Walks the environment once; the option list in options.def is the only
-// place names, defaults and ranges live. Warnings are single lines on stderr of the form
-//   hakmem: HAKMEM_X=value: <reason>; keeping default <d>
+// HAKMEM_* parsing. Walks the environment once (after a look for HAKMEM_PROFILE and
+// HAKMEM_STRICT_CONFIG); the option list in options.def is the only place names, defaults and
+// ranges live, profiles.def the only place presets do. Warnings are single lines on stderr:
+//   hakmem: HAKMEM_X=value: <reason>; keeping default <d>   (or: keeping <v> from HAKMEM_PROFILE)
 // Nothing here allocates: values are parsed in place and text options copied into Config.
 #include "support/env_config.h"
 
 #include <unistd.h>
 
+#include "hakmem/telemetry_abi.h"
 #include "os/os.h"
+#include "support/invariant.h"
 #include "support/text_buffer.h"
 
 extern char** environ;
@@ -97,14 +100,14 @@ class Warner {
   Warner(int fd, bool strict) : fd_(fd), strict_(strict) {}
   void warn(const char* entry, const char* reason, const char* keeping, const char* accepted) {
     ++count_;
-    if (strict_ && count_ > 1) return;
+    if (fd_ < 0 || (strict_ && count_ > 1)) return;
     char storage[768];
     TextBuffer t(storage, sizeof storage);
     t.str("hakmem: ").str(entry).str(": ").str(reason);
     if (strict_)
       t.str("; accepted: ").str(accepted).str("; HAKMEM_STRICT_CONFIG=1: exiting with status 2");
     else if (keeping != nullptr)
-      t.str("; keeping default ").str(keeping);
+      t.str("; keeping ").str(keeping);
     t.str("\n");
     t.flush_to(fd_);
   }
@@ -116,6 +119,23 @@ class Warner {
   bool strict_;
   int count_ = 0;
 };
+
+// HAKMEM_PROFILE's choices, from options.def (env_config_test: the same names as the table).
+#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)
+#define HAK_OPT_CHOICE(NAME, field, def, choices, doc) [[maybe_unused]] constexpr const char kChoices##NAME[] = choices;
+#define HAK_OPT_TEXT(NAME, field, def, accepted, doc)
+#include "support/options.def"
+#undef HAK_OPT_INT
+#undef HAK_OPT_CHOICE
+#undef HAK_OPT_TEXT
+constexpr const char* kProfileChoices = kChoicesPROFILE;
+
+bool variable_set(const char* const* envp, const char* name) {
+  if (envp == nullptr) return false;
+  for (const char* const* e = envp; *e != nullptr; ++e)
+    if (match(*e, name) != nullptr) return true;
+  return false;
+}
 
 // Strictness must be known before the first entry is judged, whatever the order of environ:
 // on when the variable's value parses as the integer 1, exactly when parsing it sets
@@ -130,6 +150,15 @@ bool strict_requested(const char* const* envp) {
   return false;
 }
 
+// The value an option keeps when its variable is bad: "default <d>" or "<v> from
+// HAKMEM_PROFILE", written into buf.
+const char* keeping(const Config& c, unsigned id, const char* value, char* buf, size_t cap) {
+  TextBuffer t(buf, cap);
+  if (c.source[id] == HAK_SEG_SOURCE_PROFILE) t.str(value).str(" from HAKMEM_PROFILE");
+  else t.str("default ").str(value);
+  return t.c_str();
+}
+
 void set_defaults(Config* c) {
 #define HAK_OPT_INT(NAME, field, def, lo, hi, doc) c->field = def;
 #define HAK_OPT_CHOICE(NAME, field, def, choices, doc) c->field = def;
@@ -138,14 +167,17 @@ void set_defaults(Config* c) {
 #undef HAK_OPT_INT
 #undef HAK_OPT_CHOICE
 #undef HAK_OPT_TEXT
+  for (unsigned i = 0; i < kNumOptions; ++i) c->source[i] = HAK_SEG_SOURCE_DEFAULT;
 }
 
-void parse_int(const char* entry, const char* value, uint64_t lo, uint64_t hi, uint64_t def,
-               uint64_t* field, Warner* w) {
-  char defbuf[24];
-  TextBuffer d(defbuf, sizeof defbuf - 1);
-  d.num(def);
-  defbuf[d.size()] = '\0';
+// Parses an integer option's value into *field; false (after a warning) when it is bad.
+bool parse_int(const Config& c, unsigned id, const char* entry, const char* value, uint64_t lo,
+               uint64_t hi, uint64_t* field, Warner* w) {
+  char current[24];
+  TextBuffer d(current, sizeof current);
+  d.num(*field);
+  char defbuf[64];
+  keeping(c, id, d.c_str(), defbuf, sizeof defbuf);
   char accepted[64];
   TextBuffer a(accepted, sizeof accepted - 1);
   a.str("an integer in [").num(lo).str(", ").num(hi).str("]");
@@ -161,33 +193,46 @@ void parse_int(const char* entry, const char* value, uint64_t lo, uint64_t hi, u
     w->warn(entry, reason, defbuf, accepted);
   } else {
     *field = v;
+    return true;
   }
+  return false;
 }
 
-void parse_entry(const char* entry, Config* c, Warner* w) {
+// Sets the option `entry` names from its value, recording `source`; a bad value or an unknown
+// name is a warning.
+void parse_entry(const char* entry, Config* c, Warner* w, uint8_t source) {
   const char* value;
-#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)                   \
-  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {          \
-    parse_int(entry, value, lo, hi, def, &c->field, w);              \
-    return;                                                          \
+#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)                            \
+  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {                   \
+    if (parse_int(*c, kOpt##NAME, entry, value, lo, hi, &c->field, w))        \
+      c->source[kOpt##NAME] = source;                                         \
+    return;                                                                   \
   }
-#define HAK_OPT_CHOICE(NAME, field, def, choices, doc)               \
-  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {          \
-    int i = choice_index(choices, value);                            \
-    if (i < 0)                                                       \
-      w->warn(entry, "not one of " choices, nullptr, choices);       \
-    else                                                             \
-      c->field = static_cast<unsigned>(i);                           \
-    return;                                                          \
+#define HAK_OPT_CHOICE(NAME, field, def, choices, doc)                        \
+  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {                   \
+    int i = choice_index(choices, value);                                     \
+    if (i < 0) {                                                              \
+      w->warn(entry, "not one of " choices, nullptr, choices);                \
+    } else {                                                                  \
+      c->field = static_cast<unsigned>(i);                                    \
+      c->source[kOpt##NAME] = source;                                         \
+    }                                                                         \
+    return;                                                                   \
   }
-#define HAK_OPT_TEXT(NAME, field, def, accepted, doc)                \
-  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {          \
-    if (text_len(value) + 1 > kMaxOptionText)                        \
-      w->warn(entry, "value too long", "\"" def "\"",                \
-              accepted " (at most 255 bytes)");                      \
-    else                                                             \
-      copy_text(c->field, value);                                    \
-    return;                                                          \
+#define HAK_OPT_TEXT(NAME, field, def, accepted, doc)                         \
+  if ((value = match(entry, "HAKMEM_" #NAME)) != nullptr) {                   \
+    if (text_len(value) + 1 > kMaxOptionText) {                               \
+      char quoted[kMaxOptionText + 2];                                        \
+      TextBuffer q(quoted, sizeof quoted);                                    \
+      char kept[kMaxOptionText + 40];                                         \
+      w->warn(entry, "value too long",                                        \
+              keeping(*c, kOpt##NAME, q.str("\"").str(c->field).str("\"").c_str(), kept, sizeof kept), \
+              accepted " (at most 255 bytes)");                               \
+    } else {                                                                  \
+      copy_text(c->field, value);                                             \
+      c->source[kOpt##NAME] = source;                                         \
+    }                                                                         \
+    return;                                                                   \
   }
 #include "support/options.def"
 #undef HAK_OPT_INT
@@ -198,12 +243,40 @@ void parse_entry(const char* entry, Config* c, Warner* w) {
           "only the variables of the README's table (HAKMEM_STRICT_CONFIG=1 refuses the rest)");
 }
 
+// The preset HAKMEM_PROFILE names in the environment, or -1 (unset or not a profile: the
+// walk over the environment warns about the latter).
+int requested_profile(const char* const* envp) {
+  if (envp == nullptr) return -1;
+  for (const char* const* e = envp; *e != nullptr; ++e) {
+    const char* v = match(*e, "HAKMEM_PROFILE");
+    if (v != nullptr) return choice_index(kProfileChoices, v);
+  }
+  return -1;
+}
+
 int parse(const char* const* envp, Config* c, int warn_fd) {
   set_defaults(c);
-  Warner w(warn_fd, strict_requested(envp));
+  int profile = requested_profile(envp);
+  if (profile >= 0) {
+    // The presets are valid (env_config_test parses each): nothing to warn about.
+    Warner quiet(-1, false);
+    char entry[kMaxOptionText + 64];
+    for (const char* e = kProfiles[profile].entries; *e != '\0';) {
+      size_t n = 0;
+      for (; e[n] != '\0' && e[n] != ' ' && n + 1 < sizeof entry; ++n) entry[n] = e[n];
+      entry[n] = '\0';
+      e += n;
+      while (*e == ' ') ++e;
+      if (n > 0) parse_entry(entry, c, &quiet, HAK_SEG_SOURCE_PROFILE);
+    }
+  }
+  // Strict when the variable says 1, or, unset, when the profile turned it on.
+  bool strict = strict_requested(envp) ||
+                (c->strict_config == 1 && !variable_set(envp, "HAKMEM_STRICT_CONFIG"));
+  Warner w(warn_fd, strict);
   if (envp == nullptr) return 0;
   for (const char* const* e = envp; *e != nullptr; ++e) {
-    if (starts_with(*e, kPrefix) && (*e)[kPrefixLen] != '\0') parse_entry(*e, c, &w);
+    if (starts_with(*e, kPrefix) && (*e)[kPrefixLen] != '\0') parse_entry(*e, c, &w, HAK_SEG_SOURCE_ENV);
   }
   return w.count();
 }
@@ -213,26 +286,35 @@ int parse(const char* const* envp, Config* c, int warn_fd) {
 void load_config() {
   if (parse(environ, &g_config, STDERR_FILENO) > 0 && g_config.strict_config == 1)
     os::exit_process(2);
+  g_checks_on = g_config.checks != 0;
 }
 
 const Config& config() { return g_config; }
 
-void config_for_each(const Config& c, void (*fn)(const char* name, const char* value, void* ctx),
+void config_for_each(const Config& c,
+                     void (*fn)(const char* name, const char* value, unsigned source, void* ctx),
                      void* ctx) {
   char text[kMaxOptionText];
-#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)              \
-  {                                                             \
-    TextBuffer t(text, sizeof text);                            \
-    fn("HAKMEM_" #NAME, t.num(c.field).c_str(), ctx);           \
+#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)                             \
+  {                                                                            \
+    TextBuffer t(text, sizeof text);                                           \
+    fn("HAKMEM_" #NAME, t.num(c.field).c_str(), c.source[kOpt##NAME], ctx);    \
   }
 #define HAK_OPT_CHOICE(NAME, field, def, choices, doc) \
-  fn("HAKMEM_" #NAME, choice_name(choices, c.field, text, sizeof text), ctx);
-#define HAK_OPT_TEXT(NAME, field, def, accepted, doc) fn("HAKMEM_" #NAME, c.field, ctx);
+  fn("HAKMEM_" #NAME, choice_name(choices, c.field, text, sizeof text), c.source[kOpt##NAME], ctx);
+#define HAK_OPT_TEXT(NAME, field, def, accepted, doc) fn("HAKMEM_" #NAME, c.field, c.source[kOpt##NAME], ctx);
 #include "support/options.def"
 #undef HAK_OPT_INT
 #undef HAK_OPT_CHOICE
 #undef HAK_OPT_TEXT
 }
+
+const Profile kProfiles[] = {
+#define HAK_PROFILE(name, purpose, entries) {name, purpose, entries},
+#include "support/profiles.def"
+#undef HAK_PROFILE
+};
+const unsigned kNumProfiles = sizeof kProfiles / sizeof kProfiles[0];
 
 int parse_config_for_test(const char* const* envp, Config* out, int warn_fd) {
   return parse(envp, out, warn_fd);

@@ -8,6 +8,8 @@
 
 namespace hakmem {
 
+bool g_checks_on;
+
 void invariant_broken(const char* what, const void* where, uint64_t a, uint64_t b) {
   char storage[256];
   TextBuffer t(storage, sizeof storage);

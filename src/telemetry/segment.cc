@@ -27,12 +27,16 @@ void add_section(hak_seg_header& h, unsigned id, const void* first, uint32_t cou
   s.stride = stride;
 }
 
-void add_setting(const char* name, const char* value, void* ctx) {
+// Every setting, its whole value (kMaxOptionText bytes at most, NUL included) and its source.
+static_assert(kNumOptions <= kSegmentSettings && kMaxOptionText <= HAK_SEG_SETTING_VALUE_MAX);
+
+void add_setting(const char* name, const char* value, unsigned source, void* ctx) {
   auto* n = static_cast<unsigned*>(ctx);
-  if (*n >= kSegmentSettings) return;
   hak_seg_setting& s = g_segment.settings[(*n)++];
   strncpy(s.name, name, sizeof s.name - 1);
   strncpy(s.value, value, sizeof s.value - 1);
+  s.source = source;
+  strncpy(s.full_value, value, sizeof s.full_value - 1);
 }
 
 void fill_static_parts() {

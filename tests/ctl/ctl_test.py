@@ -60,7 +60,7 @@ def check_exact_json(j, w, segdir):
 
 def case_exact(segdir):
     w = Workload(segdir)
-    other = Workload(segdir, env={"HAKMEM_TCACHE_CAP": "16"})
+    other = Workload(segdir, env={"HAKMEM_TCACHE_CAP": "16", "HAKMEM_PROFILE": "throughput"})
     try:
         w.run_to("start", "allocated", "alive")
         j = json.loads(ctl("stat", w.pid, "--json").stdout)
@@ -81,7 +81,8 @@ def case_exact(segdir):
         for r in path_rows:
             check(r[3] == f"{c['hit_rate_percent'][r[2]]:.1f}%", f"hit rate cell {r}")
             check(int(r[5]) == c["refill_objects"][r[2]], f"objects cell {r}")
-        check(re.search(r"^  HAKMEM_STATS_DIR=" + re.escape(segdir) + "$", text, re.M), "settings")
+        check(re.search(r"^  HAKMEM_STATS_DIR=" + re.escape(segdir) + r"  \(env\)$", text, re.M), "settings")
+        check(re.search(r"^  HAKMEM_PROFILE=balanced  \(default\)$", text, re.M), "the profile setting")
         check(re.search(r"^  global_heap\s+\d+\s+\d+\s+[\d.]+%", text, re.M), "lock table")
 
         listing = ctl("list", "--dir", segdir).stdout
@@ -102,6 +103,14 @@ def case_exact(segdir):
         other.expect("start")
         cmp = ctl("compare", w.pid, other.pid).stdout
         check(re.search(r"^  HAKMEM_TCACHE_CAP\s+\d+\s+16$", cmp, re.M), f"settings diff: {cmp}")
+        # The profile's values, each with its source; the variable set explicitly wins.
+        o = json.loads(ctl("stat", other.pid, "--json").stdout)
+        want = {"HAKMEM_PROFILE": ("throughput", "env"), "HAKMEM_TCACHE_CAP": ("16", "env"),
+                "HAKMEM_TCACHE_BYTES": ("262144", "profile"), "HAKMEM_DECAY_MS": ("1000", "profile"),
+                "HAKMEM_ADOPT": ("1", "default")}
+        for key, (value, source) in want.items():
+            got = (o["settings"].get(key), o["setting_sources"].get(key))
+            check(got == (value, source), f"{key}: {got}, expected {(value, source)}")
 
         top = ctl("top", w.pid, "--iterations", 2, "--interval", 0.1).stdout
         refreshes = top.split("hakmemctl top  refresh ")[1:]

@@ -122,8 +122,14 @@ def test_idle_and_stopped_process_read_exactly():
         j = ctl_json(seg, w.pid)
         if j["process_stopped"] or not j["live_caches"]:
             fail(f"running process: process_stopped {j['process_stopped']}, live_caches {j['live_caches']}")
-        if d.scrape().value("hakmem_process_stopped", pid=w.pid) != 0:
+        s = d.scrape()
+        if s.value("hakmem_process_stopped", pid=w.pid) != 0:
             fail("hakmem_process_stopped is not 0 for a running process")
+        # Every setting with its source: this one set in the environment, the rest defaults.
+        for key, value, source in (("HAKMEM_STATS_DIR", seg, "env"), ("HAKMEM_PROFILE", "balanced", "default"),
+                                   ("HAKMEM_TCACHE_CAP", "128", "default")):
+            if s.value("hakmem_config_info", pid=w.pid, key=key, value=value, source=source) != 1:
+                fail(f"hakmem_config_info{{key={key}}} is not value={value} source={source}")
 
         os.kill(w.pid, signal.SIGSTOP)
         deadline = time.monotonic() + 10

@@ -126,7 +126,9 @@ class Segment {
     uint64_t process_record = 8 * (6 + n(HAK_NUM_POOL_STAGES) + n(HAK_NUM_POOL_RELEASE_KINDS) +
                                    n(HAK_NUM_SUPERSLAB_STATES) + 2 * n(spec_.os_calls) +
                                    n(HAK_NUM_CLASSES));
-    const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {sizeof(hak_seg_setting), sizeof(hak_seg_class_info),
+    const uint64_t setting_record = s.minor >= HAK_SEG_SETTING_SOURCE_MINOR ? sizeof(hak_seg_setting)
+                                                                            : HAK_SEG_SETTING_MINOR0_SIZE;
+    const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {setting_record, sizeof(hak_seg_class_info),
                                                     process_record, sizeof(hak_seg_lock), slot_record()};
     const uint64_t counts[HAK_SEG_NUM_SECTIONS] = {s.settings.size(), n(HAK_NUM_CLASSES), 1,
                                                    n(HAK_NUM_LOCKS), 1 + uint64_t{s.slots}};
@@ -163,6 +165,10 @@ class Segment {
     for (unsigned i = 0; i < s.settings.size(); ++i) {
       std::strncpy(reinterpret_cast<char*>(&bytes_[setting_at(i)]), s.settings[i].first.c_str(), 47);
       std::strncpy(reinterpret_cast<char*>(&bytes_[setting_at(i) + 48]), s.settings[i].second.c_str(), 207);
+      if (s.minor < HAK_SEG_SETTING_SOURCE_MINOR) continue;
+      bytes_[setting_at(i) + offsetof(hak_seg_setting, source)] = static_cast<unsigned char>(i % HAK_SEG_NUM_SOURCES);
+      std::strncpy(reinterpret_cast<char*>(&bytes_[setting_at(i) + offsetof(hak_seg_setting, full_value)]),
+                   s.settings[i].second.c_str(), HAK_SEG_SETTING_VALUE_MAX - 1);
     }
     for (unsigned c = 0; c < n(HAK_NUM_CLASSES); ++c)
       put64(sec_off(HAK_SEG_SEC_CLASSES) + uint64_t{c} * stride(HAK_SEG_SEC_CLASSES), 16 * (c + 1));

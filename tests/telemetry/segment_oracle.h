@@ -94,7 +94,7 @@ inline Segment read(const std::string& path) {
 
 inline std::string setting(const Segment& seg, const std::string& name) {
   for (const hak_seg_setting& s : seg.settings) {
-    if (name == s.name) return std::string(s.value, strnlen(s.value, sizeof s.value));
+    if (name == s.name) return std::string(s.full_value, strnlen(s.full_value, sizeof s.full_value));
   }
   return "<absent>";
 }

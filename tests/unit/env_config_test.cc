@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+
+#include "hakmem/telemetry_abi.h"
 
 #include "support/env_config.h"
 
@@ -41,6 +44,53 @@ std::string listed(const std::string& choices) {
   for (char ch : choices) out += ch == '|' ? std::string("`, `") : std::string(1, ch);
   return out + "`";
 }
+
+std::string readme_between(const std::string& marker) {
+  std::ifstream readme(HAKMEM_README_PATH);
+  EXPECT_TRUE(readme.good()) << HAKMEM_README_PATH;
+  std::stringstream all;
+  all << readme.rdbuf();
+  std::string text = all.str();
+  const std::string begin = "<!-- " + marker + ":begin -->\n", end = "<!-- " + marker + ":end -->";
+  size_t b = text.find(begin), e = text.find(end);
+  if (b == std::string::npos || e == std::string::npos) {
+    ADD_FAILURE() << "README.md has no " << begin << " ... " << end;
+    return "";
+  }
+  return text.substr(b + begin.size(), e - b - begin.size());
+}
+
+std::string choice_list_of(const std::string& option) {
+#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)
+#define HAK_OPT_CHOICE(NAME, field, def, choices, doc) \
+  if (option == #NAME) return choices;
+#define HAK_OPT_TEXT(NAME, field, def, accepted, doc)
+#include "support/options.def"
+#undef HAK_OPT_INT
+#undef HAK_OPT_CHOICE
+#undef HAK_OPT_TEXT
+  return "";
+}
+
+struct Collected {
+  std::map<std::string, std::string> values;
+  std::map<std::string, unsigned> sources;
+};
+
+Collected collect(const Config& c) {
+  Collected out;
+  hakmem::config_for_each(
+      c,
+      [](const char* name, const char* value, unsigned source, void* ctx) {
+        auto* o = static_cast<Collected*>(ctx);
+        o->values[name] = value;
+        o->sources[name] = source;
+      },
+      &out);
+  return out;
+}
+std::map<std::string, std::string> settings_of(const Config& c) { return collect(c).values; }
+std::map<std::string, unsigned> sources_of(const Config& c) { return collect(c).sources; }
 
 }  // namespace
 
@@ -125,16 +175,90 @@ TEST(EnvConfig, ReadmeTableMatchesTheOptionList) {
 #undef HAK_OPT_INT
 #undef HAK_OPT_CHOICE
 #undef HAK_OPT_TEXT
-  std::ifstream readme(HAKMEM_README_PATH);
-  ASSERT_TRUE(readme.good()) << HAKMEM_README_PATH;
-  std::stringstream all;
-  all << readme.rdbuf();
-  std::string text = all.str();
-  const std::string begin = "<!-- options:begin -->\n", end = "<!-- options:end -->";
-  size_t b = text.find(begin), e = text.find(end);
-  ASSERT_NE(b, std::string::npos);
-  ASSERT_NE(e, std::string::npos);
-  std::string table = text.substr(b + begin.size(), e - b - begin.size());
-  EXPECT_EQ(table, expected.str()) << "README.md options table is stale; replace it with:\n"
-                                   << expected.str();
+  EXPECT_EQ(readme_between("options"), expected.str()) << "README.md options table is stale; replace it with:\n"
+                                                      << expected.str();
+}
+
+// HAKMEM_PROFILE's choices are profiles.def's names, in order; every preset parses without a
+// warning and sets what it lists (source profile), nothing else.
+TEST(EnvConfig, EveryProfileExpandsToItsValues) {
+  std::string names;
+  for (unsigned i = 0; i < hakmem::kNumProfiles; ++i) names += (i ? "|" : "") + std::string(hakmem::kProfiles[i].name);
+  Parsed defaults = parse({});
+  const std::string choices = choice_list_of("PROFILE");
+  EXPECT_EQ(names, choices);
+  for (unsigned i = 0; i < hakmem::kNumProfiles; ++i) {
+    const hakmem::Profile& prof = hakmem::kProfiles[i];
+    std::string var = std::string("HAKMEM_PROFILE=") + prof.name;
+    Parsed p = parse({var.c_str()});
+    EXPECT_EQ(p.warnings, 0) << prof.name << ": " << p.messages;
+    EXPECT_EQ(p.config.profile, i);
+    std::map<std::string, std::string> got = settings_of(p.config), base = settings_of(defaults.config);
+    std::map<std::string, std::string> listed_values;
+    std::istringstream entries(prof.entries);
+    for (std::string e; entries >> e;) listed_values[e.substr(0, e.find('='))] = e.substr(e.find('=') + 1);
+    for (const auto& [name, value] : got) {
+      unsigned source = sources_of(p.config)[name];
+      if (name == "HAKMEM_PROFILE") {
+        EXPECT_EQ(source, unsigned{HAK_SEG_SOURCE_ENV});
+      } else if (listed_values.count(name)) {
+        EXPECT_EQ(value, listed_values[name]) << prof.name << " " << name;
+        EXPECT_EQ(source, unsigned{HAK_SEG_SOURCE_PROFILE}) << prof.name << " " << name;
+      } else {
+        EXPECT_EQ(value, base[name]) << prof.name << " " << name;
+        EXPECT_EQ(source, unsigned{HAK_SEG_SOURCE_DEFAULT}) << prof.name << " " << name;
+      }
+    }
+    for (const auto& [name, value] : listed_values) EXPECT_TRUE(got.count(name)) << prof.name << ": " << name;
+  }
+}
+
+// Defaults, then the profile, then the environment: a variable set explicitly wins, whatever
+// its place in the environment; a bad one keeps its profile's value and says so.
+TEST(EnvConfig, ExplicitVariablesOverrideTheProfile) {
+  Parsed p = parse({"HAKMEM_TCACHE_CAP=64", "HAKMEM_PROFILE=throughput", "HAKMEM_DECAY_MS=oops"});
+  EXPECT_EQ(p.config.tcache_cap, 64u);
+  EXPECT_EQ(sources_of(p.config)["HAKMEM_TCACHE_CAP"], unsigned{HAK_SEG_SOURCE_ENV});
+  EXPECT_EQ(p.config.tcache_bytes, 262144u);
+  EXPECT_EQ(sources_of(p.config)["HAKMEM_TCACHE_BYTES"], unsigned{HAK_SEG_SOURCE_PROFILE});
+  EXPECT_EQ(p.config.decay_ms, 1000u);
+  EXPECT_EQ(sources_of(p.config)["HAKMEM_DECAY_MS"], unsigned{HAK_SEG_SOURCE_PROFILE});
+  EXPECT_EQ(sources_of(p.config)["HAKMEM_ADOPT"], unsigned{HAK_SEG_SOURCE_DEFAULT});
+  EXPECT_EQ(p.warnings, 1);
+  EXPECT_NE(p.messages.find("HAKMEM_DECAY_MS=oops: not a non-negative integer; keeping 1000 from HAKMEM_PROFILE"),
+            std::string::npos) << p.messages;
+
+  Parsed bad = parse({"HAKMEM_PROFILE=fast"});
+  EXPECT_EQ(bad.warnings, 1);
+  EXPECT_EQ(bad.config.profile, 0u);
+  EXPECT_EQ(bad.config.tcache_cap, 128u);
+  EXPECT_NE(bad.messages.find("HAKMEM_PROFILE=fast: not one of balanced|throughput|low-memory|low-latency|debug"),
+            std::string::npos) << bad.messages;
+}
+
+// The debug profile turns strict mode on; HAKMEM_STRICT_CONFIG=0 set explicitly turns it off.
+TEST(EnvConfig, DebugProfileIsStrictUnlessTheVariableSaysNot) {
+  Parsed strict = parse({"HAKMEM_PROFILE=debug", "HAKMEM_TCACHE_CAP=0", "HAKMEM_ADOPT=2"});
+  EXPECT_EQ(strict.config.strict_config, 1u);
+  EXPECT_EQ(strict.config.checks, 1u);
+  EXPECT_EQ(strict.warnings, 2);
+  EXPECT_NE(strict.messages.find("HAKMEM_STRICT_CONFIG=1: exiting with status 2"), std::string::npos);
+  Parsed lax = parse({"HAKMEM_PROFILE=debug", "HAKMEM_STRICT_CONFIG=0", "HAKMEM_TCACHE_CAP=0"});
+  EXPECT_EQ(lax.config.strict_config, 0u);
+  EXPECT_NE(lax.messages.find("keeping 16 from HAKMEM_PROFILE"), std::string::npos) << lax.messages;
+}
+
+// The README's profile table is generated from profiles.def.
+TEST(EnvConfig, ReadmeProfileTableMatchesTheList) {
+  std::ostringstream expected;
+  expected << "| profile | for | sets |\n| --- | --- | --- |\n";
+  for (unsigned i = 0; i < hakmem::kNumProfiles; ++i) {
+    const hakmem::Profile& p = hakmem::kProfiles[i];
+    std::string sets;
+    std::istringstream entries(p.entries);
+    for (std::string e; entries >> e;) sets += (sets.empty() ? "`" : ", `") + e + "`";
+    expected << "| `" << p.name << "` | " << p.purpose << " | " << (sets.empty() ? "nothing" : sets) << " |\n";
+  }
+  EXPECT_EQ(readme_between("profiles"), expected.str()) << "README.md profile table is stale; replace it with:\n"
+                                                       << expected.str();
 }

@@ -44,7 +44,8 @@
 #define HAK_SEG_ABI_MAJOR 1
 #define HAK_SEG_ABI_MINOR 3 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
                               appended to HAK_OS_CALLS, the segment's own mappings counted;
-                              3: slot.caches, the live class caches (see hak_seg_cache) */
+                              3: slot.caches, the live class caches (see hak_seg_cache); a
+                              setting's source and whole value, every setting recorded */
 /* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
 #define HAK_SEG_OS_CALLS_MINOR1 3
 /* The first minor whose slots hold caches[]; older ones published counts in batches. */
@@ -133,10 +134,35 @@ struct hak_seg_header {
   struct hak_seg_section sections[HAK_SEG_MAX_SECTIONS];
 };
 
+/* Where a setting's effective value came from (hak_seg_setting.source). Its order is part of
+ * the ABI; the names are the `source` label of hakmem_config_info. */
+#define HAK_SEG_SETTING_SOURCES(X)                                            \
+  X(DEFAULT, "default") /* the option's default */                            \
+  X(PROFILE, "profile") /* HAKMEM_PROFILE's value for it */                   \
+  X(ENV, "env")         /* the variable, set in the environment */            \
+  X(LIVE, "live")       /* reserved: changed while the process runs */
+
+enum hak_seg_setting_source {
+#define HAK_SEG_X_ENUM(id, name) HAK_SEG_SOURCE_##id,
+  HAK_SEG_SETTING_SOURCES(HAK_SEG_X_ENUM)
+#undef HAK_SEG_X_ENUM
+  HAK_SEG_NUM_SOURCES
+};
+
+/* Bytes of full_value: every value a setting accepts fits, with its NUL. */
+#define HAK_SEG_SETTING_VALUE_MAX 256
+/* The record of minor 0 to 2: name and value only (value cut at 207 bytes). */
+#define HAK_SEG_SETTING_MINOR0_SIZE 256
+/* The first minor with source and full_value; and the section holds every setting. */
+#define HAK_SEG_SETTING_SOURCE_MINOR 3
+
 /* One HAKMEM_* setting as the process uses it (after validation), NUL-terminated strings. */
 struct hak_seg_setting {
   char name[48];
-  char value[208];
+  char value[208];  /* the value, cut at 207 bytes: what readers of minor 0 to 2 take */
+  uint32_t source;  /* minor 3: enum hak_seg_setting_source */
+  uint32_t reserved;
+  char full_value[HAK_SEG_SETTING_VALUE_MAX]; /* minor 3: the whole value */
 };
 
 struct hak_seg_class_info {
@@ -236,6 +262,8 @@ HAK_SEG_AT(struct hak_seg_header, num_os_calls, 104);
 HAK_SEG_AT(struct hak_seg_header, num_sections, 108);
 HAK_SEG_AT(struct hak_seg_header, sections, 112);
 HAK_SEG_AT(struct hak_seg_setting, value, 48);
+HAK_SEG_AT(struct hak_seg_setting, source, 256);
+HAK_SEG_AT(struct hak_seg_setting, full_value, 264);
 HAK_SEG_AT(struct hak_seg_lock, acquisitions, 0);
 HAK_SEG_AT(struct hak_seg_lock, contended, 8);
 HAK_SEG_AT(struct hak_seg_lock, wait_ns_total, 16);
@@ -271,7 +299,7 @@ HAK_SEG_AT(struct hak_seg_slot, classes, 16);
 #undef HAK_SEG_AT
 #ifdef __cplusplus
 static_assert(sizeof(struct hak_seg_header) == 112 + 16 * HAK_SEG_MAX_SECTIONS, "ABI");
-static_assert(sizeof(struct hak_seg_setting) == 256, "ABI");
+static_assert(sizeof(struct hak_seg_setting) == 264 + HAK_SEG_SETTING_VALUE_MAX, "ABI");
 static_assert(sizeof(struct hak_seg_lock) == 40, "ABI");
 static_assert(sizeof(struct hak_seg_class_counters) == 8 * (3 + 2 * HAK_NUM_PATHS), "ABI");
 static_assert(sizeof(struct hak_seg_process) ==
