@@ -8,7 +8,9 @@
 // version reads fine: larger strides, more records and longer arrays (num_* above what this
 // reader knows) are allowed, and only the known fields are taken; fewer or smaller than known
 // is bad_layout. Nested arrays are located with the header's num_* values (see
-// record_layout(), segment_layout.h). Consistency: the header's generation is read before and after;
+// record_layout(), segment_layout.h). Slots are read twice: frees from the first read,
+// allocations from the second, so a free never shows without its allocation (the ABI's
+// hak_seg_cache). Consistency: the header's generation is read before and after;
 // odd or changed means a writer was at work, so the read starts over, at most
 // ReadOptions::max_attempts times, then `unstable`.
 // Thread-safe: no shared state.

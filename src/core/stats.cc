@@ -1,4 +1,4 @@
-// Counter aggregation (stats.h). Heaps publish their own counters (single writer); this file
+// Counter aggregation (stats.h). Heaps count into their own slots (single writer); this file
 // sums everything for hak_stats_snapshot() and the exit summary.
 // Exactness: a snapshot holds the registry lock, so a thread that exits concurrently is
 // counted exactly once (either live or retired).

@@ -35,7 +35,7 @@ char* g_arena_end;
 os::ThreadKey g_exit_key;
 bool g_exit_key_ok;
 
-// tc now serves h: the fields the fast and publish paths copy from it.
+// tc now serves h: the fields the fast and slow paths copy from it.
 void attach(ThreadCache& tc, ThreadHeap* h) {
   tc.heap = h;
   tc.slot = h != nullptr ? h->slot : nullptr;

@@ -171,8 +171,8 @@ def parse_exposition(text):
 class Workload:
     """A preloaded program publishing into `segment_dir`; exact_workload pauses at phases."""
 
-    def __init__(self, segment_dir, argv, ready=None, preload=True):
-        env = dict(os.environ, HAKMEM_STATS_DIR=segment_dir)
+    def __init__(self, segment_dir, argv, ready=None, preload=True, env=None):
+        env = dict(os.environ, HAKMEM_STATS_DIR=segment_dir, **(env or {}))
         if preload:
             env["LD_PRELOAD"] = ARGS["preload"]
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

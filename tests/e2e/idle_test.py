@@ -13,8 +13,13 @@ import time
 from harness import ARGS, Daemon, Workload, fail, run, segment_dir
 
 
+# A profile and one of its variables overridden: exactness does not depend on the settings, and
+# /metrics shows each value with its source.
+PROFILE_ENV = {"HAKMEM_PROFILE": "low-latency", "HAKMEM_TCACHE_CAP": "64"}
+
+
 def start(seg):
-    w = Workload(seg, [ARGS["idle"]])
+    w = Workload(seg, [ARGS["idle"]], env=PROFILE_ENV)
     expected = {}
     while True:
         line = w.proc.stdout.readline().split()
@@ -125,9 +130,10 @@ def test_idle_and_stopped_process_read_exactly():
         s = d.scrape()
         if s.value("hakmem_process_stopped", pid=w.pid) != 0:
             fail("hakmem_process_stopped is not 0 for a running process")
-        # Every setting with its source: this one set in the environment, the rest defaults.
-        for key, value, source in (("HAKMEM_STATS_DIR", seg, "env"), ("HAKMEM_PROFILE", "balanced", "default"),
-                                   ("HAKMEM_TCACHE_CAP", "128", "default")):
+        # Every setting with its source: the environment's, the profile's, the defaults.
+        for key, value, source in (("HAKMEM_STATS_DIR", seg, "env"), ("HAKMEM_PROFILE", "low-latency", "env"),
+                                   ("HAKMEM_TCACHE_CAP", "64", "env"), ("HAKMEM_DECAY_MS", "5000", "profile"),
+                                   ("HAKMEM_POOL_STASH", "8", "profile"), ("HAKMEM_ADOPT", "1", "default")):
             if s.value("hakmem_config_info", pid=w.pid, key=key, value=value, source=source) != 1:
                 fail(f"hakmem_config_info{{key={key}}} is not value={value} source={source}")
 

@@ -29,6 +29,20 @@ expect_refused HAKMEM_DECAY_MS=99999999999 "an integer in [0, 3600000]"
 expect_refused HAKMEM_ON_INVALID_FREE=maybe "abort|ignore"
 expect_refused "HAKMEM_STATS_PRINT=$(head -c 300 /dev/zero | tr '\0' x)" "0, 1 or a file path (at most 255 bytes)"
 expect_refused HAKMEM_NO_SUCH_OPTION=1 "only the variables of the README's table"
+expect_refused HAKMEM_PROFILE=fast "balanced|throughput|low-memory|low-latency|debug"
+
+# HAKMEM_PROFILE=debug is strict by itself: a bad value stops the program, status 2.
+rc=0
+err=$(env HAKMEM_PROFILE=debug HAKMEM_TCACHE_CAP=0 LD_PRELOAD="$lib" sort /dev/null 2>&1) || rc=$?
+[ "$rc" -eq 2 ] || fail "HAKMEM_PROFILE=debug with a bad value: exit status $rc, expected 2: $err"
+grep -qF "hakmem: HAKMEM_TCACHE_CAP=0: out of range [1, 1024]; accepted: an integer in [1, 1024]; HAKMEM_STRICT_CONFIG=1: exiting with status 2" <<<"$err" \
+  || fail "HAKMEM_PROFILE=debug: the refusal line: $err"
+# ... unless HAKMEM_STRICT_CONFIG=0 is set: the value keeps the profile's, with a warning.
+rc=0
+out=$(printf 'b\na\n' | env HAKMEM_PROFILE=debug HAKMEM_STRICT_CONFIG=0 HAKMEM_TCACHE_CAP=0 HAKMEM_STATS_PRINT=0 \
+      LD_PRELOAD="$lib" sort 2>&1) || rc=$?
+[ "$rc" -eq 0 ] || fail "HAKMEM_PROFILE=debug HAKMEM_STRICT_CONFIG=0 stopped the program ($rc): $out"
+case "$out" in *"keeping 16 from HAKMEM_PROFILE"*) ;; *) fail "debug, not strict: no warning: $out" ;; esac
 
 # Good values, strict: runs and sorts.
 out=$(printf 'b\na\n' | env HAKMEM_STRICT_CONFIG=1 HAKMEM_TCACHE_CAP=64 HAKMEM_ON_INVALID_FREE=ignore \

@@ -83,9 +83,9 @@ struct hak_stats {
   uint64_t threads_exited;
 };
 
-/* Fills *out with the process-wide counters: all live threads' published counts, the calling
- * thread's own counts (published first, so they are exact), and the counts of exited threads.
- * Returns 0, or -1 if out is NULL. */
+/* Fills *out with the process-wide counters: every allocation and free any thread made before
+ * the call (live, idle and exited threads alike; frees are read before allocations, so they
+ * never exceed them). Returns 0, or -1 if out is NULL. */
 int hak_stats_snapshot(struct hak_stats* out);
 
 /* Stable label names of the lists in stats_names.h; NULL when the index is out of range. */

@@ -111,7 +111,7 @@
   X(MAPPED, "hakmem_mapped_bytes", GAUGE, "Bytes the allocator has mapped from the OS")     \
   X(LIVE, "hakmem_live_bytes", GAUGE,                                                       \
     "Bytes in live blocks, by size class (class=\"large\": arena runs and page spans); "    \
-    "block sizes, from published counts")                                                   \
+    "block sizes, from the counts")                                                        \
   X(OS_CALLS, "hakmem_os_calls_total", COUNTER, "The allocator's own memory syscalls")      \
   X(OS_BYTES, "hakmem_os_bytes_total", COUNTER,                                             \
     "Bytes passed to the allocator's own memory syscalls")                                  \
