@@ -8,6 +8,7 @@
 // minor 3 on end in caches[num_classes] at HAK_SEG_SLOT_CACHES_AT.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
