@@ -19,6 +19,10 @@ void set_cache_caps(ThreadCache& tc) {
     uint64_t by_bytes = cfg.tcache_bytes / class_size_of(cls);
     uint64_t cap = by_bytes < cfg.tcache_cap ? by_bytes : cfg.tcache_cap;
     tc.cls[cls].cap = static_cast<uint32_t>(cap < 2 ? 2 : cap);
+    // Empty already (a new slot, or a dissolved heap's); made so, should a fork child's copy
+    // of a slot hold what its parent did with it after the fork.
+    tc.cls[cls].head = nullptr;
+    tc.cls[cls].fill &= ~kCountMask;
   }
 }
 

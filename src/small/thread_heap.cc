@@ -241,27 +241,40 @@ void caches_before_fork() {
 
 void caches_after_fork_child(bool segment_private) {
   if (!segment_private) {
-    // The slots are still the parent's pages: this child's caches move out of them, and the
-    // parked heaps, whose caches are there too, are left alone.
-    if (g_fork_stashed[0]) t_cache.cls = g_fork_stash[0];
-    if (g_fork_stashed[1]) g_global_cache.cls = g_fork_stash[1];
+    // The slots are still the parent's pages: this child's two heaps move into their own
+    // slots (private memory, as heaps beyond the segment's slots), with their caches as they
+    // were; the parked and retired heaps, whose caches are in those pages too, are left alone
+    // (new heaps get own slots: segment.cc claims no more).
+    ThreadCache* users[2] = {&t_cache, &g_global_cache};
+    for (int i = 0; i < 2; ++i) {
+      if (!g_fork_stashed[i]) continue;
+      ThreadHeap* h = users[i]->heap;
+      memset(static_cast<void*>(&h->own_slot), 0, sizeof h->own_slot);
+      h->slot = &h->own_slot;
+      attach(*users[i], h);
+      memcpy(static_cast<void*>(users[i]->cls), g_fork_stash[i], sizeof g_fork_stash[i]);
+    }
     g_parked = nullptr;
     g_parked_count.store(0, std::memory_order_relaxed);
+    g_free_heaps = nullptr;
     return;
   }
   if (g_fork_stashed[0]) memcpy(static_cast<void*>(t_cache.cls), g_fork_stash[0], sizeof g_fork_stash[0]);
   if (g_fork_stashed[1]) memcpy(static_cast<void*>(g_global_cache.cls), g_fork_stash[1], sizeof g_fork_stash[1]);
-  // Other threads' caches hold what their threads did in the parent after the fork too: their
-  // lists are dropped (those threads are not in the child), their counts kept. Parked heaps
-  // get back the caches they were parked with.
-  for (ThreadHeap* h = g_registry; h != nullptr; h = h->reg_next) {
-    if (h == t_cache.heap || h == g_global_cache.heap) continue;
+  // Every other cache holds what the parent did with it after the fork too: other threads'
+  // (not in the child) and retired heaps' (a parent thread may have taken one since) lose
+  // their lists, keeping their counts. Parked heaps get back the caches they were parked with.
+  auto drop_lists = [](ThreadHeap* h) {
     ClassCache* cc = caches_of(h);
     for (unsigned c = 0; c < kNumClasses; ++c) {
       cc[c].head = nullptr;
       cc[c].fill &= ~kCountMask;
     }
+  };
+  for (ThreadHeap* h = g_registry; h != nullptr; h = h->reg_next) {
+    if (h != t_cache.heap && h != g_global_cache.heap) drop_lists(h);
   }
+  for (ThreadHeap* h = g_free_heaps; h != nullptr; h = h->reg_next) drop_lists(h);
   for (ThreadHeap* h = g_parked; h != nullptr; h = h->park_next) {
     memcpy(static_cast<void*>(caches_of(h)), h->parked_cache, sizeof h->parked_cache);
   }

@@ -133,10 +133,16 @@ bool segment_after_fork_child() {
   // Until replaced, every count this child makes lands in the parent's file.
   if (!os::make_private_copy(&g_segment, sizeof(Segment))) {
     // Out of memory for a copy: stop writing the parent's segment by clearing our claim on
-    // it; counts go on in the shared pages, and the reader sees the parent's pid there.
+    // it; counts go on in the shared pages, and the reader sees the parent's pid there. New
+    // heaps claim no slot there (their caches would be in the parent's pages).
     g_path[0] = '\0';
+    g_slots_used = kSegmentSlots;
     return false;
   }
+  // Slots this process never claimed are all zero by the ABI, but the copy holds what the
+  // parent claimed since the fork (counts and live caches): they start over for the child.
+  memset(static_cast<void*>(&g_segment.slots[1 + g_slots_used]), 0,
+         sizeof(hak_seg_slot) * (kSegmentSlots - g_slots_used));
   g_segment.header.flags = 0;
   stamp_process();
   publish();

@@ -3,9 +3,11 @@
  *
  * usage: fork_cache [FORKS]
  * Before each fork the parent holds 64 blocks of 48 bytes, patterned. An atfork handler frees
- * them in the parent right after the fork, into the cache the child inherited. The child then
- * allocates 512 blocks of that size: none may be one of the 64, which are live in the child,
- * and their patterns must be intact. Exits 0 with one summary line, 1 on the first fault. */
+ * them in the parent right after the fork, into the cache the child inherited, and runs a
+ * thread that allocates and frees (its heap's slot caches change in the shared pages too). The
+ * child then allocates 512 blocks of that size, from its main thread and from a new thread of
+ * its own: none may be one of the 64, which are live in the child, none may be handed out
+ * twice, and the 64 patterns must be intact. Exits 0 with one summary line, 1 on a fault. */
 #include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,26 +31,57 @@ bool intact(const void* p, int i) {
   return true;
 }
 
+void* churn(void*) {
+  void* mine[256];
+  for (void*& p : mine) p = malloc(kSize);
+  for (void* p : mine) free(p);
+  return nullptr;
+}
+
 void free_held_in_parent() {
   for (void*& p : g_held) {
     free(p);
     p = nullptr;
   }
+  pthread_t t;
+  if (pthread_create(&t, nullptr, churn, nullptr) == 0) pthread_join(t, nullptr);
+}
+
+// 256 blocks, none one of g_held and none twice; kept (leaked) so later ones cannot reuse them.
+void* take_blocks(void* fault) {
+  static void* seen[1024];
+  static int n;
+  for (int i = 0; i < 256; ++i) {
+    void* p = malloc(kSize);
+    if (p == nullptr) {
+      *static_cast<int*>(fault) = 2;
+      return nullptr;
+    }
+    for (int h = 0; h < kHeld; ++h) {
+      if (p == g_held[h]) {
+        fprintf(stderr, "fork_cache: the child's malloc returned block %d it holds live\n", h);
+        *static_cast<int*>(fault) = 1;
+      }
+    }
+    for (int k = 0; k < n; ++k) {
+      if (seen[k] == p) {
+        fprintf(stderr, "fork_cache: the child's malloc returned %p twice\n", p);
+        *static_cast<int*>(fault) = 1;
+      }
+    }
+    if (n < 1024) seen[n++] = p;
+    memset(p, 0x11, kSize);
+  }
+  return nullptr;
 }
 
 int child() {
   // The parent's handler freed g_held there; here they are still live (this image's copy).
-  for (int i = 0; i < 512; ++i) {
-    void* p = malloc(kSize);
-    if (p == nullptr) return 2;
-    for (int h = 0; h < kHeld; ++h) {
-      if (p == g_held[h]) {
-        fprintf(stderr, "fork_cache: the child's malloc returned block %d it holds live\n", h);
-        return 1;
-      }
-    }
-    memset(p, 0x11, kSize);
-  }
+  int fault = 0;
+  take_blocks(&fault);
+  pthread_t t;
+  if (pthread_create(&t, nullptr, take_blocks, &fault) != 0 || pthread_join(t, nullptr) != 0) return 2;
+  if (fault != 0) return fault;
   for (int h = 0; h < kHeld; ++h) {
     if (!intact(g_held[h], h)) {
       fprintf(stderr, "fork_cache: the child's block %d was overwritten\n", h);
