@@ -248,6 +248,26 @@ TEST(EnvConfig, DebugProfileIsStrictUnlessTheVariableSaysNot) {
   EXPECT_NE(lax.messages.find("keeping 16 from HAKMEM_PROFILE"), std::string::npos) << lax.messages;
 }
 
+// config/profiles/<name>.env: each profile's expansion as a file to source or to pass to
+// systemd's EnvironmentFile=, generated from profiles.def and kept equal by this test.
+TEST(EnvConfig, ProfileFilesMatchTheList) {
+  for (unsigned i = 0; i < hakmem::kNumProfiles; ++i) {
+    const hakmem::Profile& p = hakmem::kProfiles[i];
+    std::ostringstream expected;
+    expected << "# HAKMEM_PROFILE=" << p.name << ": " << p.purpose << ".\n"
+             << "# Generated from src/support/profiles.def (a unit test keeps it equal). Setting\n"
+             << "# HAKMEM_PROFILE=" << p.name << " does the same; these lines spell it out.\n"
+             << "HAKMEM_PROFILE=" << p.name << "\n";
+    std::istringstream entries(p.entries);
+    for (std::string e; entries >> e;) expected << e << "\n";
+    std::string path = std::string(HAKMEM_PROFILES_DIR) + "/" + p.name + ".env";
+    std::ifstream f(path);
+    std::stringstream got;
+    got << f.rdbuf();
+    EXPECT_EQ(got.str(), expected.str()) << path << " is stale or missing; it should read:\n" << expected.str();
+  }
+}
+
 // The README's profile table is generated from profiles.def.
 TEST(EnvConfig, ReadmeProfileTableMatchesTheList) {
   std::ostringstream expected;
