@@ -1,7 +1,10 @@
 // A preloaded workload for the hakmemd tests and benchmark. It uses `classes` size classes
 // (one block each to start, which makes each class refill and so publish its counts), prints
-// "ready", then either sleeps until killed (`sleep`) or keeps allocating and freeing across
-// those classes (`churn`), so rates computed over its counters stay positive.
+// "ready", then either sleeps until killed (`sleep`), keeps allocating and freeing across
+// those classes (`churn`), so rates computed over its counters stay positive, or (`cycle`)
+// allocates 512 blocks of every class and a large block, frees them all, and every few cycles
+// pauses 300 ms: its caches refill and flush, slabs go back to the pool, and emptied memory
+// decays back to the OS, so every refill, pool and memory-syscall rate moves too.
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +16,7 @@
 int main(int argc, char** argv) {
   int classes = argc > 1 ? atoi(argv[1]) : 10;
   bool churn = argc > 2 && strcmp(argv[2], "churn") == 0;
+  bool cycle = argc > 2 && strcmp(argv[2], "cycle") == 0;
   if (classes < 1 || classes > 30) return 2;
   // The classes themselves: 16..128 B in 16 B steps, then four per power of two.
   std::vector<size_t> sizes;
@@ -30,6 +34,22 @@ int main(int argc, char** argv) {
   }
   printf("ready\n");
   fflush(stdout);
+  if (cycle) {
+    std::vector<void*> batch;
+    timespec pause_ms{0, 300 * 1000000L};
+    for (unsigned long n = 0;; ++n) {
+      for (size_t s : sizes)
+        for (int i = 0; i < 512; ++i) batch.push_back(malloc(s));
+      batch.push_back(malloc(256 * 1024 + (n % 8) * 65536));
+      for (void* p : batch) {
+        if (p == nullptr) return 2;
+        *static_cast<volatile char*>(p) = 1;
+      }
+      for (void* p : batch) free(p);
+      batch.clear();
+      if (n % 8 == 7) nanosleep(&pause_ms, nullptr);
+    }
+  }
   if (!churn) {
     for (;;) pause();
   }

@@ -1,0 +1,143 @@
+"""Every panel query of every dashboard against a real Prometheus (Debian's, on loopback,
+scraping a real hakmemd every second) while two real preloaded workloads churn, one under
+HAKMEM_PROFILE=balanced and one under low-memory. Each expression runs as Grafana would run
+it with every variable at All ($__rate_interval = 4 s, the compare dashboard's sides set to the
+two profiles) and must meet its panel's Check (dashboards/generator/grafana.py): a series for
+each workload pid (or at least one series), every value a number within its bounds, hit-rate
+shares summing to 1 per group. A query that may be empty says why, and the test checks that
+reason holds. Queries are retried until all pass or 60 s have gone; the last round is printed as
+a table. usage: live_test.py --source DIR --hakmemd BIN --preload LIB --steady BIN"""
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+SOURCE = sys.argv[sys.argv.index("--source") + 1]
+sys.path.insert(0, os.path.join(SOURCE, "tests", "e2e"))
+sys.path.insert(0, os.path.join(SOURCE, "dashboards"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import harness  # noqa: E402
+from generator import DASHBOARDS  # noqa: E402
+from generator.grafana import all_targets  # noqa: E402
+from lint_test import substitute  # noqa: E402
+
+PROFILES = ("balanced", "low-memory")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def query(port, expr):
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            body = json.load(r)
+    except OSError as e:
+        return None, str(e)
+    if body.get("status") != "success":
+        return None, body.get("error", "query failed")
+    return body["data"]["result"], None
+
+
+def judge(port, check, expr, pids):
+    """'' when the result meets the check, else what is wrong; and a short note."""
+    result, err = query(port, substitute(expr))
+    if result is None:
+        return err, ""
+    for s in result:
+        v = float(s["value"][1])
+        if math.isnan(v) or math.isinf(v):
+            return f"value {v} for {s['metric']}", ""
+        if check.lo is not None and v < check.lo - 1e-9:
+            return f"value {v} < {check.lo} for {s['metric']}", ""
+        if check.hi is not None and v > check.hi + 1e-9:
+            return f"value {v} > {check.hi} for {s['metric']}", ""
+    if check.sums_to_one_by:
+        groups = {}
+        for s in result:
+            key = tuple(s["metric"].get(l, "") for l in check.sums_to_one_by)
+            groups[key] = groups.get(key, 0.0) + float(s["value"][1])
+        for key, total in groups.items():
+            if abs(total - 1.0) > 1e-6:
+                return f"shares of {dict(zip(check.sums_to_one_by, key))} sum to {total}", ""
+    wanted = [str(p) for p in pids] if check.per == "pid" else [None]
+    notes = []
+    for pid in wanted:
+        have = [s for s in result if pid is None or s["metric"].get("pid") == pid]
+        if have:
+            continue
+        if not check.empty:
+            return f"no series{' for pid ' + pid if pid else ''}", ""
+        why, err = query(port, substitute(check.empty_when))
+        if why is None:
+            return f"empty, and its reason's query failed: {err}", ""
+        mine = [s for s in why if pid is None or s["metric"].get("pid") in (pid, None)]
+        if any(float(s["value"][1]) != 0 for s in mine):
+            return f"empty{' for pid ' + pid if pid else ''}, but not because {check.empty}", ""
+        notes.append(f"empty{' for ' + pid if pid else ''}: {check.empty}")
+    return "", "; ".join(notes) or f"{len(result)} series"
+
+
+def test_every_panel_query_returns_what_its_panel_shows():
+    seg = harness.segment_dir()
+    d = harness.Daemon(seg)
+    work = harness.temp_dir("hakmem-dash-")
+    loads = [harness.Workload(seg, [harness.ARGS["steady"], "10", "cycle"], ready="ready",
+                              env={"HAKMEM_PROFILE": p}) for p in PROFILES]
+    cfg = os.path.join(work, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                "scrape_configs:\n  - job_name: hakmemd\n    honor_labels: true\n"
+                f"    static_configs:\n      - targets: ['127.0.0.1:{d.port}']\n")
+    port = free_port()
+    log = open(os.path.join(work, "prometheus.log"), "w")
+    prom = subprocess.Popen(["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(work, 'data')}",
+                             f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    pids = [w.pid for w in loads]
+    try:
+        def both_rated():
+            if prom.poll() is not None:
+                harness.fail(f"prometheus exited: {open(log.name).read()[-2000:]}")
+            r, _ = query(port, "count by (pid) (rate(hakmem_allocs_total[4s]))")
+            return r and {s["metric"]["pid"] for s in r} >= {str(p) for p in pids}
+        harness.wait_for(both_rated, "rates of both workloads", timeout=40, step=0.5)
+        start = time.monotonic()
+        while True:
+            rows, bad = [], 0
+            for file, module in DASHBOARDS.items():
+                for panel, target in all_targets(module.ROWS):
+                    problem, note = judge(port, target.check, target.expr, pids)
+                    bad += 1 if problem else 0
+                    rows.append((module.UID, panel.title, target.legend, problem or "ok", note))
+            if bad == 0 or time.monotonic() - start > 60:
+                break
+            time.sleep(1)
+        print(f"  after {time.monotonic() - start:.1f} s: {len(rows) - bad} of {len(rows)} queries pass")
+        print("  | dashboard | panel | series | result | note |")
+        for r in rows:
+            print("  | " + " | ".join(r) + " |")
+        if bad:
+            harness.fail(f"{bad} queries failed their panel's check (table above)")
+    finally:
+        prom.terminate()
+        try:
+            prom.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            prom.kill()
+        log.close()
+        for w in loads:
+            w.kill()
+        d.stop()
+
+
+if __name__ == "__main__":
+    harness.run([test_every_panel_query_returns_what_its_panel_shows])
