@@ -17,6 +17,7 @@ namespace {
 
 char g_path[kMaxOptionText + 32];   // the published file; empty while none is
 unsigned g_slots_used;               // claimed slots (registry lock)
+bool g_copied_for_child;             // a fork child's private copy, not yet published
 
 void add_section(hak_seg_header& h, unsigned id, const void* first, uint32_t count,
                  uint32_t stride) {
@@ -128,7 +129,7 @@ void segment_init() {
   publish();
 }
 
-bool segment_after_fork_child() {
+bool segment_fork_child_copy() {
   if (g_path[0] == '\0') return true;   // not published: g_segment is private memory already
   // Until replaced, every count this child makes lands in the parent's file.
   if (!os::make_private_copy(&g_segment, sizeof(Segment))) {
@@ -144,9 +145,16 @@ bool segment_after_fork_child() {
   memset(static_cast<void*>(&g_segment.slots[1 + g_slots_used]), 0,
          sizeof(hak_seg_slot) * (kSegmentSlots - g_slots_used));
   g_segment.header.flags = 0;
+  g_path[0] = '\0';
+  g_copied_for_child = true;
+  return true;
+}
+
+void segment_fork_child_publish() {
+  if (!g_copied_for_child) return;
+  g_copied_for_child = false;
   stamp_process();
   publish();
-  return true;
 }
 
 void segment_at_exit() {

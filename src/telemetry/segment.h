@@ -11,10 +11,12 @@ namespace hakmem {
 // Fills the static parts (header, settings, class sizes) and, when HAKMEM_STATS allows,
 // publishes the segment file. Called once by init, after the configuration is loaded.
 void segment_init();
-// fork child: the inherited mapping is the parent's file; give the child its own (or a
-// private copy when that fails), same address, counts carried over. False when even the
-// private copy failed: g_segment is still the parent's memory.
-bool segment_after_fork_child();
+// fork child, in two steps around the caches' repair (thread_heap.h): the inherited mapping is
+// the parent's file; segment_fork_child_copy makes it a private copy, same address, counts
+// carried over (false when even that failed: g_segment is still the parent's memory), and
+// segment_fork_child_publish gives the child its own file, once its slots are its own.
+bool segment_fork_child_copy();
+void segment_fork_child_publish();
 // Normal exit (or an abort of ours): marks the segment abandoned and removes the file.
 void segment_at_exit();
 // A slot for a new heap struct, or nullptr when all are taken (registry lock held).
