@@ -122,6 +122,19 @@ def main():
         for line in (r.stdout + r.stderr).splitlines():
             m = re.search(r"lint:expr_(\d+)", line)
             errors.append(f"promtool: {exprs[int(m.group(1))][0] + ': ' if m else ''}{line.strip()}")
+    # Grafana provisioning: a Prometheus datasource and a file provider for the installed folder.
+    prov = os.path.join(args.source, "config", "grafana", "provisioning")
+    for rel, needles in (("datasources/hakmem.yml", ("apiVersion: 1", "type: prometheus", "url: ")),
+                         ("dashboards/hakmem.yml", ("apiVersion: 1", "type: file", "path: /usr/local/share/hakmem/dashboards"))):
+        try:
+            with open(os.path.join(prov, rel)) as f:
+                text = f.read()
+        except OSError as e:
+            errors.append(f"provisioning {rel}: {e}")
+            continue
+        for n in needles:
+            if n not in text:
+                errors.append(f"provisioning {rel}: no {n!r}")
     for e in errors:
         print("FAIL " + e)
     print(f"{len(exprs)} expressions, {len(used)} of {len(families)} families on panels, {len(errors)} problems")

@@ -1,6 +1,7 @@
 """Every panel query of every dashboard against a real Prometheus (Debian's, on loopback,
 scraping a real hakmemd every second) while two real preloaded workloads churn, one under
-HAKMEM_PROFILE=balanced and one under low-memory. Each expression runs as Grafana would run
+HAKMEM_PROFILE=balanced and one under low-memory, with config/prometheus/rules loaded: every
+recording rule returns its series too. Each expression runs as Grafana would run
 it with every variable at All ($__rate_interval = 4 s, the compare dashboard's sides set to the
 two profiles) and must meet its panel's Check (dashboards/generator/grafana.py): a series for
 each workload pid (or at least one series), every value a number within its bounds, hit-rate
@@ -24,10 +25,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
 from generator import DASHBOARDS  # noqa: E402
-from generator.grafana import all_targets  # noqa: E402
+from generator.grafana import Check, all_targets  # noqa: E402
 from lint_test import substitute  # noqa: E402
 
 PROFILES = ("balanced", "low-memory")
+RULE_FILES = ("hakmem-recording.yml", "hakmem-alerts.yml")
+# Each recording rule over the live workloads: a series for each (or for the host), shares in
+# [0, 1]. The eBPF ratio needs the probes up, as every e2e daemon has them.
+RECORDED = {
+    "hakmem:refill_path_share:rate5m": Check(lo=0.0, hi=1.0, sums_to_one_by=("pid", "class")),
+    "hakmem:refill_path_share_all_classes:rate5m": Check(lo=0.0, hi=1.0, sums_to_one_by=("pid",)),
+    "hakmem:lock_contended_ratio:rate5m": Check(lo=0.0, hi=1.0),
+    "hakmem:lock_acquisitions:rate5m": Check(),
+    "hakmem:lock_wait_seconds:rate5m": Check(),
+    "hakmem:unattributed_calls_ratio:rate5m": Check(lo=0.0, hi=1.0),
+    "hakmem:bpf_syscalls:rate5m": Check(),
+}
 
 
 def free_port():
@@ -94,8 +107,10 @@ def test_every_panel_query_returns_what_its_panel_shows():
     loads = [harness.Workload(seg, [harness.ARGS["steady"], "10", "cycle"], ready="ready",
                               env={"HAKMEM_PROFILE": p}) for p in PROFILES]
     cfg = os.path.join(work, "prometheus.yml")
+    rules = [os.path.abspath(os.path.join(SOURCE, "config", "prometheus", "rules", r)) for r in RULE_FILES]
     with open(cfg, "w") as f:
         f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                "rule_files:\n" + "".join(f"  - {r}\n" for r in rules) +
                 "scrape_configs:\n  - job_name: hakmemd\n    honor_labels: true\n"
                 f"    static_configs:\n      - targets: ['127.0.0.1:{d.port}']\n")
     port = free_port()
@@ -118,6 +133,10 @@ def test_every_panel_query_returns_what_its_panel_shows():
                     problem, note = judge(port, target.check, target.expr, pids)
                     bad += 1 if problem else 0
                     rows.append((module.UID, panel.title, target.legend, problem or "ok", note))
+            for name, check in RECORDED.items():
+                problem, note = judge(port, check, name, pids)
+                bad += 1 if problem else 0
+                rows.append(("recording rule", name, "", problem or "ok", note))
             if bad == 0 or time.monotonic() - start > 60:
                 break
             time.sleep(1)
@@ -126,7 +145,17 @@ def test_every_panel_query_returns_what_its_panel_shows():
         for r in rows:
             print("  | " + " | ".join(r) + " |")
         if bad:
-            harness.fail(f"{bad} queries failed their panel's check (table above)")
+            log.flush()
+            tail = "".join(open(log.name).readlines()[-15:])
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/rules", timeout=10) as r:
+                    for g in json.load(r)["data"]["groups"]:
+                        for rule in g["rules"]:
+                            if rule.get("health") != "ok":
+                                tail += f"rule {rule.get('name')}: {rule.get('health')} {rule.get('lastError')}\n"
+            except OSError as e:
+                tail += f"rules API: {e}\n"
+            harness.fail(f"{bad} queries failed their panel's check (table above); prometheus log:\n{tail}")
     finally:
         prom.terminate()
         try:

@@ -23,4 +23,19 @@ cc "$prefix/t.c" -o "$prefix/t" $(pkg-config --cflags --libs hakmem) -Wl,-rpath,
 cc "$prefix/t.c" -o "$prefix/ts" $(pkg-config --cflags hakmem) -Wl,--whole-archive "$libdir/libhakmem.a" -Wl,--no-whole-archive -lpthread
 nm "$prefix/ts" | grep -q ' T malloc$' || { echo "FAIL: static link did not take HAKMEM's malloc"; exit 1; }
 [ "$("$prefix/t")" = 1 ] || { echo "FAIL: program linked via pkg-config did not run"; exit 1; }
+# With the daemon: the dashboards where config/grafana's provider looks (<prefix>/share), the
+# rules beside the Prometheus config that loads them, the profiles.
+if [ -e "$prefix/sbin/hakmemd" ]; then
+  share=$prefix/share/hakmem
+  for f in dashboards/hakmem-process.json dashboards/hakmem-compare.json dashboards/hakmem-host.json \
+           prometheus.yml prometheus/rules/hakmem-recording.yml prometheus/rules/hakmem-alerts.yml \
+           grafana/provisioning/dashboards/hakmem.yml grafana/provisioning/datasources/hakmem.yml \
+           profiles/low-memory.env; do
+    [ -e "$share/$f" ] || { echo "FAIL: $share/$f not installed"; exit 1; }
+  done
+  [ ! -e "$share/dashboards/generator" ] || { echo "FAIL: the generator was installed"; exit 1; }
+  grep -q "path: /usr/local/share/hakmem/dashboards" "$share/grafana/provisioning/dashboards/hakmem.yml" ||
+    { echo "FAIL: the dashboards provider does not point at the default prefix's share"; exit 1; }
+  promtool check config "$share/prometheus.yml" >/dev/null || { echo "FAIL: the installed prometheus.yml"; exit 1; }
+fi
 echo "ok install"
