@@ -1,5 +1,5 @@
 """Every panel query of every dashboard against a real Prometheus (Debian's, on loopback,
-scraping a real hakmemd every second) while two real preloaded workloads churn, one under
+scraping a real hakmemd every second) while two real preloaded workloads cycle, one under
 HAKMEM_PROFILE=balanced and one under low-memory, with config/prometheus/rules loaded: every
 recording rule returns its series too. Each expression runs as Grafana would run
 it with every variable at All ($__rate_interval = 4 s, the compare dashboard's sides set to the
@@ -8,15 +8,10 @@ each workload pid (or at least one series), every value a number within its boun
 shares summing to 1 per group. A query that may be empty says why, and the test checks that
 reason holds. Queries are retried until all pass or 60 s have gone; the last round is printed as
 a table. usage: live_test.py --source DIR --hakmemd BIN --preload LIB --steady BIN"""
-import json
 import math
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 
 SOURCE = sys.argv[sys.argv.index("--source") + 1]
 sys.path.insert(0, os.path.join(SOURCE, "tests", "e2e"))
@@ -43,27 +38,9 @@ RECORDED = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def query(port, expr):
-    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            body = json.load(r)
-    except OSError as e:
-        return None, str(e)
-    if body.get("status") != "success":
-        return None, body.get("error", "query failed")
-    return body["data"]["result"], None
-
-
-def judge(port, check, expr, pids):
+def judge(prom, check, expr, pids):
     """'' when the result meets the check, else what is wrong; and a short note."""
-    result, err = query(port, substitute(expr))
+    result, err = prom.query(substitute(expr))
     if result is None:
         return err, ""
     for s in result:
@@ -90,7 +67,7 @@ def judge(port, check, expr, pids):
             continue
         if not check.empty:
             return f"no series{' for pid ' + pid if pid else ''}", ""
-        why, err = query(port, substitute(check.empty_when))
+        why, err = prom.query(substitute(check.empty_when))
         if why is None:
             return f"empty, and its reason's query failed: {err}", ""
         mine = [s for s in why if pid is None or s["metric"].get("pid") in (pid, None)]
@@ -103,26 +80,14 @@ def judge(port, check, expr, pids):
 def test_every_panel_query_returns_what_its_panel_shows():
     seg = harness.segment_dir()
     d = harness.Daemon(seg)
-    work = harness.temp_dir("hakmem-dash-")
     loads = [harness.Workload(seg, [harness.ARGS["steady"], "10", "cycle"], ready="ready",
                               env={"HAKMEM_PROFILE": p}) for p in PROFILES]
-    cfg = os.path.join(work, "prometheus.yml")
     rules = [os.path.abspath(os.path.join(SOURCE, "config", "prometheus", "rules", r)) for r in RULE_FILES]
-    with open(cfg, "w") as f:
-        f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                "rule_files:\n" + "".join(f"  - {r}\n" for r in rules) +
-                "scrape_configs:\n  - job_name: hakmemd\n    honor_labels: true\n"
-                f"    static_configs:\n      - targets: ['127.0.0.1:{d.port}']\n")
-    port = free_port()
-    log = open(os.path.join(work, "prometheus.log"), "w")
-    prom = subprocess.Popen(["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={os.path.join(work, 'data')}",
-                             f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    prom = harness.Prometheus(d.port, rules)
     pids = [w.pid for w in loads]
     try:
         def both_rated():
-            if prom.poll() is not None:
-                harness.fail(f"prometheus exited: {open(log.name).read()[-2000:]}")
-            r, _ = query(port, "count by (pid) (rate(hakmem_allocs_total[4s]))")
+            r, _ = prom.query("count by (pid) (rate(hakmem_allocs_total[4s]))")
             return r and {s["metric"]["pid"] for s in r} >= {str(p) for p in pids}
         harness.wait_for(both_rated, "rates of both workloads", timeout=40, step=0.5)
         start = time.monotonic()
@@ -130,11 +95,11 @@ def test_every_panel_query_returns_what_its_panel_shows():
             rows, bad = [], 0
             for file, module in DASHBOARDS.items():
                 for panel, target in all_targets(module.ROWS):
-                    problem, note = judge(port, target.check, target.expr, pids)
+                    problem, note = judge(prom, target.check, target.expr, pids)
                     bad += 1 if problem else 0
                     rows.append((module.UID, panel.title, target.legend, problem or "ok", note))
             for name, check in RECORDED.items():
-                problem, note = judge(port, check, name, pids)
+                problem, note = judge(prom, check, name, pids)
                 bad += 1 if problem else 0
                 rows.append(("recording rule", name, "", problem or "ok", note))
             if bad == 0 or time.monotonic() - start > 60:
@@ -145,24 +110,14 @@ def test_every_panel_query_returns_what_its_panel_shows():
         for r in rows:
             print("  | " + " | ".join(r) + " |")
         if bad:
-            log.flush()
-            tail = "".join(open(log.name).readlines()[-15:])
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/rules", timeout=10) as r:
-                    for g in json.load(r)["data"]["groups"]:
-                        for rule in g["rules"]:
-                            if rule.get("health") != "ok":
-                                tail += f"rule {rule.get('name')}: {rule.get('health')} {rule.get('lastError')}\n"
-            except OSError as e:
-                tail += f"rules API: {e}\n"
+            tail = prom.log_tail()
+            for g in (prom.api("rules") or {}).get("data", {}).get("groups", []):
+                for rule in g["rules"]:
+                    if rule.get("health") != "ok":
+                        tail += f"rule {rule.get('name')}: {rule.get('health')} {rule.get('lastError')}\n"
             harness.fail(f"{bad} queries failed their panel's check (table above); prometheus log:\n{tail}")
     finally:
-        prom.terminate()
-        try:
-            prom.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            prom.kill()
-        log.close()
+        prom.stop()
         for w in loads:
             w.kill()
         d.stop()
