@@ -119,7 +119,7 @@ void add_slot_counts(const std::vector<unsigned char>& slots, const std::vector<
     }
     if (l.caches_at == 0) continue;
     uint64_t cache = base + l.caches_at + sizeof(hak_seg_cache) * c;
-    k.frees += u64_at(slots, cache + offsetof(hak_seg_cache, fill)) >> 16;
+    k.frees += u64_at(slots, cache + offsetof(hak_seg_cache, fill)) >> HAK_SEG_CACHE_FREES_SHIFT;
     k.allocs += u64_at(later, cache + offsetof(hak_seg_cache, allocs));
   }
 }

@@ -22,7 +22,7 @@ namespace {
 // block freed by one thread after another allocated it never shows as a free alone.
 void add_slot_frees(const hak_seg_slot& from, hak_stats* out) {
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {
-    out->classes[cls].frees += seg_load(from.classes[cls].frees) + (seg_load(from.caches[cls].fill) >> 16);
+    out->classes[cls].frees += seg_load(from.classes[cls].frees) + (seg_load(from.caches[cls].fill) >> HAK_SEG_CACHE_FREES_SHIFT);
   }
 }
 

@@ -62,10 +62,9 @@ extern __thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
 extern ThreadCache g_global_cache;   // guarded by the global_heap lock
 
 constexpr uint64_t kCountMask = 0xFFFF;
-constexpr unsigned kFreesShift = 16;
+constexpr unsigned kFreesShift = HAK_SEG_CACHE_FREES_SHIFT;
 
 inline uint32_t cache_count(const ClassCache& cc) { return static_cast<uint32_t>(cc.fill & kCountMask); }
-inline uint64_t cache_frees(const ClassCache& cc) { return cc.fill >> kFreesShift; }
 
 // One more block in the list, one more free counted; true when the frees field wrapped.
 inline bool count_free(ClassCache& cc) {

@@ -183,7 +183,7 @@ void segment_retire_own_slot_locked(hak_seg_slot* own) {
     hak_seg_class_counters& r = retired.classes[cls];
     // Allocations first: a reader that sees these frees then sees their allocations.
     seg_bump(r.allocs, c.allocs + k.allocs);
-    seg_bump(r.frees, c.frees + (k.fill >> 16));
+    seg_bump(r.frees, c.frees + (k.fill >> HAK_SEG_CACHE_FREES_SHIFT));
     seg_bump(r.remote_frees, c.remote_frees);
     for (unsigned p = 0; p < kNumPaths; ++p) {
       seg_bump(r.refills[p], c.refills[p]);

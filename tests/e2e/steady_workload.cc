@@ -1,5 +1,5 @@
 // A preloaded workload for the hakmemd tests and benchmark. It uses `classes` size classes
-// (one block each to start, which makes each class refill and so publish its counts), prints
+// (one block each to start, so each class has counts from the first read), prints
 // "ready", then either sleeps until killed (`sleep`), keeps allocating and freeing across
 // those classes (`churn`), so rates computed over its counters stay positive, or (`cycle`)
 // allocates 512 blocks of every class and a large block, frees them all, and every few cycles

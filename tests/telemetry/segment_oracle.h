@@ -79,7 +79,7 @@ inline Segment read(const std::string& path) {
         const hak_seg_class_counters& k = s.classes[c];
         ClassTotals& t = seg.classes[c];
         t.allocs += k.allocs + s.caches[c].allocs;   // the ABI's sums (hak_seg_cache)
-        t.frees += k.frees + (s.caches[c].fill >> 16);
+        t.frees += k.frees + (s.caches[c].fill >> HAK_SEG_CACHE_FREES_SHIFT);
         t.remote_frees += k.remote_frees;
         for (unsigned p = 0; p < HAK_NUM_PATHS; ++p) {
           t.refills[p] += k.refills[p];

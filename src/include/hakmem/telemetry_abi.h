@@ -206,6 +206,8 @@ struct hak_seg_class_counters {
  * heap's user) and is stored whole, so each sum never goes backwards on its own; frees of
  * blocks other slots allocated are counted at once in classes[c].frees. A reader that wants
  * frees <= allocs across slots reads every slot's frees before any slot's allocs. */
+#define HAK_SEG_CACHE_FREES_SHIFT 16 /* fill >> this: the frees counted in a cache */
+
 struct hak_seg_cache {
   uint64_t list;   /* the writer's own: its list head (an address in the writer) */
   uint64_t fill;   /* bits 0-15: blocks in the list; bits 16-63: frees counted here */
