@@ -15,6 +15,11 @@ SEL_CLASS = SEL + ', class=~"$class"'
 SEL_HOST = 'instance=~"$instance"'
 
 
+def rate(family, by, sel=SEL):
+    """The per-second rate of a counter family under `sel`, summed by `by`."""
+    return f"sum by ({by}) (rate({family}{{{sel}}}[$__rate_interval]))"
+
+
 @dataclass
 class Check:
     """What a query must return against a live Prometheus with every variable at All.
@@ -76,9 +81,7 @@ def variables(extra=()):
         query_var("class", "Size class",
                   'label_values(hakmem_allocs_total{instance=~"$instance", comm=~"$comm", pid=~"$pid"}, class)'),
     ]
-    for name, label, query, multi in extra:
-        v = query_var(name, label, query, multi)
-        out.append(v)
+    out += [query_var(name, label, query, multi) for name, label, query, multi in extra]
     return out
 
 

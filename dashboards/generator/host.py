@@ -1,5 +1,8 @@
 """HAKMEM / host: every process of the selected hakmemd instances ranked, and hakmemd's own
 health: scrapes, segments, rejections, its HTTP server and the eBPF probes with their cost."""
+import functools
+
+from . import grafana
 from .grafana import SEL_HOST, Check, Panel, Row, Target, dashboard
 
 UID = "hakmem-host"
@@ -11,8 +14,7 @@ def top(expr):
     return f"topk(10, {expr})"
 
 
-def rate(family, by):
-    return f"sum by ({by}) (rate({family}{{{SEL_HOST}}}[{R}]))"
+rate = functools.partial(grafana.rate, sel=SEL_HOST)
 
 
 PROCESSES = Row("Processes", [

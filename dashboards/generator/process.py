@@ -1,15 +1,11 @@
 """HAKMEM / process: one or more processes in depth (the pid variable), one panel per function
 of the allocator: settings, allocation rates, refill paths, locks, the shared pool, occupancy,
 and OS calls as the allocator counts them beside what the kernel saw."""
-from .grafana import SEL, SEL_CLASS, Check, Panel, Row, Target, dashboard
+from .grafana import SEL, SEL_CLASS, Check, Panel, Row, Target, dashboard, rate
 
 UID = "hakmem-process"
 R = "$__rate_interval"
 SHARE = Check(lo=0.0, hi=1.0)
-
-
-def rate(family, by, sel=SEL, extra=""):
-    return f"sum by ({by}) (rate({family}{{{sel}{extra}}}[{R}]))"
 
 
 def share(num_family, den_family, by, sel=SEL):

@@ -61,16 +61,16 @@ void collect_stats(hak_stats* out) {
   // The same sums a segment reader makes (every slot, retired record included), plus the
   // heaps that count into their own struct; the registry lock keeps a retiring heap from
   // being counted twice or not at all.
+  auto every_slot = [out](void (*add)(const hak_seg_slot&, hak_stats*)) {
+    for (const hak_seg_slot& s : g_segment.slots) add(s, out);
+    for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) {
+      if (h->slot == &h->own_slot) add(h->own_slot, out);
+    }
+  };
   registry_lock();
-  for (const hak_seg_slot& s : g_segment.slots) add_slot_frees(s, out);
-  for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) {
-    if (h->slot == &h->own_slot) add_slot_frees(h->own_slot, out);
-  }
+  every_slot(add_slot_frees);
   std::atomic_thread_fence(std::memory_order_acquire);   // the frees' loads before the allocs'
-  for (const hak_seg_slot& s : g_segment.slots) add_slot(s, out);
-  for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) {
-    if (h->slot == &h->own_slot) add_slot(h->own_slot, out);
-  }
+  every_slot(add_slot);
   registry_unlock();
   const hak_seg_process& p = process_counts();
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {

@@ -15,6 +15,14 @@
 extern char** environ;
 
 namespace hakmem {
+
+const Profile kProfiles[] = {
+#define HAK_PROFILE(name, purpose, entries) {name, purpose, entries},
+#include "support/profiles.def"
+#undef HAK_PROFILE
+};
+const unsigned kNumProfiles = sizeof kProfiles / sizeof kProfiles[0];
+
 namespace {
 
 Config g_config;
@@ -87,6 +95,11 @@ void copy_text(char* dst, const char* src) {
   dst[i] = '\0';
 }
 
+bool text_equal(const char* a, const char* b) {
+  while (*a != '\0' && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+
 size_t text_len(const char* s) {
   size_t n = 0;
   while (s[n] != '\0') ++n;
@@ -120,34 +133,12 @@ class Warner {
   int count_ = 0;
 };
 
-// HAKMEM_PROFILE's choices, from options.def (env_config_test: the same names as the table).
-#define HAK_OPT_INT(NAME, field, def, lo, hi, doc)
-#define HAK_OPT_CHOICE(NAME, field, def, choices, doc) [[maybe_unused]] constexpr const char kChoices##NAME[] = choices;
-#define HAK_OPT_TEXT(NAME, field, def, accepted, doc)
-#include "support/options.def"
-#undef HAK_OPT_INT
-#undef HAK_OPT_CHOICE
-#undef HAK_OPT_TEXT
-constexpr const char* kProfileChoices = kChoicesPROFILE;
-
-bool variable_set(const char* const* envp, const char* name) {
-  if (envp == nullptr) return false;
+// The value of variable `name` in envp, or nullptr when it is not set.
+const char* env_value(const char* const* envp, const char* name) {
+  if (envp == nullptr) return nullptr;
   for (const char* const* e = envp; *e != nullptr; ++e)
-    if (match(*e, name) != nullptr) return true;
-  return false;
-}
-
-// Strictness must be known before the first entry is judged, whatever the order of environ:
-// on when the variable's value parses as the integer 1, exactly when parsing it sets
-// strict_config to 1 (load_config exits on that); any other value is judged like the rest.
-bool strict_requested(const char* const* envp) {
-  if (envp == nullptr) return false;
-  for (const char* const* e = envp; *e != nullptr; ++e) {
-    const char* v = match(*e, "HAKMEM_STRICT_CONFIG");
-    uint64_t n;
-    if (v != nullptr && parse_u64(v, &n) && n == 1) return true;
-  }
-  return false;
+    if (const char* v = match(*e, name)) return v;
+  return nullptr;
 }
 
 // The value an option keeps when its variable is bad: "default <d>" or "<v> from
@@ -246,11 +237,10 @@ void parse_entry(const char* entry, Config* c, Warner* w, uint8_t source) {
 // The preset HAKMEM_PROFILE names in the environment, or -1 (unset or not a profile: the
 // walk over the environment warns about the latter).
 int requested_profile(const char* const* envp) {
-  if (envp == nullptr) return -1;
-  for (const char* const* e = envp; *e != nullptr; ++e) {
-    const char* v = match(*e, "HAKMEM_PROFILE");
-    if (v != nullptr) return choice_index(kProfileChoices, v);
-  }
+  const char* v = env_value(envp, "HAKMEM_PROFILE");
+  if (v == nullptr) return -1;
+  for (unsigned i = 0; i < kNumProfiles; ++i)
+    if (text_equal(kProfiles[i].name, v)) return static_cast<int>(i);
   return -1;
 }
 
@@ -270,9 +260,12 @@ int parse(const char* const* envp, Config* c, int warn_fd) {
       if (n > 0) parse_entry(entry, c, &quiet, HAK_SEG_SOURCE_PROFILE);
     }
   }
-  // Strict when the variable says 1, or, unset, when the profile turned it on.
-  bool strict = strict_requested(envp) ||
-                (c->strict_config == 1 && !variable_set(envp, "HAKMEM_STRICT_CONFIG"));
+  // Strictness must be known before the first entry is judged, whatever the order of environ:
+  // on when the variable's value parses as the integer 1 (exactly when parsing it sets
+  // strict_config to 1, which load_config exits on), or, unset, when the profile turned it on.
+  const char* sv = env_value(envp, "HAKMEM_STRICT_CONFIG");
+  uint64_t n = 0;
+  bool strict = sv != nullptr ? parse_u64(sv, &n) && n == 1 : c->strict_config == 1;
   Warner w(warn_fd, strict);
   if (envp == nullptr) return 0;
   for (const char* const* e = envp; *e != nullptr; ++e) {
@@ -309,12 +302,6 @@ void config_for_each(const Config& c,
 #undef HAK_OPT_TEXT
 }
 
-const Profile kProfiles[] = {
-#define HAK_PROFILE(name, purpose, entries) {name, purpose, entries},
-#include "support/profiles.def"
-#undef HAK_PROFILE
-};
-const unsigned kNumProfiles = sizeof kProfiles / sizeof kProfiles[0];
 
 int parse_config_for_test(const char* const* envp, Config* out, int warn_fd) {
   return parse(envp, out, warn_fd);
