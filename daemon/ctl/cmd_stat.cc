@@ -77,7 +77,9 @@ void print_locks(const Snapshot& s, std::ostream& out) {
 void print_occupancy(const Snapshot& s, std::ostream& out) {
   const hak_seg_process& p = s.process;
   out << "\noccupancy\n";
-  out << "  mapped " << bytes_human(p.mapped_bytes) << " (" << p.mapped_bytes << " B), small live "
+  out << "  mapped " << bytes_human(p.mapped_bytes) << " (" << p.mapped_bytes << " B), ";
+  if (s.has_resident) out << "resident " << bytes_human(p.resident_bytes) << ", ";
+  out << "small live "
       << bytes_human(s.small_live_bytes()) << ", large live " << bytes_human(p.large_live_bytes)
       << " (" << p.large_allocs << " allocs, " << p.large_frees << " frees)\n";
   out << "  superslabs:";

@@ -152,6 +152,9 @@ void load(const json& j, Snapshot* s) {
   from_names(member(p, pp, "superslabs"), pp + ".superslabs", reader::kSuperslabStateNames, s->process.superslabs);
   from_names(member(p, pp, "os_calls"), pp + ".os_calls", reader::kOsCallNames, s->process.os_calls);
   from_names(member(p, pp, "os_bytes"), pp + ".os_bytes", reader::kOsCallNames, s->process.os_bytes);
+  // Added within format version 1, and only for segments that have it (ABI minor 4 on).
+  s->has_resident = p.contains("resident_bytes");
+  if (s->has_resident) s->process.resident_bytes = u64_member(p, pp, "resident_bytes");
 
   const json& slots = member(j, root, "slots");
   s->slots = static_cast<unsigned>(u64_member(slots, "$.slots", "total"));
@@ -228,6 +231,7 @@ ordered_json snapshot_to_json(const Snapshot& s) {
   p["superslabs"] = by_name(reader::kSuperslabStateNames, s.process.superslabs);
   p["os_calls"] = by_name(reader::kOsCallNames, s.process.os_calls);
   p["os_bytes"] = by_name(reader::kOsCallNames, s.process.os_bytes);
+  if (s.has_resident) p["resident_bytes"] = s.process.resident_bytes;
   j["process"] = p;
   j["slots"] = {{"total", s.slots}, {"live", s.live_slots}};
   return j;

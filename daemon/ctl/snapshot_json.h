@@ -10,7 +10,8 @@
 //    "refill_objects": {PATH: n}, "hit_rate_percent": {PATH: x},
 //    "objects_per_refill": {PATH: x}}], "locks": {LOCK: {COUNTER: n}},
 //    "process": {SCALAR: n, "pool_acquires": {STAGE: n}, "pool_releases": {KIND: n},
-//    "superslabs": {STATE: n}, "os_calls": {CALL: n}, "os_bytes": {CALL: n}},
+//    "superslabs": {STATE: n}, "os_calls": {CALL: n}, "os_bytes": {CALL: n},
+//    "resident_bytes": n (ABI minor 4 on)},
 //    "slots": {"total": n, "live": n}}
 #pragma once
 

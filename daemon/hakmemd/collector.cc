@@ -105,6 +105,7 @@ std::vector<MetricFamily> process_families(const std::vector<reader::Snapshot>& 
     for (unsigned i = 0; i < HAK_NUM_SUPERSLAB_STATES; ++i)
       add(f[kFamilySUPERSLABS], base, {{"state", std::string(kSuperslabStateNames[i])}}, d(pr.superslabs[i]));
     add(f[kFamilyMAPPED], base, {}, d(pr.mapped_bytes));
+    if (p.has_resident) add(f[kFamilyRESIDENT], base, {}, d(pr.resident_bytes));
     for (unsigned i = 0; i < HAK_NUM_OS_CALLS; ++i) {
       add(f[kFamilyOS_CALLS], base, {{"syscall", std::string(kOsCallNames[i])}}, d(pr.os_calls[i]));
       add(f[kFamilyOS_BYTES], base, {{"syscall", std::string(kOsCallNames[i])}}, d(pr.os_bytes[i]));

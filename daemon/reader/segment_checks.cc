@@ -36,6 +36,10 @@ Layout record_layout(const hak_seg_header& h) {
   l.os_bytes_at = l.os_calls_at + 8ull * h.num_os_calls;
   l.slabs_in_use_at = l.os_bytes_at + 8ull * h.num_os_calls;
   l.process_record = l.slabs_in_use_at + 8ull * h.num_classes;
+  if (h.abi_minor >= HAK_SEG_RESIDENT_MINOR) {
+    l.resident_at = l.process_record;
+    l.process_record += 8;
+  }
   l.slot_record = offsetof(hak_seg_slot, classes) + l.class_record * h.num_classes;
   if (h.abi_minor >= HAK_SEG_CACHES_MINOR) {
     l.caches_at = HAK_SEG_SLOT_CACHES_AT(h.num_classes, l.class_record);

@@ -172,6 +172,8 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
   s.has_mremap = h.num_os_calls > HAK_SEG_OS_CALLS_MINOR1;
   s.live_caches = l.caches_at != 0;
   for (unsigned i = 0; i < kNumClasses; ++i) p.slabs_in_use[i] = u64_at(process, l.slabs_in_use_at + 8 * i);
+  s.has_resident = l.resident_at != 0;
+  if (s.has_resident) p.resident_bytes = u64_at(process, l.resident_at);
 
   s.classes.resize(kNumClasses);
   for (unsigned c = 0; c < kNumClasses; ++c) {

@@ -59,6 +59,9 @@ struct Snapshot {
   // The slots hold the live class caches (ABI minor 3 on): the counts include every operation
   // made before the read. Older segments' counts lag by what each thread had not published.
   bool live_caches = false;
+  // process.resident_bytes is the writer's (ABI minor 4 on); older segments do not tell
+  // resident from mapped, and hakmemd serves no hakmem_resident_bytes for them.
+  bool has_resident = false;
   uint32_t flags = 0;  // HAK_SEG_FLAG_*
   uint64_t start_time_ticks = 0;
   uint64_t created_ns = 0;

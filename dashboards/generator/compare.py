@@ -47,6 +47,14 @@ THROUGHPUT = Row("Throughput and memory", [
           [Target(f"sum ({side(f'hakmem_mapped_bytes{{{HOST}}}', m)})", name, Check(per="")) for name, m in SIDES]),
     Panel("Live bytes", "Bytes in live blocks of each side's processes, summed.", "bytes",
           [Target(f"sum ({side(f'hakmem_live_bytes{{{HOST}}}', m)})", name, Check(per="")) for name, m in SIDES]),
+    Panel("Resident bytes", "Of each side's mapped bytes, those its allocators have touched and not discarded, summed.",
+          "bytes", [Target(f"sum ({side(f'hakmem_resident_bytes{{{HOST}}}', m)})", name, Check(per=""))
+                    for name, m in SIDES]),
+    Panel("Fragmentation share", "Of each side's resident bytes, the share holding no live block (recording rule "
+          "hakmem:unused_resident_bytes over the resident bytes).", "percentunit",
+          [Target(f"sum ({side(f'hakmem:unused_resident_bytes{{{HOST}}}', m)}) / "
+                  f"(sum ({side(f'hakmem_resident_bytes{{{HOST}}}', m)}) > 0)", name, Check(per="", lo=0.0, hi=1.0))
+           for name, m in SIDES], max=1),
 ])
 
 LOCKS = Row("Locks", [

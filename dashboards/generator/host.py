@@ -19,12 +19,16 @@ rate = functools.partial(grafana.rate, sel=SEL_HOST)
 
 PROCESSES = Row("Processes", [
     Panel("Top processes by allocation rate", "The ten processes making the most small-block allocations per second.",
-          "ops", [Target(top(rate("hakmem_allocs_total", "instance, pid, comm")), "{{pid}} {{comm}}")], width=8),
+          "ops", [Target(top(rate("hakmem_allocs_total", "instance, pid, comm")), "{{pid}} {{comm}}")], width=6),
     Panel("Top processes by mapped bytes", "The ten processes with the most memory mapped by their allocator.",
           "bytes", [Target(top(f"sum by (instance, pid, comm) (hakmem_mapped_bytes{{{SEL_HOST}}})"), "{{pid}} {{comm}}")],
-          width=8),
+          width=6),
+    Panel("Top processes by unused resident bytes",
+          "The ten processes whose allocator holds the most resident memory with no live block in it "
+          "(recording rule hakmem:unused_resident_bytes).",
+          "bytes", [Target(top(f"hakmem:unused_resident_bytes{{{SEL_HOST}}}"), "{{pid}} {{comm}}")], width=6),
     Panel("Top processes by lock wait", "The ten processes whose threads waited longest for allocator locks, per second.",
-          "s", [Target(top(rate("hakmem_lock_wait_seconds_total", "instance, pid, comm")), "{{pid}} {{comm}}")], width=8),
+          "s", [Target(top(rate("hakmem_lock_wait_seconds_total", "instance, pid, comm")), "{{pid}} {{comm}}")], width=6),
 ])
 
 NO_REJECTIONS = ("no segment was rejected or found stale", f"sum (hakmemd_segments{{{SEL_HOST}, state=~\"rejected|stale\"}})")

@@ -88,9 +88,21 @@ OCCUPANCY = Row("Occupancy", [
           [Target(f"sum by (pid, state) (hakmem_superslabs{{{SEL}}})", "{{pid}} {{state}}")]),
     Panel("Slabs in use by class", "Slabs bound to each size class.", "short",
           [Target(f"sum by (pid, class, size) (hakmem_slabs{{{SEL_CLASS}}})", "{{pid}} class {{class}} ({{size}} B)")]),
-    Panel("Mapped and live bytes", "Bytes the allocator has mapped from the OS, and bytes in live blocks (block sizes).",
+    Panel("Mapped, resident and live bytes",
+          "Bytes the allocator has mapped from the OS; of those, the ones it has touched and not discarded "
+          "(resident: at most what its mappings hold in RAM); and bytes in live blocks (block sizes).",
           "bytes", [Target(f"sum by (pid) (hakmem_mapped_bytes{{{SEL}}})", "{{pid}} mapped"),
-                    Target(f"sum by (pid) (hakmem_live_bytes{{{SEL}}})", "{{pid}} live")], width=24),
+                    Target(f"sum by (pid) (hakmem_resident_bytes{{{SEL}}})", "{{pid}} resident"),
+                    Target(f"sum by (pid) (hakmem_live_bytes{{{SEL}}})", "{{pid}} live")]),
+    Panel("Fragmentation: resident bytes holding no live block",
+          "Resident minus live bytes: freed blocks and slabs the allocator keeps, block rounding, metadata. "
+          "Never-touched and discarded pages are not in it (they are in mapped bytes only). Recording rule "
+          "hakmem:unused_resident_bytes; alert HakmemFragmentationGrowing.",
+          "bytes", [Target(f"hakmem:unused_resident_bytes{{{SEL}}}", "{{pid}} unused")], width=6),
+    Panel("Fragmentation share",
+          "Of the resident bytes, the share holding no live block (recording rule hakmem:fragmentation_ratio): "
+          "0 all in use, near 1 almost all held idle.",
+          "percentunit", [Target(f"hakmem:fragmentation_ratio{{{SEL}}}", "{{pid}}", SHARE)], max=1, width=6),
 ])
 
 NO_ERRORS = ('no traced memory syscall failed', f'sum by (pid) (hakmem_bpf_syscall_errors_total{{{SEL}}})')

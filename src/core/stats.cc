@@ -120,6 +120,7 @@ void write_summary(int fd) {
   line().str(" summary:").kv("allocs", allocs + s.large_allocs).kv("frees", frees + s.large_frees);
   t.kv("remote_frees", remote).kv("large_allocs", s.large_allocs).kv("large_frees", s.large_frees);
   t.kv("live_bytes", live + s.large_live_bytes).kv("mapped_bytes", s.mapped_bytes);
+  t.kv("resident_bytes", seg_load(process_counts().resident_bytes));
   t.kv("threads", s.threads_live + s.threads_exited).str("\n");
   t.flush_to(fd);
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {

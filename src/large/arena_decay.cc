@@ -7,6 +7,7 @@
 // meanwhile, and the discard would zero the new owner's data.
 #include <atomic>
 
+#include "counters/resident.h"
 #include "large/arena_layout.h"
 #include "support/decay.h"
 #include "os/os.h"
@@ -32,7 +33,7 @@ size_t discard_expired_locked(Arena* a, uint64_t now, bool force, bool* pending)
     for_each_dirty_range(a, i, end, [&](uint32_t d, uint32_t clean) {
       os::discard(page_addr(a, d), size_t{clean - d} * kPageSize);
       bytes += size_t{clean - d} * kPageSize;
-      mark_dirty(a, d, clean - d, false);
+      resident_shrink(size_t{mark_dirty(a, d, clean - d, false)} * kPageSize);
       return true;
     });
   }
@@ -69,6 +70,7 @@ size_t arena_release_expired(bool force) {
   while (doomed != nullptr) {
     Arena* next = doomed->next;
     page_map_clear(reinterpret_cast<uintptr_t>(doomed), kArenaSize);
+    resident_shrink(size_t{kFirstPage + dirty_pages(doomed)} * kPageSize);
     os::unmap(doomed, kArenaSize);
     bytes += kArenaSize;
     doomed = next;

@@ -74,15 +74,35 @@ inline char* page_addr(Arena* a, uint32_t page) {
   return reinterpret_cast<char*>(a) + size_t{page} * kPageSize;
 }
 
-// Sets (dirty) or clears the dirty bits of [first, first + pages), a word at a time.
-inline void mark_dirty(Arena* a, uint32_t first, uint32_t pages, bool dirty) {
+// Set bits of w. Not __builtin_popcountll: without -mpopcnt that is a libgcc call.
+inline uint32_t bit_count(uint64_t w) {
+  w -= (w >> 1) & 0x5555555555555555ull;
+  w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+  w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<uint32_t>((w * 0x0101010101010101ull) >> 56);
+}
+
+// Sets (dirty) or clears the dirty bits of [first, first + pages), a word at a time. Returns
+// how many bits changed: the pages resident_bytes gains (set) or loses (clear).
+inline uint32_t mark_dirty(Arena* a, uint32_t first, uint32_t pages, bool dirty) {
+  uint32_t changed = 0;
   for (uint32_t i = first, end = first + pages; i < end;) {
     uint32_t bit = i % 64;
     uint32_t take = 64 - bit < end - i ? 64 - bit : end - i;
     uint64_t mask = (take == 64 ? ~uint64_t{0} : (uint64_t{1} << take) - 1) << bit;
-    if (dirty) a->dirty[i / 64] |= mask; else a->dirty[i / 64] &= ~mask;
+    uint64_t& w = a->dirty[i / 64];
+    changed += bit_count((dirty ? ~w : w) & mask);
+    if (dirty) w |= mask; else w &= ~mask;
     i += take;
   }
+  return changed;
+}
+
+// Pages of a whose dirty bit is set.
+inline uint32_t dirty_pages(const Arena* a) {
+  uint32_t n = 0;
+  for (uint64_t w : a->dirty) n += bit_count(w);
+  return n;
 }
 
 // The first page in [i, end) whose dirty bit is `want`, or end.

@@ -9,6 +9,7 @@
 
 #include <cstring>
 
+#include "counters/resident.h"
 #include "large/arena_layout.h"
 #include "sync/background.h"
 #include "support/invariant.h"
@@ -125,6 +126,7 @@ Arena* new_arena_locked(unsigned shard) {
     os::unmap(mem, kArenaSize);
     return nullptr;
   }
+  resident_grow(size_t{kFirstPage} * kPageSize);   // the header, written above
   Arena** link = &g_arenas[shard];
   while (*link != nullptr) link = &(*link)->next;
   *link = a;
@@ -143,7 +145,7 @@ void take_locked(Arena* a, uint32_t first, uint32_t at, uint32_t pages) {
   uint32_t tail = first + run - (at + pages);
   if (tail > 0) add_free_run(a, at + pages, tail, freed);
   a->free_pages -= pages;
-  mark_dirty(a, at, pages, true);
+  resident_grow(size_t{mark_dirty(a, at, pages, true)} * kPageSize);
 }
 
 // Dirty page ranges a calloc must clear. Past kMaxRanges, the last range runs to the end:

@@ -7,6 +7,7 @@
 
 #include "base/constants.h"
 #include "base/page_map.h"
+#include "counters/resident.h"
 #include "counters/segment_storage.h"
 #include "large/arena.h"
 #include "os/os.h"
@@ -41,6 +42,7 @@ void trim_span(LargeHeader* h, size_t bytes) {
   uintptr_t new_end = base + bytes;
   uintptr_t first_free_chunk = (new_end + kSuperSlabMask) & ~kSuperSlabMask;
   if (first_free_chunk < old_end) page_map_clear(first_free_chunk, old_end - first_free_chunk);
+  resident_shrink(old_end - new_end);
   os::unmap(reinterpret_cast<void*>(new_end), old_end - new_end);
   h->map_size = bytes;
 }
@@ -73,6 +75,7 @@ void unmap_span(LargeHeader* h) {
   auto base = reinterpret_cast<uintptr_t>(h);
   page_map_clear(base, bytes);
   h->magic = 0;
+  resident_shrink(bytes);
   os::unmap(h, bytes);
 }
 
@@ -150,6 +153,8 @@ void* span_alloc(size_t size, size_t align, bool zero, size_t* usable) {
       errno = ENOMEM;
       return nullptr;
     }
+    // A span counts as resident whole: its pages are the block's, live or cached for reuse.
+    resident_grow(need);
     h = static_cast<LargeHeader*>(mem);
     h->map_size = need;
     h->magic = kLargeMagic ^ reinterpret_cast<uintptr_t>(h);
@@ -170,6 +175,7 @@ bool span_grow_in_place(LargeHeader* h, size_t size) {
   if (size < (size_t{1} << 20)) return false;
   auto base = reinterpret_cast<uintptr_t>(h);
   if (!os::extend_in_place(h, h->map_size, need)) return false;
+  resident_grow(need - h->map_size);
   if (!page_map_set(base, need, kChunkLargeHead, kChunkLargeTail)) {
     size_t old = h->map_size;
     h->map_size = need;

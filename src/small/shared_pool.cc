@@ -13,6 +13,7 @@
 #include "small/shared_pool.h"
 
 #include "base/page_map.h"
+#include "counters/resident.h"
 #include "counters/segment_storage.h"
 #include "os/os.h"
 #include "small/heap.h"
@@ -65,6 +66,8 @@ SuperSlab* superslab_map() {
   auto* ss = static_cast<SuperSlab*>(mem);
   ss->magic = kSuperSlabMagic ^ base;
   for (unsigned i = 0; i < kSlabsPerSuperSlab; ++i) ss->slabs[i].index = static_cast<uint8_t>(i);
+  ss->slabs[0].touched = kSuperSlabHeaderSize;
+  resident_grow(kSuperSlabHeaderSize);
   count_superslab_in(kSuperSlabACTIVE);
   return ss;
 }
@@ -225,6 +228,9 @@ size_t release_empty(Leave leave) {
     auto base = reinterpret_cast<uintptr_t>(ss);
     page_map_clear(base, kSuperSlabSize);
     ss->magic = 0;
+    size_t touched = 0;
+    for (const SlabMeta& m : ss->slabs) touched += m.touched;
+    resident_shrink(touched);
     os::unmap(ss, kSuperSlabSize);
     seg_add(process_counts().pool_releases[kReleaseSUPERSLAB_UNMAPPED], 1);
     freed += kSuperSlabSize;

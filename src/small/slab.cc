@@ -2,11 +2,26 @@
 #include "small/slab.h"
 
 #include "base/size_classes.h"
+#include "counters/resident.h"
 #include "support/invariant.h"
 
 namespace hakmem {
 
 uintptr_t g_free_secret;
+
+namespace {
+
+// Counts the pages the carve up to m->virgin reached for the first time since the mapping.
+void note_carved(SlabMeta* m) {
+  auto base = reinterpret_cast<uintptr_t>(m->start) & ~uintptr_t{kSlabSize - 1};
+  auto reached = reinterpret_cast<uintptr_t>(m->virgin) - base;
+  if (reached <= m->touched) return;
+  size_t grown = pages_reached(base + m->touched, base + reached);
+  m->touched += static_cast<uint32_t>(grown);
+  resident_grow(grown);
+}
+
+}  // namespace
 
 void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
   ClassInfo info = class_info_of(cls);
@@ -36,6 +51,7 @@ void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
       m->free_list = b;
     }
     m->virgin = m->limit;
+    note_carved(m);
   }
   m->state.store(kSlabOwned, std::memory_order_relaxed);
   // Release: a thread that sees this owner also sees the fields above.
@@ -62,6 +78,7 @@ uint32_t slab_carve(SlabMeta* m, BlockChain* out, uint32_t n) {
     ++got;
   }
   m->used += got;
+  note_carved(m);
   return got;
 }
 

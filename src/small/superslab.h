@@ -44,6 +44,10 @@ struct alignas(64) SlabMeta {
   uint8_t index;          // position in the SuperSlab
   alignas(64) std::atomic<void*> remote_head;   // line B: MPSC list, next pointer in word 0
   std::atomic<uint32_t> remote_count;           // pushes counted after their CAS (see slab.cc)
+  // Bytes from the slab's base counted in resident_bytes (counters/resident.h): page-rounded,
+  // up to the end of the highest block ever carved (slab 0: at least the SuperSlab header).
+  // Kept across binds, since a rebound slab's old pages stay resident; 0 in a fresh mapping.
+  uint32_t touched;
   void* free_list;
   char* virgin;           // [virgin, limit): never handed out
   char* limit;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/size_classes.h"
+#include "counters/resident.h"
 #include "counters/segment_storage.h"
 #include "os/os.h"
 #include "os/thread_id.h"
@@ -59,6 +60,8 @@ ThreadHeap* heap_create() {
       g_arena_end = chunk + kArenaChunk;
     }
     h = reinterpret_cast<ThreadHeap*>(g_arena_cursor);
+    resident_grow(pages_reached(reinterpret_cast<uintptr_t>(g_arena_cursor),
+                                reinterpret_cast<uintptr_t>(g_arena_cursor + kSize)));
     g_arena_cursor += kSize;
   }
   memset(static_cast<void*>(h), 0, sizeof(ThreadHeap));

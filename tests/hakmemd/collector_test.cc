@@ -57,6 +57,8 @@ Snapshot busy_process() {
   for (auto& v : p.os_calls) v = 1;
   for (auto& v : p.os_bytes) v = 4096;
   p.mapped_bytes = 1 << 21;
+  s.has_resident = true;
+  p.resident_bytes = 1 << 14;
   p.large_allocs = p.large_frees = p.large_live_bytes = 1;
   p.threads_started = p.threads_exited = 1;
   return s;
@@ -84,6 +86,17 @@ TEST(Collector, EveryFamilyIsFilled) {
     EXPECT_EQ(m.label[0].value, "4242") << family.name;
     EXPECT_EQ(m.label[1].name, "comm") << family.name;
   }
+}
+
+// A segment before ABI 1.4 does not tell resident from mapped bytes: no resident series, so
+// a dashboard shows no fragmentation for it rather than a wrong one.
+TEST(Collector, NoResidentSeriesWithoutTheWritersGauge) {
+  hakmem::reader::Snapshot s = busy_process();
+  s.has_resident = false;
+  std::vector<prometheus::MetricFamily> f = hakmem::daemon::process_families({s});
+  for (const prometheus::MetricFamily& family : f)
+    if (family.name == "hakmem_resident_bytes") EXPECT_TRUE(family.metric.empty());
+    else if (family.name == "hakmem_mapped_bytes") EXPECT_EQ(family.metric.size(), 1u);
 }
 
 }  // namespace

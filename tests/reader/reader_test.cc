@@ -71,6 +71,8 @@ void expect_filled_values(segtest::Segment& s, const ReadResult& r) {
   EXPECT_EQ(snap.process.os_bytes[0], 50u);
   EXPECT_EQ(snap.process.slabs_in_use[3], 63u);
   EXPECT_EQ(snap.classes[3].slabs_in_use, 63u);
+  EXPECT_EQ(snap.has_resident, s.has_resident());
+  EXPECT_EQ(snap.process.resident_bytes, s.has_resident() ? 777u : 0u);
 }
 
 TEST(Reader, ReadsASegmentAndSumsEveryClaimedSlot) {
@@ -186,6 +188,25 @@ TEST(Reader, MinorTwoWithoutLiveCaches) {
   EXPECT_EQ(r.snapshot.classes[3].counters.frees, (1 + 2 + 3 + 4) * 4 * 9u);
   // The cached block count (5 per slot) is the writer's, not a count.
   EXPECT_EQ(r.snapshot.classes[3].counters.frees, current.expected_class_sum(3, 1));
+}
+
+// Minor 3's process record ends at slabs_in_use[]: read, resident bytes absent and said so
+// (hakmemd serves no hakmem_resident_bytes for it); minor 4 appends them.
+TEST(Reader, MinorThreeWithoutResidentBytes) {
+  segtest::Spec spec;
+  spec.minor = 3;
+  segtest::Segment old(spec);
+  old.fill_counts();
+  ReadResult r = read(old);
+  expect_filled_values(old, r);
+  EXPECT_FALSE(r.snapshot.has_resident);
+
+  segtest::Segment current;
+  current.fill_counts();
+  r = read(current);
+  expect_filled_values(current, r);
+  EXPECT_TRUE(r.snapshot.has_resident);
+  EXPECT_EQ(r.snapshot.process.resident_bytes, 777u);
 }
 
 TEST(Reader, DerivedValues) {

@@ -99,6 +99,7 @@ class Segment {
     for (unsigned f = 0; f < 6; ++f) put64(process_at() + 8 * f, 1000 + f);
     for (unsigned a = 0; a < 6; ++a)
       for (unsigned i = 0; i < 4; ++i) put64(process_array_at(a, i), 10 * (a + 1) + i);
+    if (has_resident()) put64(resident_at(), 777);
   }
   // Sum over claimed slots of the value fill_counts() put in field `f` (0 allocs, 1 frees, 2 remote).
   uint64_t expected_class_sum(unsigned c, unsigned f) {
@@ -110,6 +111,9 @@ class Segment {
     return sum;
   }
   bool has_caches() const { return spec_.minor >= HAK_SEG_CACHES_MINOR; }
+  bool has_resident() const { return spec_.minor >= HAK_SEG_RESIDENT_MINOR; }
+  // resident_bytes, after the process record's last array (minor 4 on).
+  uint64_t resident_at() { return process_array_at(5, n(HAK_NUM_CLASSES)); }
   uint64_t caches_at() const { return HAK_SEG_SLOT_CACHES_AT(n(HAK_NUM_CLASSES), class_record()); }
   uint64_t cache_at(unsigned slot, unsigned cls) { return slot_at(slot) + caches_at() + 32ull * cls; }
   uint64_t slot_record() const {
@@ -126,7 +130,7 @@ class Segment {
     const Spec& s = spec_;
     uint64_t process_record = 8 * (6 + n(HAK_NUM_POOL_STAGES) + n(HAK_NUM_POOL_RELEASE_KINDS) +
                                    n(HAK_NUM_SUPERSLAB_STATES) + 2 * n(spec_.os_calls) +
-                                   n(HAK_NUM_CLASSES));
+                                   n(HAK_NUM_CLASSES) + (has_resident() ? 1 : 0));
     const uint64_t setting_record = s.minor >= HAK_SEG_SETTING_SOURCE_MINOR ? sizeof(hak_seg_setting)
                                                                             : HAK_SEG_SETTING_MINOR0_SIZE;
     const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {setting_record, sizeof(hak_seg_class_info),

@@ -125,7 +125,10 @@
     "Threads that used the allocator and exited")                                             \
   X(PROCESS_STOPPED, "hakmem_process_stopped", GAUGE,                                         \
     "1 while the kernel shows the process stopped (a signal or a debugger): its counts are "   \
-    "as of the stop")
+    "as of the stop")                                                                         \
+  X(RESIDENT, "hakmem_resident_bytes", GAUGE,                                                 \
+    "Bytes of hakmem_mapped_bytes the allocator has touched and not discarded: at most what "  \
+    "its mappings hold in RAM (never-used and MADV_DONTNEED pages excluded)")
 
 #define HAK_X_COUNT(id, name) +1
 #define HAK_NUM_PATHS (0 HAK_REFILL_PATHS(HAK_X_COUNT))

@@ -42,14 +42,17 @@
 
 #define HAK_SEG_MAGIC 0x474553504d4b4148ull /* "HAKMPSEG" little-endian */
 #define HAK_SEG_ABI_MAJOR 1
-#define HAK_SEG_ABI_MINOR 3 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
+#define HAK_SEG_ABI_MINOR 4 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
                               appended to HAK_OS_CALLS, the segment's own mappings counted;
                               3: slot.caches, the live class caches (see hak_seg_cache); a
-                              setting's source and whole value, every setting recorded */
+                              setting's source and whole value, every setting recorded;
+                              4: process.resident_bytes */
 /* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
 #define HAK_SEG_OS_CALLS_MINOR1 3
 /* The first minor whose slots hold caches[]; older ones published counts in batches. */
 #define HAK_SEG_CACHES_MINOR 3
+/* The first minor whose process record ends in resident_bytes. */
+#define HAK_SEG_RESIDENT_MINOR 4
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
 
@@ -181,6 +184,14 @@ struct hak_seg_process {
   uint64_t os_calls[HAK_NUM_OS_CALLS];
   uint64_t os_bytes[HAK_NUM_OS_CALLS];
   uint64_t slabs_in_use[HAK_NUM_CLASSES]; /* gauges: slabs bound to a class now */
+  /* minor 4, a gauge: the part of mapped_bytes the allocator has written or handed out and
+   * not discarded since, so at most what its mappings hold in RAM. Pages it never touched
+   * (the unused tail of a SuperSlab's slabs, an arena's never-used runs) and pages it gave
+   * back with MADV_DONTNEED are not in it. Counted per page: a SuperSlab's header and each
+   * slab up to the end of its highest block ever carved; an arena's header and its dirty
+   * pages (live runs are all dirty); a large span and the heaps' metadata chunks as far as
+   * they are used. An upper bound: a live block's pages the program never wrote count too. */
+  uint64_t resident_bytes;
 };
 
 struct hak_seg_class_counters {
@@ -289,6 +300,9 @@ HAK_SEG_AT(struct hak_seg_process, os_bytes,
 HAK_SEG_AT(struct hak_seg_process, slabs_in_use,
            48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
                      2 * HAK_NUM_OS_CALLS));
+HAK_SEG_AT(struct hak_seg_process, resident_bytes,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES));
 HAK_SEG_AT(struct hak_seg_class_info, size, 0);
 HAK_SEG_AT(struct hak_seg_class_counters, allocs, 0);
 HAK_SEG_AT(struct hak_seg_class_counters, frees, 8);
@@ -306,7 +320,7 @@ static_assert(sizeof(struct hak_seg_lock) == 40, "ABI");
 static_assert(sizeof(struct hak_seg_class_counters) == 8 * (3 + 2 * HAK_NUM_PATHS), "ABI");
 static_assert(sizeof(struct hak_seg_process) ==
                   8 * (6 + HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS +
-                       HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES),
+                       HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES + 1),
               "ABI");
 static_assert(sizeof(struct hak_seg_cache) == 32, "ABI");
 static_assert(__builtin_offsetof(struct hak_seg_slot, caches) ==
