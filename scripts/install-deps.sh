@@ -22,7 +22,8 @@ packages=(
   libpython3.11-testsuite                         # CPython's own test_threading under the preload
   procps time                                     # ps, /usr/bin/time for RSS
   prometheus-cpp-dev libboost-dev nlohmann-json3-dev  # hakmemd: families and text, Asio, config
-  prometheus curl                                 # e2e: promtool, a real server, scrapes
+  prometheus curl                                 # e2e and the main job: promtool, a real server, scrapes
+  gnuplot-nox fonts-dejavu-core                   # the main job's chart (demo/chart.py) and its font
   libbpf-dev bpftool libelf-dev zlib1g-dev        # bpf/: libbpf, skeletons (bpftool gen), its link deps
   util-linux libcap2-bin                          # eBPF tests: setpriv, unshare (privilege and mount namespace)
 )
