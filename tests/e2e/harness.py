@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -210,61 +211,22 @@ class Workload:
                 self.kill()
 
 
-class Prometheus:
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "demo"))
+import stack  # noqa: E402  (demo/stack.py: the product's own Prometheus launcher)
+
+
+class Prometheus(stack.Prometheus):
     """Debian's prometheus on a free loopback port, scraping hakmemd at `target_port` every
-    second (honor_labels, as config/prometheus.yml), with `rule_files` (absolute paths)
-    evaluated every second. Its log is kept for failure messages."""
+    second with `rule_files` (absolute paths), in a temporary directory (demo/stack.py); a
+    query fails the test when the server has exited."""
 
     def __init__(self, target_port, rule_files=()):
-        self.dir = temp_dir("hakmem-prom-")
-        cfg = os.path.join(self.dir, "prometheus.yml")
-        with open(cfg, "w") as f:
-            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n")
-            if rule_files:
-                f.write("rule_files:\n" + "".join(f"  - {r}\n" for r in rule_files))
-            f.write("scrape_configs:\n  - job_name: hakmemd\n    honor_labels: true\n"
-                    f"    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.log = open(os.path.join(self.dir, "prometheus.log"), "w")
-        self.proc = subprocess.Popen(["prometheus", f"--config.file={cfg}",
-                                      f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
-                                      f"--web.listen-address=127.0.0.1:{self.port}"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        super().__init__(temp_dir("hakmem-prom-"), target_port, rule_files)
 
-    def api(self, path):
-        """The decoded JSON of /api/v1/<path>, or None when it cannot be had."""
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/{path}", timeout=10) as r:
-                return json.load(r)
-        except (OSError, ValueError):
-            return None
-
-    def query(self, expr):
-        """(the instant query's result list, None), or (None, what went wrong). Fails the test
-        if the server has exited."""
+    def query(self, expr, at=None):
         if self.proc.poll() is not None:
             fail(f"prometheus exited: {self.log_tail()}")
-        body = self.api("query?" + urllib.parse.urlencode({"query": expr}))
-        if body is None:
-            return None, "no answer"
-        if body.get("status") != "success":
-            return None, body.get("error", "query failed")
-        return body["data"]["result"], None
-
-    def log_tail(self, lines=15):
-        self.log.flush()
-        with open(self.log.name) as f:
-            return "".join(f.readlines()[-lines:])
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        return super().query(expr, at)
 
 
 def exact(segment_dir, n):
