@@ -15,7 +15,7 @@ def _q(text):
 
 
 def hit_rates(prom, pid, at):
-    """{class label: {path: share}} and the paths by overall share, from the counters at `at`."""
+    """{class label: {path: share}} and the paths by their objects, from the counters at `at`."""
     result, err = prom.query(f'sum by (class, size, path) (hakmem_refill_objects_total{{pid="{pid}"}})', at)
     if result is None:
         raise RuntimeError(f"hit rates of pid {pid}: {err}")
@@ -50,8 +50,16 @@ def draw(prom, workloads, start, end, out_png, work_dir):
     color_of = {str(w.pid): COLORS[i % len(COLORS)] for i, w in enumerate(workloads)}
     plots = []
 
+    # One path order (and so one colour per path) for both histograms: by share over both.
+    rates = {w.pid: hit_rates(prom, w.pid, end) for w in pythons}
+    weight = {}
+    for shares, _ in rates.values():
+        for by_path in shares.values():
+            for p, v in by_path.items():
+                weight[p] = weight.get(p, 0.0) + v
+    paths = sorted(weight, key=lambda p: -weight[p])
     for w in pythons:
-        shares, paths = hit_rates(prom, w.pid, end)
+        shares = rates[w.pid][0]
         path = os.path.join(data, f"hits-{w.pid}.tsv")
         with open(path, "w") as f:
             f.write("size\t" + "\t".join(paths) + "\n")
@@ -68,7 +76,7 @@ set ytics ("0%%" 0, "25%%" 0.25, "50%%" 0.5, "75%%" 0.75, "100%%" 1)
 set xtics rotate by -60 font ",8"
 set key outside right top vertical font ",9"
 set xlabel ""
-plot for [i=2:{len(paths) + 1}] {_q(path)} using i:xtic(1) title columnheader(i)
+{f"plot for [i=2:{len(paths) + 1}] {_q(path)} using i:xtic(1) title columnheader(i)" if paths else 'plot NaN title "no refills counted"'}
 unset style
 set style data lines
 set autoscale y

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -265,6 +266,13 @@ TEST(EnvConfig, ProfileFilesMatchTheList) {
     std::stringstream got;
     got << f.rdbuf();
     EXPECT_EQ(got.str(), expected.str()) << path << " is stale or missing; it should read:\n" << expected.str();
+  }
+  // And nothing else: a file there that is no profile would be installed as one.
+  for (const auto& entry : std::filesystem::directory_iterator(HAKMEM_PROFILES_DIR)) {
+    std::string name = entry.path().stem().string();
+    bool known = false;
+    for (unsigned i = 0; i < hakmem::kNumProfiles; ++i) known |= name == hakmem::kProfiles[i].name;
+    EXPECT_TRUE(known && entry.path().extension() == ".env") << entry.path() << " is not a profile of profiles.def";
   }
 }
 
