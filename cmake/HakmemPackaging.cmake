@@ -47,6 +47,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/hakmem/hakmem")
 set(CPACK_DEBIAN_LIBRARY_PACKAGE_NAME hakmem)
 set(CPACK_DEBIAN_LIBRARY_PACKAGE_SECTION libs)
+# shlibs for packages built against it, and the ldconfig trigger for /usr/lib.
+set(CPACK_DEBIAN_LIBRARY_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_COMPONENT_LIBRARY_DESCRIPTION
     "HAKMEM, an instrumented malloc replacement\n Load it with LD_PRELOAD=libhakmem.so.0 or link libhakmem.a: per-class refill\n paths, lock statistics and SuperSlab occupancy, published in shared memory.")
 set(CPACK_DEBIAN_DAEMON_PACKAGE_NAME hakmemd)

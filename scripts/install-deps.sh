@@ -26,6 +26,7 @@ packages=(
   gnuplot-nox fonts-dejavu-core                   # the main job's chart (demo/chart.py) and its font
   libbpf-dev bpftool libelf-dev zlib1g-dev        # bpf/: libbpf, skeletons (bpftool gen), its link deps
   util-linux libcap2-bin                          # eBPF tests: setpriv, unshare (privilege and mount namespace)
+  dpkg-dev systemd                                # packages: dpkg-shlibdeps for cpack, systemd-analyze verify
 )
 if [ "$bench" -eq 1 ]; then
   packages+=(

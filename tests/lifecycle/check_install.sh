@@ -34,8 +34,13 @@ if [ -e "$prefix/sbin/hakmemd" ]; then
     [ -e "$share/$f" ] || { echo "FAIL: $share/$f not installed"; exit 1; }
   done
   [ ! -e "$share/dashboards/generator" ] || { echo "FAIL: the generator was installed"; exit 1; }
-  grep -q "path: /usr/local/share/hakmem/dashboards" "$share/grafana/provisioning/dashboards/hakmem.yml" ||
-    { echo "FAIL: the dashboards provider does not point at the default prefix's share"; exit 1; }
+  grep -q "path: $share/dashboards$" "$share/grafana/provisioning/dashboards/hakmem.yml" ||
+    { echo "FAIL: the dashboards provider does not point at the installed dashboards"; exit 1; }
+  # The unit and the config, written for the prefix installed to (the packages: /usr, /etc).
+  grep -q "^ExecStart=$prefix/sbin/hakmemd --config $prefix/etc/hakmemd/hakmemd.json$" \
+    "$prefix/lib/systemd/system/hakmemd.service" || { echo "FAIL: the installed unit's paths"; exit 1; }
+  "$prefix/sbin/hakmemd" --check-config "$prefix/etc/hakmemd/hakmemd.json" >/dev/null ||
+    { echo "FAIL: the installed hakmemd.json"; exit 1; }
   promtool check config "$share/prometheus.yml" >/dev/null || { echo "FAIL: the installed prometheus.yml"; exit 1; }
 fi
 echo "ok install"
