@@ -45,17 +45,21 @@ def wait_until(pred, what, timeout, step=0.1, alive=None):
 class Prometheus:
     """Debian's prometheus on loopback (`port`, or a free one), scraping hakmemd at
     `target_port` every `interval` seconds (honor_labels, as config/prometheus.yml), with
-    `rule_files` (absolute paths) evaluated as often. Its data and log live in `work_dir`."""
+    `rule_files` (absolute paths) evaluated as often; or run with `config_text` as its whole
+    configuration instead. Its data and log live in `work_dir`."""
 
-    def __init__(self, work_dir, target_port, rule_files=(), port=None, interval=1):
+    def __init__(self, work_dir, target_port=None, rule_files=(), port=None, interval=1, config_text=None):
         self.dir = work_dir
         cfg = os.path.join(work_dir, "prometheus.yml")
         with open(cfg, "w") as f:
-            f.write(f"global:\n  scrape_interval: {interval}s\n  evaluation_interval: {interval}s\n")
-            if rule_files:
-                f.write("rule_files:\n" + "".join(f"  - {r}\n" for r in rule_files))
-            f.write("scrape_configs:\n  - job_name: hakmemd\n    honor_labels: true\n"
-                    f"    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n")
+            if config_text is not None:
+                f.write(config_text)
+            else:
+                f.write(f"global:\n  scrape_interval: {interval}s\n  evaluation_interval: {interval}s\n")
+                if rule_files:
+                    f.write("rule_files:\n" + "".join(f"  - {r}\n" for r in rule_files))
+                f.write("scrape_configs:\n  - job_name: hakmemd\n    honor_labels: true\n"
+                        f"    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n")
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(os.path.join(work_dir, "prometheus.log"), "w")

@@ -220,8 +220,8 @@ class Prometheus(stack.Prometheus):
     second with `rule_files` (absolute paths), in a temporary directory (demo/stack.py); a
     query fails the test when the server has exited."""
 
-    def __init__(self, target_port, rule_files=()):
-        super().__init__(temp_dir("hakmem-prom-"), target_port, rule_files)
+    def __init__(self, target_port=None, rule_files=(), config_text=None):
+        super().__init__(temp_dir("hakmem-prom-"), target_port, rule_files, config_text=config_text)
 
     def query(self, expr, at=None):
         if self.proc.poll() is not None:
