@@ -122,6 +122,9 @@ void load(const json& j, Snapshot* s) {
     cs.size = u64_member(k, path, "size");
     cs.slabs_in_use = u64_member(k, path, "slabs_in_use");
     s->process.slabs_in_use[index] = cs.slabs_in_use;
+    // Added within format version 1 (ABI minor 4): absent in older documents.
+    if (k.contains("inherited_blocks")) cs.inherited_blocks = u64_member(k, path, "inherited_blocks");
+    s->process.inherited_blocks[index] = cs.inherited_blocks;
 #define HAKMEMCTL_X_LOAD(field) cs.counters.field = u64_member(k, path, #field);
     HAK_SEG_CLASS_COUNTERS(HAKMEMCTL_X_LOAD)
 #undef HAKMEMCTL_X_LOAD
@@ -199,6 +202,7 @@ ordered_json snapshot_to_json(const Snapshot& s) {
 #undef HAKMEMCTL_X_SAVE
     k["live_bytes"] = c.live_bytes();
     k["slabs_in_use"] = c.slabs_in_use;
+    if (s.has_resident) k["inherited_blocks"] = c.inherited_blocks;
     k["refills"] = by_name(reader::kPathNames, c.counters.refills);
     k["refill_objects"] = by_name(reader::kPathNames, c.counters.refill_objects);
     ordered_json rate = ordered_json::object(), per = ordered_json::object();

@@ -122,6 +122,19 @@ void set_ebpf(Config& c, const json& v, const std::string& path) {
   fail(path, "unknown mode \"" + s + "\" (one of: off, tracked, all)");
 }
 
+void set_export(Config& c, const json& v, const std::string& path) {
+  if (!v.is_string())
+    fail(path, std::string("expected \"processes\", \"aggregates\" or \"both\", got ") + type_name(v));
+  const std::string& s = v.get_ref<const std::string&>();
+  for (ExportMode m : {ExportMode::kProcesses, ExportMode::kAggregates, ExportMode::kBoth}) {
+    if (s == export_mode_name(m)) {
+      c.export_mode = m;
+      return;
+    }
+  }
+  fail(path, "unknown mode \"" + s + "\" (one of: processes, aggregates, both)");
+}
+
 void set_log_level(Config& c, const json& v, const std::string& path) {
   const std::string& s = want_string(v, path);
   for (LogLevel l : {LogLevel::kError, LogLevel::kWarn, LogLevel::kInfo, LogLevel::kDebug}) {
@@ -186,6 +199,7 @@ constexpr Field kFields[] = {
     {"max_processes", set_max_processes},
     {"stale_cleanup", set_stale_cleanup},
     {"ebpf", set_ebpf},
+    {"export", set_export},
     {"log_level", set_log_level},
     {"http", set_http},
 };
@@ -236,6 +250,15 @@ std::string_view bpf_mode_name(BpfMode m) {
     case BpfMode::kAll: return "all";
   }
   return "off";
+}
+
+std::string_view export_mode_name(ExportMode m) {
+  switch (m) {
+    case ExportMode::kProcesses: return "processes";
+    case ExportMode::kAggregates: return "aggregates";
+    case ExportMode::kBoth: return "both";
+  }
+  return "processes";
 }
 
 std::string_view log_level_name(LogLevel l) {
@@ -345,6 +368,7 @@ std::vector<std::string> describe(const Config& c) {
       "max_processes=" + std::to_string(c.max_processes),
       "stale_cleanup=" + std::string(c.stale_cleanup ? "true" : "false"),
       "ebpf=" + std::string(bpf_mode_name(c.ebpf)),
+      "export=" + std::string(export_mode_name(c.export_mode)),
       "log_level=" + std::string(log_level_name(c.log_level)),
   };
   for (const HttpField& f : kHttpFields)

@@ -21,6 +21,10 @@ enum class LogLevel { kError, kWarn, kInfo, kDebug };
 // segments are exported, or every process on the host.
 enum class BpfMode { kOff, kTracked, kAll };
 
+// What /metrics serves of the processes (README "Beyond one host"): the per-process hakmem_*
+// families, the per-comm hakmem_comm_* aggregates (aggregates.h), or both.
+enum class ExportMode { kProcesses, kAggregates, kBoth };
+
 // A parsed listen address: IPv4 "a.b.c.d:port" or IPv6 "[addr]:port". Port 0 asks the
 // kernel for a free port (the daemon logs the one it got), which the tests use.
 struct ListenAddress {
@@ -58,6 +62,7 @@ struct Config {
   uint32_t max_processes = 1024;
   bool stale_cleanup = true;
   BpfMode ebpf = BpfMode::kTracked;  // "off" | "tracked" | "all"; true/false mean tracked/off
+  ExportMode export_mode = ExportMode::kProcesses;  // "export": "processes" | "aggregates" | "both"
   LogLevel log_level = LogLevel::kInfo;
   HttpLimits http;
 
@@ -84,6 +89,7 @@ std::vector<std::string> describe(const Config& c);
 
 std::string_view log_level_name(LogLevel l);
 std::string_view bpf_mode_name(BpfMode m);  // "off", "tracked", "all"
+std::string_view export_mode_name(ExportMode m);  // "processes", "aggregates", "both"
 
 // Accepts "host:port" or "[v6]:port"; nullopt with `reason` set when malformed.
 std::optional<ListenAddress> parse_listen(std::string_view text, std::string* reason);

@@ -66,6 +66,7 @@ bool DaemonLoop::apply(const Config& next, bool starting) {
   set_log_level(next.log_level);
   bool dir_changed = dir != monitor_->directory();
   monitor_->configure(MonitorSettings{next.comm_filter, next.max_processes, next.stale_cleanup});
+  collector_->set_export(next.export_mode);
   if (dir_changed) {
     monitor_->set_directory(dir);
     watch_directory();
@@ -136,7 +137,10 @@ void DaemonLoop::read_inotify() {
           if (ev->len == 0) continue;
           auto pid = reader::segment_pid(ev->name);
           if (!pid) continue;
-          if (ev->mask & (IN_CREATE | IN_MOVED_TO)) monitor_->add(*pid);
+          if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+            monitor_->add(*pid);
+            collector_->segment_appeared(*pid);
+          }
           if (ev->mask & (IN_DELETE | IN_MOVED_FROM)) monitor_->remove(*pid);
         }
         if (rescan) monitor_->rescan();

@@ -38,7 +38,8 @@ Layout record_layout(const hak_seg_header& h) {
   l.process_record = l.slabs_in_use_at + 8ull * h.num_classes;
   if (h.abi_minor >= HAK_SEG_RESIDENT_MINOR) {
     l.resident_at = l.process_record;
-    l.process_record += 8;
+    l.inherited_at = l.resident_at + 8;
+    l.process_record = l.inherited_at + 8ull * h.num_classes;
   }
   l.slot_record = offsetof(hak_seg_slot, classes) + l.class_record * h.num_classes;
   if (h.abi_minor >= HAK_SEG_CACHES_MINOR) {

@@ -109,8 +109,8 @@ OpenResult open_segment_file(const std::string& path, const FileCheckOptions& op
     r.error = Rejection{Reason::kHardLinked, path + " has " + std::to_string(st.st_nlink) + " links, not 1"};
   else if (options.owner && st.st_uid != *options.owner)
     r.error = owner_mismatch(path, st.st_uid, *options.owner);
-  else if (st.st_size < static_cast<off_t>(sizeof(hak_seg_header)) ||
-           st.st_size > static_cast<off_t>(HAK_SEG_MAX_SIZE))
+  else if (!options.any_size && (st.st_size < static_cast<off_t>(sizeof(hak_seg_header)) ||
+                                  st.st_size > static_cast<off_t>(HAK_SEG_MAX_SIZE)))
     r.error = Rejection{Reason::kSizeOutOfBounds,
                         path + " has " + std::to_string(st.st_size) + " bytes, outside [" +
                             std::to_string(sizeof(hak_seg_header)) + ", " +

@@ -49,6 +49,9 @@ class SegmentFile {
 
 struct FileCheckOptions {
   std::optional<uid_t> owner;  // the file must belong to this uid (e.g. the process's)
+  // Skip the size check: a segment file is empty from its creation until its writer sizes it
+  // (hakmemd's aggregates open it then, and read it later through the descriptor).
+  bool any_size = false;
 };
 
 struct OpenResult {

@@ -5,7 +5,7 @@
 // hak_seg_class_counters, refills[num_paths] then refill_objects[num_paths]; in the process
 // record, the six scalars, then pool_acquires[num_pool_stages], pool_releases[...],
 // superslabs[...], os_calls[num_os_calls], os_bytes[num_os_calls], slabs_in_use[num_classes],
-// then (minor 4 on) resident_bytes;
+// then (minor 4 on) resident_bytes and inherited_blocks[num_classes];
 // in a slot, 16 bytes then classes[num_classes], then (minor 3 on) caches[num_classes] at
 // HAK_SEG_SLOT_CACHES_AT. With the num_* equal to this reader's, this
 // is exactly telemetry_abi.h's structs (static_asserts in segment_checks.cc).
@@ -27,6 +27,7 @@ struct Layout {
   uint64_t pool_releases_at = 0, superslabs_at = 0, os_calls_at = 0, os_bytes_at = 0;
   uint64_t slabs_in_use_at = 0;
   uint64_t resident_at = 0;  // 0: the writer's minor has no resident_bytes
+  uint64_t inherited_at = 0;  // inherited_blocks[], with resident_bytes
   uint64_t caches_at = 0;  // in a slot; 0: the writer's minor has no caches
   uint64_t slot_record = 0;
 };

@@ -173,13 +173,17 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
   s.live_caches = l.caches_at != 0;
   for (unsigned i = 0; i < kNumClasses; ++i) p.slabs_in_use[i] = u64_at(process, l.slabs_in_use_at + 8 * i);
   s.has_resident = l.resident_at != 0;
-  if (s.has_resident) p.resident_bytes = u64_at(process, l.resident_at);
+  if (s.has_resident) {
+    p.resident_bytes = u64_at(process, l.resident_at);
+    for (unsigned i = 0; i < kNumClasses; ++i) p.inherited_blocks[i] = u64_at(process, l.inherited_at + 8 * i);
+  }
 
   s.classes.resize(kNumClasses);
   for (unsigned c = 0; c < kNumClasses; ++c) {
     s.classes[c].index = c;
     s.classes[c].size = u64_at(sec[HAK_SEG_SEC_CLASSES], uint64_t{c} * t[HAK_SEG_SEC_CLASSES].stride);
     s.classes[c].slabs_in_use = p.slabs_in_use[c];
+    s.classes[c].inherited_blocks = p.inherited_blocks[c];
   }
 
   s.locks.resize(kNumLocks);

@@ -4,8 +4,9 @@
 namespace hakmem::reader {
 
 uint64_t ClassStats::live_bytes() const {
-  if (counters.allocs < counters.frees) return 0;
-  return (counters.allocs - counters.frees) * size;
+  uint64_t held = counters.allocs + inherited_blocks;
+  if (held < counters.frees) return 0;
+  return (held - counters.frees) * size;
 }
 
 uint64_t ClassStats::refilled_objects() const {
@@ -36,7 +37,7 @@ double ClassStats::objects_per_refill(std::size_t path) const {
 
 bool ClassStats::active() const {
   return counters.allocs != 0 || counters.frees != 0 || counters.remote_frees != 0 ||
-         refill_hits() != 0 || refilled_objects() != 0 || slabs_in_use != 0;
+         refill_hits() != 0 || refilled_objects() != 0 || slabs_in_use != 0 || inherited_blocks != 0;
 }
 
 const std::string* Snapshot::setting(std::string_view name) const {

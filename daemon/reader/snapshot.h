@@ -24,9 +24,11 @@ struct ClassStats {
   uint64_t size = 0;                  // block size in bytes
   hak_seg_class_counters counters{};  // summed over every slot, the retired record included
   uint64_t slabs_in_use = 0;          // gauge, from the process record
+  uint64_t inherited_blocks = 0;      // gauge, from the process record: live at the fork (minor 4)
 
-  // Blocks handed out and not yet freed, times the size; 0 while frees run ahead of allocs
-  // (possible only in segments without live caches, or with more heaps than slots).
+  // Blocks handed out (or inherited at a fork) and not yet freed, times the size; 0 while
+  // frees run ahead (possible only in segments without live caches, or with more heaps than
+  // slots, or in a forked child of a writer before minor 4, whose counts were its parent's too).
   uint64_t live_bytes() const;
   uint64_t refilled_objects() const;  // over all paths
   uint64_t refill_hits() const;       // sum of refills[p]: a refill may count on several paths

@@ -46,7 +46,9 @@ void before_fork() {
 }
 void after_fork_parent() { unlock_all_after_fork(false); }
 void after_fork_child() {
-  caches_after_fork_child(segment_fork_child_copy());
+  bool private_segment = segment_fork_child_copy();
+  caches_after_fork_child(private_segment);
+  if (private_segment) counts_restart_after_fork_child();
   segment_fork_child_publish();
   unlock_all_after_fork(true);
   background_reset_after_fork_child(t_cache.state == kCacheActive);

@@ -77,7 +77,8 @@ void collect_stats(hak_stats* out) {
     hak_class_stats& cs = out->classes[cls];
     cs.size = class_size_of(cls);
     cs.slabs_in_use = seg_load(p.slabs_in_use[cls]);
-    cs.live_bytes = cs.allocs > cs.frees ? (cs.allocs - cs.frees) * cs.size : 0;
+    uint64_t held = cs.allocs + seg_load(p.inherited_blocks[cls]);   // forked: the parent's too
+    cs.live_bytes = held > cs.frees ? (held - cs.frees) * cs.size : 0;
   }
   out->large_allocs = seg_load(p.large_allocs);
   out->large_frees = seg_load(p.large_frees);

@@ -283,6 +283,29 @@ void caches_after_fork_child(bool segment_private) {
   }
 }
 
+void counts_restart_after_fork_child() {
+  hak_seg_process& p = process_counts();
+  int64_t live[kNumClasses];
+  for (unsigned c = 0; c < kNumClasses; ++c) live[c] = static_cast<int64_t>(p.inherited_blocks[c]);
+  auto restart = [&live](hak_seg_slot& s) {
+    for (unsigned c = 0; c < kNumClasses; ++c) {
+      hak_seg_class_counters& k = s.classes[c];
+      hak_seg_cache& cc = s.caches[c];
+      live[c] += static_cast<int64_t>(k.allocs + cc.allocs) - static_cast<int64_t>(k.frees + (cc.fill >> kFreesShift));
+      k = hak_seg_class_counters{};
+      cc.allocs = 0;
+      cc.fill &= kCountMask;
+    }
+  };
+  // Every record a reader sums, and the slot-less heaps collect_stats adds (stats.cc).
+  for (hak_seg_slot& s : g_segment.slots) restart(s);
+  for (ThreadHeap* h = g_registry; h != nullptr; h = h->reg_next) {
+    if (h->slot == &h->own_slot) restart(h->own_slot);
+  }
+  for (unsigned c = 0; c < kNumClasses; ++c) p.inherited_blocks[c] = live[c] > 0 ? static_cast<uint64_t>(live[c]) : 0;
+  segment_restart_counts_after_fork(t_cache.state == kCacheActive);
+}
+
 bool parked_heaps_pending() { return g_parked_count.load(std::memory_order_relaxed) != 0; }
 
 LargeLocal* large_local_for_alloc() { return thread_cache_ready() ? &t_cache.heap->large : nullptr; }

@@ -40,6 +40,10 @@ void thread_heap_init_globals();
 // its own memory (telemetry/segment.h); when not, the child's caches leave it.
 void caches_before_fork();
 void caches_after_fork_child(bool segment_private);
+// fork child with a private segment, after caches_after_fork_child: every slot's counts (its
+// own or the segment's) start at zero, the blocks live at the fork kept as the process's
+// inherited_blocks (telemetry_abi.h), the caches' lists and block counts as they are.
+void counts_restart_after_fork_child();
 
 // The registry of live heaps (the global heap included), walked by stats under its lock.
 // After fork() the child keeps the forking thread's heap; other threads' heaps stay

@@ -150,6 +150,18 @@ bool segment_fork_child_copy() {
   return true;
 }
 
+void segment_restart_counts_after_fork(bool forking_thread_counted) {
+  for (hak_seg_lock& l : g_segment.locks) l = hak_seg_lock{};
+  hak_seg_process& p = g_segment.process;
+  for (uint64_t& v : p.pool_acquires) v = 0;
+  for (uint64_t& v : p.pool_releases) v = 0;
+  for (uint64_t& v : p.os_calls) v = 0;
+  for (uint64_t& v : p.os_bytes) v = 0;
+  p.large_allocs = p.large_frees = 0;
+  p.threads_started = forking_thread_counted ? 1 : 0;
+  p.threads_exited = 0;
+}
+
 void segment_fork_child_publish() {
   if (!g_copied_for_child) return;
   g_copied_for_child = false;

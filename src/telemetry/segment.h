@@ -17,6 +17,10 @@ void segment_init();
 // segment_fork_child_publish gives the child its own file, once its slots are its own.
 bool segment_fork_child_copy();
 void segment_fork_child_publish();
+// fork child, once its copy is private and its slots' counts restarted (thread_heap.h): the
+// locks' and the process record's counters start at zero too (a forked child counts its own
+// operations, telemetry_abi.h); threads_started is 1 if the forking thread had counted itself.
+void segment_restart_counts_after_fork(bool forking_thread_counted);
 // Normal exit (or an abort of ours): marks the segment abandoned and removes the file.
 void segment_at_exit();
 // A slot for a new heap struct, or nullptr when all are taken (registry lock held).

@@ -30,6 +30,26 @@ def parse_args(argv):
 
 _TEMP_DIRS = []
 atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _TEMP_DIRS])
+# Every process a test starts (daemons, workloads, Prometheus servers): killed when the test
+# script exits, so a test that fails half-way leaves none running. Registered after the
+# directories' handler, so it runs before it (atexit runs handlers last in, first out).
+_PROCESSES = []
+
+
+def _kill_leftovers():
+    for p in _PROCESSES:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+atexit.register(_kill_leftovers)
+
+
+def started(proc):
+    """proc, killed at exit if it is still running then."""
+    _PROCESSES.append(proc)
+    return proc
 
 
 def temp_dir(prefix):
@@ -68,8 +88,8 @@ class Daemon:
         self.log = open(self.log_path, "w")
         # wrapper: a command that execs hakmemd in its own process (setpriv, unshare), so that
         # self.proc.pid is hakmemd's pid.
-        self.proc = subprocess.Popen([*wrapper, ARGS["hakmemd"], "--config", self.config_path],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = started(subprocess.Popen([*wrapper, ARGS["hakmemd"], "--config", self.config_path],
+                                             stdout=self.log, stderr=subprocess.STDOUT))
         self.port = wait_for(self._port, "hakmemd to listen")
 
     def write_config(self, config):
@@ -177,8 +197,8 @@ class Workload:
         env = dict(os.environ, HAKMEM_STATS_DIR=segment_dir, **(env or {}))
         if preload:
             env["LD_PRELOAD"] = ARGS["preload"]
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env=env, text=True)
+        self.proc = started(subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                             env=env, text=True))
         self.pid = self.proc.pid
         self.segment = os.path.join(segment_dir, f"hakmem.{self.pid}")
         if ready:
@@ -222,6 +242,7 @@ class Prometheus(stack.Prometheus):
 
     def __init__(self, target_port=None, rule_files=(), config_text=None):
         super().__init__(temp_dir("hakmem-prom-"), target_port, rule_files, config_text=config_text)
+        started(self.proc)
 
     def query(self, expr, at=None):
         if self.proc.poll() is not None:

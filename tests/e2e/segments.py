@@ -42,7 +42,7 @@ def aimed(data, pid, start=None):
 
 def victim():
     """A live process (not preloaded) whose pid a hand-made segment claims."""
-    return subprocess.Popen(["sleep", "600"])
+    return harness.started(subprocess.Popen(["sleep", "600"]))
 
 
 def section_field(index, field):

@@ -56,7 +56,7 @@ void expect_filled_values(segtest::Segment& s, const ReadResult& r) {
       EXPECT_EQ(k.counters.refills[p], refills);
       EXPECT_EQ(k.counters.refill_objects[p], refills * (c + 2));
     }
-    EXPECT_EQ(k.live_bytes(), (k.counters.allocs - k.counters.frees) * k.size);
+    EXPECT_EQ(k.live_bytes(), (k.counters.allocs + k.inherited_blocks - k.counters.frees) * k.size);
   }
   for (unsigned l = 0; l < HAK_NUM_LOCKS; ++l) {
     EXPECT_EQ(snap.locks[l].acquisitions, 100u * (l + 1));
@@ -73,6 +73,8 @@ void expect_filled_values(segtest::Segment& s, const ReadResult& r) {
   EXPECT_EQ(snap.classes[3].slabs_in_use, 63u);
   EXPECT_EQ(snap.has_resident, s.has_resident());
   EXPECT_EQ(snap.process.resident_bytes, s.has_resident() ? 777u : 0u);
+  EXPECT_EQ(snap.classes[2].inherited_blocks, s.has_resident() ? 40u : 0u);
+  EXPECT_EQ(snap.classes[3].inherited_blocks, 0u);
 }
 
 TEST(Reader, ReadsASegmentAndSumsEveryClaimedSlot) {

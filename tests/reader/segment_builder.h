@@ -99,7 +99,10 @@ class Segment {
     for (unsigned f = 0; f < 6; ++f) put64(process_at() + 8 * f, 1000 + f);
     for (unsigned a = 0; a < 6; ++a)
       for (unsigned i = 0; i < 4; ++i) put64(process_array_at(a, i), 10 * (a + 1) + i);
-    if (has_resident()) put64(resident_at(), 777);
+    if (has_resident()) {
+      put64(resident_at(), 777);
+      for (unsigned c = 0; c < n(HAK_NUM_CLASSES); ++c) put64(resident_at() + 8 + 8 * c, c == 2 ? 40 : 0);
+    }
   }
   // Sum over claimed slots of the value fill_counts() put in field `f` (0 allocs, 1 frees, 2 remote).
   uint64_t expected_class_sum(unsigned c, unsigned f) {
@@ -130,7 +133,7 @@ class Segment {
     const Spec& s = spec_;
     uint64_t process_record = 8 * (6 + n(HAK_NUM_POOL_STAGES) + n(HAK_NUM_POOL_RELEASE_KINDS) +
                                    n(HAK_NUM_SUPERSLAB_STATES) + 2 * n(spec_.os_calls) +
-                                   n(HAK_NUM_CLASSES) + (has_resident() ? 1 : 0));
+                                   n(HAK_NUM_CLASSES) + (has_resident() ? 1 + n(HAK_NUM_CLASSES) : 0));
     const uint64_t setting_record = s.minor >= HAK_SEG_SETTING_SOURCE_MINOR ? sizeof(hak_seg_setting)
                                                                             : HAK_SEG_SETTING_MINOR0_SIZE;
     const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {setting_record, sizeof(hak_seg_class_info),

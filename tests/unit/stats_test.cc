@@ -7,6 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "hakmem/hakmem.h"
 #include "stats_snapshot.h"
 
@@ -95,5 +98,57 @@ TEST(Stats, OccupancyIsCoherent) {
   EXPECT_GE(c.slabs_in_use * per_slab, (c.allocs - c.frees));
   EXPECT_GE(c.live_bytes, 3000u * c.size);
   EXPECT_GT(s.superslabs[0], 0u);
+  for (void* b : blocks) hak_free(b);
+}
+
+namespace {
+
+// A forked child counts its own operations: its counters start at zero and the blocks live
+// at the fork become its inherited blocks, so its live bytes stay right and a sum over parent
+// and child counts each operation once. Run in the child; returns a bit per failed check.
+uint64_t lock_acquisitions(const hak_stats& s) {
+  uint64_t n = 0;
+  for (const hak_lock_stats& l : s.locks) n += l.acquisitions;
+  return n;
+}
+
+int check_forked_child(int cls, const std::vector<void*>& blocks, const hak_class_stats& at_fork,
+                       uint64_t parent_acquisitions) {
+  int bad = 0;
+  hak_class_stats c = class_stats(cls);
+  bad |= (c.allocs != 0 || c.frees != 0 || c.remote_frees != 0) << 0;
+  bad |= (c.live_bytes != at_fork.live_bytes) << 1;
+  for (size_t i = 0; i < blocks.size() / 2; ++i) hak_free(blocks[i]);
+  std::vector<void*> mine;
+  for (int i = 0; i < 100; ++i) mine.push_back(hak_malloc(kOwnClassSize));
+  c = class_stats(cls);
+  bad |= (c.frees != blocks.size() / 2 || c.allocs != 100) << 2;
+  bad |= (c.live_bytes != at_fork.live_bytes - (blocks.size() / 2 - 100) * c.size) << 3;
+  hak_stats s = snap();
+  bad |= (s.threads_live != 1 || s.threads_exited != 0) << 4;
+  bad |= (lock_acquisitions(s) >= parent_acquisitions) << 5;   // restarted, not the parent's
+  return bad;
+}
+
+}  // namespace
+
+TEST(Stats, AForkedChildCountsItsOwnOperations) {
+  int cls = hak_size_to_class(kOwnClassSize);
+  std::vector<void*> blocks;
+  for (int i = 0; i < kCount; ++i) blocks.push_back(hak_malloc(kOwnClassSize));
+  hak_class_stats at_fork = class_stats(cls);
+  uint64_t acquisitions = lock_acquisitions(snap());
+  ASSERT_GE(at_fork.live_bytes, uint64_t{kCount} * at_fork.size);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(check_forked_child(cls, blocks, at_fork, acquisitions));
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "failed checks (bits): 0 counts not zero, 1 live bytes at the fork, "
+                                       "2 the child's own counts, 3 live bytes after, 4 threads, 5 locks";
+  hak_class_stats after = class_stats(cls);
+  EXPECT_EQ(after.allocs, at_fork.allocs) << "the child's operations went into the parent's counts";
+  EXPECT_EQ(after.frees, at_fork.frees);
   for (void* b : blocks) hak_free(b);
 }

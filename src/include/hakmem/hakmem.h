@@ -56,7 +56,9 @@ struct hak_class_stats {
   uint64_t refills[HAK_NUM_PATHS];          /* refills that drew >= 1 object from the path */
   uint64_t refill_objects[HAK_NUM_PATHS];   /* objects the path supplied */
   uint64_t slabs_in_use;                    /* slabs bound to this class now */
-  uint64_t live_bytes;                      /* (allocs - frees) * size */
+  uint64_t live_bytes;                      /* (allocs - frees) * size, plus in a forked child
+                                               the blocks live at the fork (its counts are its
+                                               own: they start at zero) */
 };
 
 struct hak_lock_stats {

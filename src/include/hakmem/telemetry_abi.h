@@ -46,12 +46,13 @@
                               appended to HAK_OS_CALLS, the segment's own mappings counted;
                               3: slot.caches, the live class caches (see hak_seg_cache); a
                               setting's source and whole value, every setting recorded;
-                              4: process.resident_bytes */
+                              4: process.resident_bytes and inherited_blocks, a forked
+                              child's counts its own */
 /* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
 #define HAK_SEG_OS_CALLS_MINOR1 3
 /* The first minor whose slots hold caches[]; older ones published counts in batches. */
 #define HAK_SEG_CACHES_MINOR 3
-/* The first minor whose process record ends in resident_bytes. */
+/* The first minor whose process record ends in resident_bytes, then inherited_blocks[]. */
 #define HAK_SEG_RESIDENT_MINOR 4
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
@@ -192,6 +193,11 @@ struct hak_seg_process {
    * pages (live runs are all dirty); a large span and the heaps' metadata chunks as far as
    * they are used. An upper bound: a live block's pages the program never wrote count too. */
   uint64_t resident_bytes;
+  /* minor 4, gauges: small blocks of each class live when this process was forked, which its
+   * parent allocated. A forked child's counters start at zero, so that they count its own
+   * operations (and a sum over processes counts each operation once); its live blocks of
+   * class c are inherited_blocks[c] + allocs - frees. 0 in a process that was not forked. */
+  uint64_t inherited_blocks[HAK_NUM_CLASSES];
 };
 
 struct hak_seg_class_counters {
@@ -303,6 +309,9 @@ HAK_SEG_AT(struct hak_seg_process, slabs_in_use,
 HAK_SEG_AT(struct hak_seg_process, resident_bytes,
            48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
                      2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES));
+HAK_SEG_AT(struct hak_seg_process, inherited_blocks,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES + 1));
 HAK_SEG_AT(struct hak_seg_class_info, size, 0);
 HAK_SEG_AT(struct hak_seg_class_counters, allocs, 0);
 HAK_SEG_AT(struct hak_seg_class_counters, frees, 8);
@@ -320,7 +329,7 @@ static_assert(sizeof(struct hak_seg_lock) == 40, "ABI");
 static_assert(sizeof(struct hak_seg_class_counters) == 8 * (3 + 2 * HAK_NUM_PATHS), "ABI");
 static_assert(sizeof(struct hak_seg_process) ==
                   8 * (6 + HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS +
-                       HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES + 1),
+                       HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 1),
               "ABI");
 static_assert(sizeof(struct hak_seg_cache) == 32, "ABI");
 static_assert(__builtin_offsetof(struct hak_seg_slot, caches) ==
