@@ -17,7 +17,7 @@ def top(expr):
 rate = functools.partial(grafana.rate, sel=SEL_HOST)
 
 
-PROCESSES = Row("Processes", [
+PROCESSES = Row("Processes (per-process series: hakmemd \"export\" processes or both)", [
     Panel("Top processes by allocation rate", "The ten processes making the most small-block allocations per second.",
           "ops", [Target(top(rate("hakmem_allocs_total", "instance, pid, comm")), "{{pid}} {{comm}}")], width=6),
     Panel("Top processes by mapped bytes", "The ten processes with the most memory mapped by their allocator.",
@@ -80,10 +80,78 @@ BPF = Row("eBPF probes", [
           [Target(rate("hakmemd_bpf_map_full_total", "instance, map"), "{{instance}} {{map}}", ANY)], width=24, height=6),
 ])
 
-ROWS = [PROCESSES, DAEMON, BPF]
+COMM = 'instance=~"$instance", comm=~"$comm"'
+crate = functools.partial(grafana.rate, sel=COMM)
+ALL_COMMS = Check(per="")
+PROGRAMS = Row("Programs (per-comm aggregates: hakmemd \"export\" aggregates or both)", [
+    Panel("Processes per program", "Processes of each comm exported now, and per second those that ended: their final "
+          "counts stay in the program's totals.", "short",
+          [Target(f"sum by (comm) (hakmem_comm_processes{{{COMM}}})", "{{comm}}", ALL_COMMS),
+           Target(crate("hakmem_comm_processes_exited_total", "comm"), "{{comm}} ended/s", ALL_COMMS)]),
+    Panel("Allocations and frees per second by program", "Small-block allocations, frees and remote frees of every "
+          "process of the comm, those that ended included.", "ops",
+          [Target(crate("hakmem_comm_allocs_total", "comm"), "{{comm}} allocations", ALL_COMMS),
+           Target(crate("hakmem_comm_frees_total", "comm"), "{{comm}} frees", ALL_COMMS),
+           Target(crate("hakmem_comm_remote_frees_total", "comm"), "{{comm}} remote frees", ALL_COMMS)]),
+    Panel("Refill-path share by program", "Each path's share of the objects refilled into the thread caches of the "
+          "comm's processes; the paths of a program sum to 100 %.", "percentunit",
+          [Target(f"{crate('hakmem_comm_refill_objects_total', 'comm, path')} / ignoring (path) group_left () "
+                  f"({crate('hakmem_comm_refill_objects_total', 'comm')} > 0)", "{{comm}} {{path}}",
+                  Check(per="", lo=0.0, hi=1.0, sums_to_one_by=("comm",)))], stacking="normal", max=1),
+    Panel("Refills per second by program and path", "Thread-cache refills that drew at least one object from the path.",
+          "ops", [Target(crate("hakmem_comm_refills_total", "comm, path"), "{{comm}} {{path}}", ALL_COMMS)]),
+    Panel("Locks by program", "Per second: acquisitions and contended acquisitions of every allocator lock, and "
+          "seconds waited and held; and the longest single wait of any process of the comm.", "short",
+          [Target(crate("hakmem_comm_lock_acquisitions_total", "comm"), "{{comm}} acquisitions/s", ALL_COMMS),
+           Target(crate("hakmem_comm_lock_contended_total", "comm"), "{{comm}} contended/s", ALL_COMMS),
+           Target(crate("hakmem_comm_lock_wait_seconds_total", "comm"), "{{comm}} wait s/s", ALL_COMMS),
+           Target(crate("hakmem_comm_lock_hold_seconds_total", "comm"), "{{comm}} hold s/s", ALL_COMMS),
+           Target(f"max by (comm) (hakmem_comm_lock_wait_seconds_max{{{COMM}}})", "{{comm}} longest wait (s)", ALL_COMMS)]),
+    Panel("Shared pool by program", "Slabs obtained per second by shared-pool stage, and releases by kind.", "ops",
+          [Target(crate("hakmem_comm_pool_acquires_total", "comm, stage"), "{{comm}} {{stage}}", ALL_COMMS),
+           Target(crate("hakmem_comm_pool_releases_total", "comm, kind"), "{{comm}} {{kind}}", ALL_COMMS)]),
+    Panel("Memory by program", "Bytes the comm's live processes have mapped, resident and in live blocks.", "bytes",
+          [Target(f"sum by (comm) (hakmem_comm_mapped_bytes{{{COMM}}})", "{{comm}} mapped", ALL_COMMS),
+           Target(f"sum by (comm) (hakmem_comm_resident_bytes{{{COMM}}})", "{{comm}} resident", ALL_COMMS),
+           Target(f"sum by (comm) (hakmem_comm_live_bytes{{{COMM}}})", "{{comm}} live", ALL_COMMS)]),
+    Panel("SuperSlabs and slabs by program", "SuperSlabs by state and slabs bound to classes, over the comm's live "
+          "processes.", "short",
+          [Target(f"sum by (comm, state) (hakmem_comm_superslabs{{{COMM}}})", "{{comm}} SuperSlabs {{state}}", ALL_COMMS),
+           Target(f"sum by (comm) (hakmem_comm_slabs{{{COMM}}})", "{{comm}} slabs", ALL_COMMS)]),
+    Panel("Memory syscalls by program", "The allocator's own memory syscalls per second, and their bytes, by syscall.",
+          "ops", [Target(crate("hakmem_comm_os_calls_total", "comm, syscall"), "{{comm}} {{syscall}}", ALL_COMMS),
+                  Target(crate("hakmem_comm_os_bytes_total", "comm, syscall"), "{{comm}} {{syscall}} bytes", ALL_COMMS)]),
+    Panel("Large blocks and threads by program", "Per second: allocations and frees above 32 KiB, and threads that "
+          "started and exited using the allocator.", "ops",
+          [Target(crate("hakmem_comm_large_allocs_total", "comm"), "{{comm}} large allocations", ALL_COMMS),
+           Target(crate("hakmem_comm_large_frees_total", "comm"), "{{comm}} large frees", ALL_COMMS),
+           Target(crate("hakmem_comm_threads_started_total", "comm"), "{{comm}} threads started", ALL_COMMS),
+           Target(crate("hakmem_comm_threads_exited_total", "comm"), "{{comm}} threads exited", ALL_COMMS)]),
+])
+
+ROWS = [PROCESSES, PROGRAMS, DAEMON, BPF]
+
+
+# The host dashboard works with "export": "aggregates" too, where no hakmem_process_info is
+# served: its instance and comm variables come from families served in every mode.
+HOST_VARS = {
+    "instance": "label_values(hakmemd_build_info, instance)",
+    "comm": 'label_values({__name__=~"hakmem_process_info|hakmem_comm_processes", instance=~"$instance"}, comm)',
+}
 
 
 def build():
+    d = _build()
+    for v in d["templating"]["list"]:
+        if v["name"] in HOST_VARS:
+            v["definition"] = HOST_VARS[v["name"]]
+            v["query"]["query"] = HOST_VARS[v["name"]]
+    return d
+
+
+def _build():
     return dashboard(UID, "HAKMEM / host",
                      "Every HAKMEM process of the selected hakmemd instances ranked by allocation rate, mapped bytes "
-                     "and lock wait, and hakmemd's own health, eBPF probes and their cost.", ROWS)
+                     "and lock wait (per-process series); every program (comm) from hakmemd's per-comm aggregates, "
+                     "which also work with \"export\": \"aggregates\"; and hakmemd's own health, eBPF probes and their "
+                     "cost.", ROWS)

@@ -24,6 +24,7 @@ BAD = [
     ("out of range: port", '{"listen": "127.0.0.1:70000"}', "$.listen", "out of range"),
     ("bad address", '{"listen": "localhost:9464"}', "$.listen", "not a numeric IPv4 address"),
     ("bad log level", '{"log_level": "verbose"}', "$.log_level", "unknown log level"),
+    ("bad export mode", '{"export": "comm"}', "$.export", "one of: processes, aggregates, both"),
     ("relative directory", '{"segment_dir": "shm"}', "$.segment_dir", "absolute path"),
     ("empty pattern", '{"comm_filter": [""]}', "$.comm_filter[0]", "empty pattern"),
     ("http not an object", '{"http": 5}', "$.http", "expected an object, got integer"),

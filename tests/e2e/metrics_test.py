@@ -21,7 +21,7 @@ def golden():
 
 def test_families_and_exact_values():
     seg = harness.segment_dir()
-    d = harness.Daemon(seg)
+    d = harness.Daemon(seg, export="both")   # per process and per comm: every golden family
     w = harness.exact(seg, N)
     s = harness.steady(seg, classes=10)
     try:
@@ -52,7 +52,7 @@ def test_families_and_exact_values():
         # The eBPF families are per pid only for the calls a process made (bpf_test.py checks
         # them exactly); hakmem_bpf_up has no pid.
         for name in want:
-            if name.startswith("hakmem_bpf_"):
+            if name.startswith(("hakmem_bpf_", "hakmem_comm_")):
                 continue
             if name.startswith("hakmem_") and not scrape.find(name, pid=w.pid):
                 fail(f"no {name} series for pid {w.pid}")

@@ -32,6 +32,22 @@ TEST(BpfConfig, ModesAndTheOldBooleans) {
   EXPECT_EQ(mode_of(R"({"ebpf": false})"), BpfMode::kOff);
 }
 
+TEST(ExportConfig, ModesAndBadValues) {
+  auto export_of = [](const char* json) {
+    ConfigResult r = parse_config(json);
+    EXPECT_TRUE(r.config) << json << ": " << r.error.message();
+    return r.config ? r.config->export_mode : ExportMode::kBoth;
+  };
+  EXPECT_EQ(export_of("{}"), ExportMode::kProcesses);  // the default: as before aggregates
+  EXPECT_EQ(export_of(R"({"export": "processes"})"), ExportMode::kProcesses);
+  EXPECT_EQ(export_of(R"({"export": "aggregates"})"), ExportMode::kAggregates);
+  EXPECT_EQ(export_of(R"({"export": "both"})"), ExportMode::kBoth);
+  ConfigResult r = parse_config(R"({"export": true})");
+  ASSERT_FALSE(r.config);
+  EXPECT_EQ(r.error.path, "$.export");
+  EXPECT_NE(r.error.reason.find("got boolean"), std::string::npos) << r.error.reason;
+}
+
 TEST(BpfConfig, BadValuesNameTheKey) {
   ConfigResult r = parse_config(R"({"ebpf": "kernel"})");
   ASSERT_FALSE(r.config);

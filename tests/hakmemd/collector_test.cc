@@ -99,4 +99,42 @@ TEST(Collector, NoResidentSeriesWithoutTheWritersGauge) {
     else if (family.name == "hakmem_mapped_bytes") EXPECT_EQ(family.metric.size(), 1u);
 }
 
+// The per-comm aggregates: hakmem_comm_processes and _processes_exited_total, then the list's
+// families but the per-process ones (info, settings, stopped), each renamed hakmem_X ->
+// hakmem_comm_X with its type, and each filled from a comm's totals with the comm label only.
+TEST(Collector, CommFamiliesAreTheListPerComm) {
+  hakmem::daemon::CommTotals t;
+  t.comm = "busy";
+  t.sums = busy_process();
+  t.live_bytes.assign(t.sums.classes.size(), 0);
+  t.live_bytes[3] = 640;
+  t.processes = 2;
+  t.exited = 5;
+  std::vector<prometheus::MetricFamily> f = hakmem::daemon::comm_families({t});
+  ASSERT_GE(f.size(), 2u);
+  EXPECT_EQ(f[0].name, "hakmem_comm_processes");
+  EXPECT_EQ(f[1].name, "hakmem_comm_processes_exited_total");
+  size_t i = 2;
+  for (const Expected& e : kListed) {
+    std::string name = e.name;
+    if (name == "hakmem_process_info" || name == "hakmem_config_info" || name == "hakmem_process_stopped") continue;
+    ASSERT_LT(i, f.size());
+    EXPECT_EQ(f[i].name, "hakmem_comm_" + name.substr(7));
+    EXPECT_EQ(f[i].type, e.type) << f[i].name;
+    ++i;
+  }
+  EXPECT_EQ(i, f.size());
+  for (const prometheus::MetricFamily& family : f) {
+    ASSERT_FALSE(family.metric.empty()) << family.name << " is never filled";
+    const prometheus::ClientMetric& m = family.metric.front();
+    ASSERT_GE(m.label.size(), 1u) << family.name;
+    EXPECT_EQ(m.label[0].name, "comm") << family.name;
+    for (const auto& l : m.label) EXPECT_NE(l.name, "pid") << family.name;
+  }
+  for (const prometheus::MetricFamily& family : f) {
+    if (family.name != "hakmem_comm_live_bytes") continue;
+    EXPECT_EQ(family.metric.front().gauge.value, 640) << "a comm's live bytes are its live processes', given";
+  }
+}
+
 }  // namespace
