@@ -22,18 +22,8 @@ for f in "$hakmemd" "$preload" "$steady"; do
   [ -x "$f" ] || [ -f "$f" ] || { echo "missing $f: build the release preset first" >&2; exit 2; }
 done
 
-work=$(mktemp -d)
-seg=$work/seg
-mkdir -m 700 "$seg"
-pids=()
-daemon=
-cleanup() {
-  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. tests/bench/hakmemd_bench.sh
+bench_setup
 
 echo "starting $PROCS workloads with $CLASSES classes each"
 for ((i = 0; i < PROCS; i++)); do
@@ -41,26 +31,8 @@ for ((i = 0; i < PROCS; i++)); do
   pids+=($!)
 done
 
-cat >"$work/hakmemd.json" <<JSON
-{"listen": "127.0.0.1:0", "segment_dir": "$seg", "rescan_interval_seconds": 10}
-JSON
-"$hakmemd" --config "$work/hakmemd.json" 2>"$work/hakmemd.log" &
-daemon=$!
-port=
-for _ in $(seq 100); do
-  port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$work/hakmemd.log" | cut -d: -f2 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/hakmemd.log"; exit 1; }
-url=http://127.0.0.1:$port/metrics
-
-live=0
-for _ in $(seq 100); do
-  live=$(curl -s "$url" | awk '/^hakmemd_segments\{state="live"\}/ {print $2}')
-  [ "${live%.*}" -ge "$PROCS" ] 2>/dev/null && break
-  sleep 0.2
-done
+bench_start_hakmemd "$hakmemd" '{"listen": "127.0.0.1:0", "segment_dir": "'"$seg"'", "rescan_interval_seconds": 10}'
+bench_wait_live "$PROCS"
 echo "live segments: $live"
 
 curl -s "$url" >"$work/scrape.txt"
