@@ -123,8 +123,9 @@ void* hak_aligned_alloc(size_t alignment, size_t size) {
 }
 
 void* hak_memalign(size_t alignment, size_t size) {
-  // glibc rounds a non-power-of-two alignment up to the next power of two.
-  if (alignment > (size_t{1} << 62)) {
+  // glibc rounds a non-power-of-two alignment up to the next power of two, and refuses with
+  // EINVAL only what has none (above 2^63); 2^63 itself is valid, and no memory: ENOMEM.
+  if (alignment > (size_t{1} << 63)) {
     errno = EINVAL;
     return nullptr;
   }

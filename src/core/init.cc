@@ -40,17 +40,27 @@ uintptr_t make_secret() {
   return s | 1;   // never zero, so zeroed memory never carries a tag
 }
 
+// Whether the handlers of the fork in progress hold every lock. A single-threaded process
+// has no other thread to wait for, and may be forking from a signal handler that interrupted
+// an allocation holding a lock (glibc's tst-mallocfork2): taking that lock would wait for
+// ever. Then, as glibc does for its own locks, none is taken, and the child keeps them as
+// the interrupted frame left them, for it to release when it resumes.
+bool g_fork_locked;
+
 void before_fork() {
-  lock_all_for_fork();
+  g_fork_locked = !os::process_single_threaded();
+  if (g_fork_locked) lock_all_for_fork();
   caches_before_fork();
 }
-void after_fork_parent() { unlock_all_after_fork(false); }
+void after_fork_parent() {
+  if (g_fork_locked) unlock_all_after_fork(false);
+}
 void after_fork_child() {
   bool private_segment = segment_fork_child_copy();
   caches_after_fork_child(private_segment);
   if (private_segment) counts_restart_after_fork_child();
   segment_fork_child_publish();
-  unlock_all_after_fork(true);
+  if (g_fork_locked) unlock_all_after_fork(true);
   background_reset_after_fork_child(t_cache.state == kCacheActive);
 }
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,7 +71,10 @@ void discard(void* addr, size_t bytes) {
 
 void write_all(int fd, const char* buf, size_t len) {
   while (len > 0) {
-    ssize_t n = write(fd, buf, len);
+    // The raw system call: write(3) is a cancellation point, and a thread cancelled while
+    // HAKMEM prints (malloc_stats, an error line) would leave in the middle of it, as glibc's
+    // own malloc_stats never does.
+    ssize_t n = syscall(SYS_write, fd, buf, len);
     if (n < 0) {
       if (errno == EINTR) continue;
       return;

@@ -34,7 +34,7 @@ bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes);
 // MADV_DONTNEED: the pages read back as zero and stop counting towards RSS.
 void discard(void* addr, size_t bytes);
 
-// write(2) all of buf, retrying on EINTR; async-signal-safe.
+// write(2) all of buf, retrying on EINTR; async-signal-safe, and not a cancellation point.
 void write_all(int fd, const char* buf, size_t len);
 // Monotonic clock in nanoseconds (vDSO, no syscall on x86-64).
 uint64_t now_ns();

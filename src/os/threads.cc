@@ -4,6 +4,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/single_threaded.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,8 @@
 namespace hakmem::os {
 
 int current_tid() { return static_cast<int>(syscall(SYS_gettid)); }
+
+bool process_single_threaded() { return __libc_single_threaded != 0; }
 
 bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes, const char* name) {
   static_assert(sizeof(pthread_t) == sizeof(unsigned long), "pthread_t is an unsigned long");

@@ -13,6 +13,9 @@ int current_tid();
 // ps -L and /proc/PID/task/TID/comm show), with every signal blocked (a signal meant for the
 // program is never delivered to it) and a small stack. False if it cannot be made.
 bool start_thread(unsigned long* thread, void* (*run)(void*), size_t stack_bytes, const char* name);
+// True while the process has never had a second thread (glibc's __libc_single_threaded: once
+// false, it stays false).
+bool process_single_threaded();
 void join_thread(unsigned long thread);
 
 // Futexes on process-private words. wait returns when *word != expected, on a wake, on a

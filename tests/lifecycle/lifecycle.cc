@@ -6,10 +6,14 @@
 //   threads      blocks allocated before main's threads start, freed by them, and back
 // Each prints "ok <case>" and exits 0 on success.
 #include <dlfcn.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -119,11 +123,57 @@ int threads_case() {
   return 0;
 }
 
+// fork() from a signal handler that interrupted an allocation, in a single-threaded process
+// (glibc's tst-mallocfork2): the fork handlers must not wait for a lock the interrupted frame
+// holds. A timer signal forks a child (which _exits) every 500 us while the main loop
+// allocates and frees large blocks, until 300 forks; SIGALRM after 60 s ends a process that
+// hung (before the fix, within the first second or so).
+volatile sig_atomic_t g_forks = 0;
+
+constexpr int kForks = 300;
+
+void fork_in_handler(int) {
+  if (g_forks >= kForks) return;   // done: the main loop may end
+  int saved = errno;
+  pid_t c = fork();
+  if (c == 0) _exit(0);
+  if (c > 0) ++g_forks;
+  errno = saved;
+}
+
+int fork_in_signal_case() {
+  struct sigaction sa = {};
+  sa.sa_handler = fork_in_handler;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &sa, nullptr);
+  timer_t timer;
+  struct sigevent ev = {};
+  ev.sigev_notify = SIGEV_SIGNAL;
+  ev.sigev_signo = SIGUSR1;
+  if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) return 1;
+  struct itimerspec every = {{0, 500000}, {0, 500000}};
+  timer_settime(timer, 0, &every, nullptr);
+  alarm(60);
+  const size_t sizes[] = {40000, 100000, 300000, 1 << 20, 64, 3000};
+  for (unsigned long i = 0; g_forks < kForks; ++i) {
+    void* p = malloc(sizes[i % 6]);
+    if (p == nullptr) return 1;
+    memset(p, 1, 64);
+    free(p);
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+  }
+  timer_delete(timer);
+  while (waitpid(-1, nullptr, 0) > 0) {
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s late_tls|dlopen LIB|glibc_extras|threads\n", argv[0]);
+    fprintf(stderr, "usage: %s late_tls|dlopen LIB|glibc_extras|threads|fork_in_signal\n", argv[0]);
     return 2;
   }
   std::string mode = argv[1];
@@ -132,6 +182,7 @@ int main(int argc, char** argv) {
   if (mode == "dlopen" && argc > 2) rc = dlopen_case(argv[2]);
   if (mode == "glibc_extras") rc = glibc_extras();
   if (mode == "threads") rc = threads_case();
+  if (mode == "fork_in_signal") rc = fork_in_signal_case();
   if (rc == 0) printf("ok %s\n", mode.c_str());
   return rc;
 }

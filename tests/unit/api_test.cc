@@ -9,6 +9,12 @@
 #include <cstring>
 #include <vector>
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+
 #include "hakmem/hakmem.h"
 
 namespace {
@@ -79,6 +85,26 @@ TEST(Alignment, BadAlignmentIsRefused) {
   void* m = hak_memalign(24, 10);   // glibc rounds up to 32
   EXPECT_TRUE(aligned(m, 32));
   hak_free(m);
+}
+
+// As glibc (its tst-malloc-too-large): an alignment no memory can satisfy is ENOMEM, and only
+// one that is no alignment at all (memalign above 2^63, where rounding up has no power of
+// two to reach) is EINVAL.
+TEST(Alignment, HugeAlignmentsAreOutOfMemory) {
+  const size_t top = size_t{1} << 63;
+  for (size_t a : {top, top / 2 + 1, top / 2 + 12345}) {
+    errno = 0;
+    EXPECT_EQ(hak_memalign(a, 16), nullptr) << a;
+    EXPECT_EQ(errno, ENOMEM) << a;
+  }
+  errno = 0;
+  EXPECT_EQ(hak_memalign(top + 1, 16), nullptr);
+  EXPECT_EQ(errno, EINVAL);
+  errno = 0;
+  EXPECT_EQ(hak_aligned_alloc(top, 16), nullptr);
+  EXPECT_EQ(errno, ENOMEM);
+  void* p = nullptr;
+  EXPECT_EQ(hak_posix_memalign(&p, top, 16), ENOMEM);
 }
 
 TEST(Realloc, KeepsContentsAcrossClassesAndIntoLarge) {
@@ -199,4 +225,26 @@ TEST(Trim, ReturnsEmptySuperSlabsToTheOs) {
   hak_stats_snapshot(&after);
   EXPECT_LT(after.mapped_bytes + (32u << 20), before.mapped_bytes)
       << "before " << before.mapped_bytes << " after " << after.mapped_bytes;
+}
+
+// malloc_stats (hak_print_stats) is no cancellation point, as glibc's is not: a thread with a
+// cancellation pending prints the whole summary and is cancelled at its next cancellation
+// point, not inside the allocator.
+TEST(Stats, PrintingIsNoCancellationPoint) {
+  static std::atomic<bool> printed{false};
+  printed = false;
+  pthread_t t;
+  ASSERT_EQ(pthread_create(&t, nullptr, [](void*) -> void* {
+    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    pthread_cancel(pthread_self());   // pending: deferred cancellation, the default
+    hak_print_stats(fd);
+    printed = true;
+    close(fd);                         // a cancellation point: the thread ends here
+    pthread_testcancel();
+    return nullptr;
+  }, nullptr), 0);
+  void* result = nullptr;
+  ASSERT_EQ(pthread_join(t, &result), 0);
+  EXPECT_EQ(result, PTHREAD_CANCELED);
+  EXPECT_TRUE(printed.load()) << "the thread was cancelled inside hak_print_stats";
 }
