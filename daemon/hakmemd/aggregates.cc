@@ -97,7 +97,7 @@ Aggregates::~Aggregates() {
 }
 
 void Aggregates::fold_locked(Tracked& t) {
-  if (t.read) {
+  if (t.read()) {
     Folded& f = folded_[t.last.comm];
     if (f.sums.classes.empty()) f.sums = empty_sums(t.last.comm);
     add_counters(f.sums, t.last);
@@ -111,7 +111,7 @@ void Aggregates::appeared(int pid, const std::string& segment_dir) {
   std::lock_guard<std::mutex> g(mu_);
   auto it = tracked_.find(pid);
   if (it != tracked_.end()) {
-    if (it->second.fd >= 0 || it->second.read) return;  // known; a new file is seen at the scrape
+    if (it->second.fd >= 0 || it->second.read()) return;  // known; a new file is seen at the scrape
     tracked_.erase(it);
   }
   int fd = open_segment(segment_dir, pid);
@@ -130,17 +130,16 @@ std::vector<CommTotals> Aggregates::update(const std::vector<reader::Snapshot>& 
     reader::ReadOptions ro;
     ro.expected_pid = pid;
     reader::ReadResult r = reader::read_segment_fd(t.fd, ro);
-    if (!r.ok() || (t.read && (!same_segment(r.snapshot, t.last) || r.snapshot.taken_ns < t.last.taken_ns))) return;
+    if (!r.ok() || (t.read() && (!same_segment(r.snapshot, t.last) || r.snapshot.taken_ns < t.last.taken_ns))) return;
     t.last = std::move(r.snapshot);
-    t.read = true;
   };
   std::set<int> seen;
   for (const reader::Snapshot& p : exported) {
     auto it = tracked_.find(p.pid);
     if (it != tracked_.end()) {
       Tracked& t = it->second;
-      if (!t.read) reread(p.pid, t);  // opened when it appeared: which segment is it?
-      if (t.read && !same_segment(t.last, p)) {
+      if (!t.read()) reread(p.pid, t);  // opened when it appeared: which segment is it?
+      if (t.read() && !same_segment(t.last, p)) {
         // Another segment under the pid (an exec's, or a reused pid): the old one is final.
         reread(p.pid, t);
         fold_locked(t);
@@ -154,8 +153,7 @@ std::vector<CommTotals> Aggregates::update(const std::vector<reader::Snapshot>& 
       it = tracked_.emplace(p.pid, std::move(t)).first;
     }
     // Scrapes may overlap: an older reading never replaces a newer one, so no total goes back.
-    if (!it->second.read || p.taken_ns >= it->second.last.taken_ns) it->second.last = p;
-    it->second.read = true;
+    if (!it->second.read() || p.taken_ns >= it->second.last.taken_ns) it->second.last = p;
     seen.insert(p.pid);
   }
   // Not exported now (exiting, killed, filtered out, or not judged yet): read through the
@@ -169,7 +167,7 @@ std::vector<CommTotals> Aggregates::update(const std::vector<reader::Snapshot>& 
     reread(it->first, t);
     bool gone = false;
     std::optional<uint64_t> start = reader::process_start_ticks(it->first, &gone);
-    if (gone || (start && t.read && *start != t.last.start_time_ticks)) {
+    if (gone || (start && t.read() && *start != t.last.start_time_ticks)) {
       fold_locked(t);
       it = tracked_.erase(it);
     } else {
@@ -193,7 +191,7 @@ std::vector<CommTotals> Aggregates::update(const std::vector<reader::Snapshot>& 
     t.exited = f.exited;
   }
   for (const auto& [pid, tr] : tracked_) {
-    if (!tr.read) continue;  // not published yet: nothing to count
+    if (!tr.read()) continue;  // not published yet: nothing to count
     CommTotals& t = totals(tr.last.comm);
     add_counters(t.sums, tr.last);
     add_gauges(t, tr.last);

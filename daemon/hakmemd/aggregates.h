@@ -55,9 +55,10 @@ class Aggregates {
  private:
   struct Tracked {
     int fd = -1;            // the segment file, kept open; -1 when it could not be opened
-    bool read = false;      // `last` holds a good reading (comm, start time, counts)
-    reader::Snapshot last;  // the latest good reading; pid, start time and created_ns name
-                            // this segment (not an exec's next one, not a reused pid's)
+    reader::Snapshot last;  // the latest good reading (pid 0 until there is one); pid, start
+                            // time and created_ns name this segment (not an exec's next one,
+                            // not a reused pid's)
+    bool read() const { return last.pid != 0; }
   };
   struct Folded {
     reader::Snapshot sums;  // counters only

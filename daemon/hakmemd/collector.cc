@@ -53,17 +53,14 @@ constexpr const char* kCommHelp = "Per comm, every process exported (exited ones
 namespace {
 
 // One reading's samples, appended to `f` (the HAK_METRIC_FAMILIES vector): a process's, with
-// `base` its pid and comm; or a comm's totals (CommTotals, per_process false: no info,
-// settings or stopped series, and the classes' live bytes are `class_live`'s).
+// `base` its pid and comm; or a comm's totals (CommTotals), whose classes' live bytes are
+// `class_live`'s (comm_families drops the per-process-only families afterwards).
 void add_samples(std::vector<MetricFamily>& f, const std::vector<ClientMetric::Label>& base,
                  const reader::Snapshot& p, const std::vector<uint64_t>* class_live) {
-  const bool per_process = class_live == nullptr;
-  if (per_process) {
-    add(f[kFamilyPROCESS_INFO], base,
-        {{"abi_version", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)}}, 1);
-    for (const reader::Setting& s : p.settings)
-      add(f[kFamilyCONFIG_INFO], base, {{"key", s.name}, {"value", s.value}, {"source", s.source}}, 1);
-  }
+  add(f[kFamilyPROCESS_INFO], base,
+      {{"abi_version", std::to_string(p.abi_major) + "." + std::to_string(p.abi_minor)}}, 1);
+  for (const reader::Setting& s : p.settings)
+    add(f[kFamilyCONFIG_INFO], base, {{"key", s.name}, {"value", s.value}, {"source", s.source}}, 1);
   for (const reader::ClassStats& c : p.classes) {
     if (!c.active()) continue;  // series only for classes the process used
     std::vector<ClientMetric::Label> cls = base;
@@ -81,7 +78,7 @@ void add_samples(std::vector<MetricFamily>& f, const std::vector<ClientMetric::L
       add(f[kFamilyREFILL_OBJECTS], cls, {{"path", std::string(kPathNames[i])}}, d(k.refill_objects[i]));
     }
     add(f[kFamilySLABS], cls, {{"state", "in_use"}}, d(c.slabs_in_use));
-    add(f[kFamilyLIVE], cls, {}, d(per_process ? c.live_bytes() : (*class_live)[c.index]));
+    add(f[kFamilyLIVE], cls, {}, d(class_live == nullptr ? c.live_bytes() : (*class_live)[c.index]));
   }
   add(f[kFamilyLIVE], base, {{"class", "large"}}, d(p.process.large_live_bytes));
 
@@ -110,7 +107,7 @@ void add_samples(std::vector<MetricFamily>& f, const std::vector<ClientMetric::L
   add(f[kFamilyLARGE_FREES], base, {}, d(pr.large_frees));
   add(f[kFamilyTHREADS_STARTED], base, {}, d(pr.threads_started));
   add(f[kFamilyTHREADS_EXITED], base, {}, d(pr.threads_exited));
-  if (per_process) add(f[kFamilyPROCESS_STOPPED], base, {}, p.process_stopped ? 1 : 0);
+  add(f[kFamilyPROCESS_STOPPED], base, {}, p.process_stopped ? 1 : 0);
   if (p.has_resident) add(f[kFamilyRESIDENT], base, {}, d(pr.resident_bytes));
 }
 

@@ -103,6 +103,19 @@ void set_stale_cleanup(Config& c, const json& v, const std::string& path) {
   c.stale_cleanup = want_bool(v, path);
 }
 
+// `s` as one of `choices`, each named by name_of; otherwise fails with
+// `unknown <what> "s" (one of: a, b, ...)`.
+template <class E, size_t N>
+E one_of(const std::string& s, const E (&choices)[N], std::string_view (*name_of)(E), const char* what,
+         const std::string& path) {
+  std::string names;
+  for (E e : choices) {
+    if (s == name_of(e)) return e;
+    names += (names.empty() ? "" : ", ") + std::string(name_of(e));
+  }
+  fail(path, std::string("unknown ") + what + " \"" + s + "\" (one of: " + names + ")");
+}
+
 // true and false were the key's values before the probes existed; they stay valid.
 void set_ebpf(Config& c, const json& v, const std::string& path) {
   if (v.is_boolean()) {
@@ -112,38 +125,20 @@ void set_ebpf(Config& c, const json& v, const std::string& path) {
   if (!v.is_string())
     fail(path, std::string("expected \"off\", \"tracked\" or \"all\" (or a boolean), got ") +
                    type_name(v));
-  const std::string& s = v.get_ref<const std::string&>();
-  for (BpfMode m : {BpfMode::kOff, BpfMode::kTracked, BpfMode::kAll}) {
-    if (s == bpf_mode_name(m)) {
-      c.ebpf = m;
-      return;
-    }
-  }
-  fail(path, "unknown mode \"" + s + "\" (one of: off, tracked, all)");
+  constexpr BpfMode kModes[] = {BpfMode::kOff, BpfMode::kTracked, BpfMode::kAll};
+  c.ebpf = one_of(v.get_ref<const std::string&>(), kModes, bpf_mode_name, "mode", path);
 }
 
 void set_export(Config& c, const json& v, const std::string& path) {
   if (!v.is_string())
     fail(path, std::string("expected \"processes\", \"aggregates\" or \"both\", got ") + type_name(v));
-  const std::string& s = v.get_ref<const std::string&>();
-  for (ExportMode m : {ExportMode::kProcesses, ExportMode::kAggregates, ExportMode::kBoth}) {
-    if (s == export_mode_name(m)) {
-      c.export_mode = m;
-      return;
-    }
-  }
-  fail(path, "unknown mode \"" + s + "\" (one of: processes, aggregates, both)");
+  constexpr ExportMode kModes[] = {ExportMode::kProcesses, ExportMode::kAggregates, ExportMode::kBoth};
+  c.export_mode = one_of(v.get_ref<const std::string&>(), kModes, export_mode_name, "mode", path);
 }
 
 void set_log_level(Config& c, const json& v, const std::string& path) {
-  const std::string& s = want_string(v, path);
-  for (LogLevel l : {LogLevel::kError, LogLevel::kWarn, LogLevel::kInfo, LogLevel::kDebug}) {
-    if (s == log_level_name(l)) {
-      c.log_level = l;
-      return;
-    }
-  }
-  fail(path, "unknown log level \"" + s + "\" (one of: error, warn, info, debug)");
+  constexpr LogLevel kLevels[] = {LogLevel::kError, LogLevel::kWarn, LogLevel::kInfo, LogLevel::kDebug};
+  c.log_level = one_of(want_string(v, path), kLevels, log_level_name, "log level", path);
 }
 
 struct HttpField {

@@ -137,7 +137,7 @@ void fork_in_handler(int) {
   int saved = errno;
   pid_t c = fork();
   if (c == 0) _exit(0);
-  if (c > 0) ++g_forks;
+  if (c > 0) g_forks = g_forks + 1;
   errno = saved;
 }
 
