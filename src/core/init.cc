@@ -49,11 +49,17 @@ bool g_fork_locked;
 
 void before_fork() {
   g_fork_locked = !os::process_single_threaded();
-  if (g_fork_locked) lock_all_for_fork();
+  if (g_fork_locked) {
+    os::stdio_lock_for_fork();  // before ours: see threads.h
+    lock_all_for_fork();
+  }
   caches_before_fork();
 }
 void after_fork_parent() {
-  if (g_fork_locked) unlock_all_after_fork(false);
+  if (g_fork_locked) {
+    unlock_all_after_fork(false);
+    os::stdio_unlock_after_fork_parent();
+  }
 }
 void after_fork_child() {
   bool private_segment = segment_fork_child_copy();

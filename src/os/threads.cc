@@ -64,4 +64,16 @@ void at_fork(void (*before)(), void (*after_parent)(), void (*after_child)()) {
   pthread_atfork(before, after_parent, after_child);
 }
 
+// glibc exports these (GLIBC_2.2.5) for fork implementations outside libc; weak, so a libc
+// without them leaves both calls no-ops.
+extern "C" void _IO_list_lock() __attribute__((weak));
+extern "C" void _IO_list_unlock() __attribute__((weak));
+
+void stdio_lock_for_fork() {
+  if (_IO_list_lock != nullptr) _IO_list_lock();
+}
+void stdio_unlock_after_fork_parent() {
+  if (_IO_list_unlock != nullptr) _IO_list_unlock();
+}
+
 }  // namespace hakmem::os

@@ -32,4 +32,14 @@ bool thread_key_set(ThreadKey key, void* value);
 // pthread_atfork.
 void at_fork(void (*before)(), void (*after_parent)(), void (*after_child)());
 
+// glibc's fork takes the stdio list lock after every fork handler has run, and its own malloc
+// locks last of all. A thread in getline holds a FILE's lock while it calls malloc, and
+// fflush(NULL) holds the list lock while it waits for that FILE, so a fork handler that takes
+// the allocator's locks first closes a cycle (glibc's tst-malloc-fork-deadlock). Taking the
+// list lock (recursive) before the allocator's keeps glibc's order: stdio, then malloc.
+// The parent releases it after the fork; glibc resets it in the child. No-ops where libc has
+// no such lock.
+void stdio_lock_for_fork();
+void stdio_unlock_after_fork_parent();
+
 }  // namespace hakmem::os
