@@ -26,7 +26,7 @@ HAK_EXPORT size_t malloc_usable_size(void* ptr) noexcept { return hak_malloc_usa
 HAK_EXPORT void free_sized(void* ptr, size_t size) noexcept { hak_free_sized(ptr, size); }
 HAK_EXPORT void free_aligned_sized(void* ptr, size_t align, size_t size) noexcept { hak_free_aligned_sized(ptr, align, size); }
 HAK_EXPORT int malloc_trim(size_t pad) noexcept { return hak_malloc_trim(pad); }
-HAK_EXPORT void malloc_stats() noexcept { hak_print_stats(STDERR_FILENO); }
+HAK_EXPORT void malloc_stats() noexcept { hak_malloc_stats(); }
 HAK_EXPORT int mallopt(int, int) noexcept { return 1; }
 
 HAK_EXPORT struct mallinfo2 mallinfo2() noexcept {

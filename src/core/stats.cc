@@ -8,6 +8,7 @@
 
 #include "base/size_classes.h"
 #include "counters/segment_storage.h"
+#include "large/large.h"
 #include "os/os.h"
 #include "small/thread_cache.h"
 #include "small/thread_heap.h"
@@ -160,6 +161,31 @@ void write_summary(int fd) {
   t.flush_to(fd);
 }
 
+void write_malloc_stats(int fd) {
+  write_summary(fd);
+  static hak_stats s;   // as write_summary's
+  hak_stats_snapshot(&s);
+  uint64_t live = s.large_live_bytes;
+  for (const hak_class_stats& c : s.classes) live += c.live_bytes;
+  size_t regions = 0, bytes = 0;
+  large_mapping_peaks(&regions, &bytes);
+  char storage[256];
+  TextBuffer t(storage, sizeof storage);
+  auto row = [&](const char* name, uint64_t v) {
+    t.str(name).str(" = ");
+    int digits = 1;
+    for (uint64_t rest = v / 10; rest != 0; rest /= 10) ++digits;
+    for (; digits < 10; ++digits) t.str(" ");   // glibc pads each value to ten columns
+    t.num(v).str("\n");
+  };
+  t.str("Total (incl. mmap):\n");
+  row("system bytes    ", s.mapped_bytes);
+  row("in use bytes    ", live);
+  row("max mmap regions", regions);
+  row("max mmap bytes  ", bytes);
+  t.flush_to(fd);
+}
+
 void print_stats_at_exit() {
   const char* where = config().stats_print;
   if (where[0] == '\0' || (where[0] == '0' && where[1] == '\0')) return;
@@ -186,6 +212,7 @@ using namespace hakmem;
 extern "C" {
 
 void hak_print_stats(int fd) { write_summary(fd); }
+void hak_malloc_stats() { write_malloc_stats(STDERR_FILENO); }
 
 const char* hak_path_name(int i) { return name_at(kPathNames, i); }
 const char* hak_lock_name(int i) { return name_at(kLockNames, i); }

@@ -136,4 +136,10 @@ bool large_pending() {
   return span_pending() || arena_pending();
 }
 
+void large_mapping_peaks(size_t* regions, size_t* bytes) {
+  SpanPeaks p = span_peaks();
+  *regions = p.regions;
+  *bytes = p.bytes;
+}
+
 }  // namespace hakmem

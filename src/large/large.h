@@ -50,5 +50,7 @@ void large_flush_local(LargeLocal* local);
 size_t large_release_expired(bool force);
 // Anything waiting for the decay (for the background thread)?
 bool large_pending();
+// The most spans (blocks with their own mapping), and bytes in them, mapped at once.
+void large_mapping_peaks(size_t* regions, size_t* bytes);
 
 }  // namespace hakmem

@@ -26,6 +26,24 @@ LargeHeader* g_cache[kCacheSlots];   // large_cache lock
 std::atomic<unsigned> g_cache_count{0};
 size_t g_cache_bytes;
 
+// Spans mapped now, and the peaks. Updated only where a span is mapped, resized or unmapped,
+// each beside a system call, so the atomics cost nothing measurable.
+std::atomic<size_t> g_mapped_regions{0}, g_mapped_bytes{0};
+std::atomic<size_t> g_peak_regions{0}, g_peak_bytes{0};
+
+void raise_peak(std::atomic<size_t>& peak, size_t now) {
+  size_t seen = peak.load(std::memory_order_relaxed);
+  while (now > seen && !peak.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+  }
+}
+
+void note_mapped(long regions, long bytes) {
+  size_t r = g_mapped_regions.fetch_add(static_cast<size_t>(regions), std::memory_order_relaxed);
+  size_t b = g_mapped_bytes.fetch_add(static_cast<size_t>(bytes), std::memory_order_relaxed);
+  if (regions > 0) raise_peak(g_peak_regions, r + static_cast<size_t>(regions));
+  if (bytes > 0) raise_peak(g_peak_bytes, b + static_cast<size_t>(bytes));
+}
+
 LargeHeader* remove_slot_locked(unsigned i) {
   LargeHeader* h = g_cache[i];
   g_cache[i] = nullptr;
@@ -44,6 +62,7 @@ void trim_span(LargeHeader* h, size_t bytes) {
   if (first_free_chunk < old_end) page_map_clear(first_free_chunk, old_end - first_free_chunk);
   resident_shrink(old_end - new_end);
   os::unmap(reinterpret_cast<void*>(new_end), old_end - new_end);
+  note_mapped(0, -static_cast<long>(old_end - new_end));
   h->map_size = bytes;
 }
 
@@ -77,6 +96,7 @@ void unmap_span(LargeHeader* h) {
   h->magic = 0;
   resident_shrink(bytes);
   os::unmap(h, bytes);
+  note_mapped(-1, -static_cast<long>(bytes));
 }
 
 // Evicts the oldest spans until a free slot exists and the bytes fit the budget; returns them
@@ -155,6 +175,7 @@ void* span_alloc(size_t size, size_t align, bool zero, size_t* usable) {
     }
     // A span counts as resident whole: its pages are the block's, live or cached for reuse.
     resident_grow(need);
+    note_mapped(1, static_cast<long>(need));
     h = static_cast<LargeHeader*>(mem);
     h->map_size = need;
     h->magic = kLargeMagic ^ reinterpret_cast<uintptr_t>(h);
@@ -176,6 +197,7 @@ bool span_grow_in_place(LargeHeader* h, size_t size) {
   auto base = reinterpret_cast<uintptr_t>(h);
   if (!os::extend_in_place(h, h->map_size, need)) return false;
   resident_grow(need - h->map_size);
+  note_mapped(0, static_cast<long>(need - h->map_size));
   if (!page_map_set(base, need, kChunkLargeHead, kChunkLargeTail)) {
     size_t old = h->map_size;
     h->map_size = need;
@@ -244,6 +266,11 @@ void span_free(LargeHeader* h) {
   h->user = nullptr;
   h->cached_at_ns = os::now_ns();
   cache_put(h);
+}
+
+SpanPeaks span_peaks() {
+  return {g_peak_regions.load(std::memory_order_relaxed),
+          g_peak_bytes.load(std::memory_order_relaxed)};
 }
 
 bool span_pending() { return g_cache_count.load(std::memory_order_relaxed) != 0; }

@@ -39,4 +39,13 @@ LargeHeader* span_header_of(const void* p, const char** reason);
 size_t span_release_expired(bool force);
 bool span_pending();
 
+// The most spans, and the most bytes in spans, mapped at once (cached ones included): what
+// glibc's malloc_stats calls "max mmap regions" and "max mmap bytes", its blocks with their
+// own mapping.
+struct SpanPeaks {
+  size_t regions;
+  size_t bytes;
+};
+SpanPeaks span_peaks();
+
 }  // namespace hakmem

@@ -248,3 +248,37 @@ TEST(Stats, PrintingIsNoCancellationPoint) {
   EXPECT_EQ(result, PTHREAD_CANCELED);
   EXPECT_TRUE(printed.load()) << "the thread was cancelled inside hak_print_stats";
 }
+
+// malloc_stats (hak_malloc_stats) ends with glibc's totals in glibc's words and columns, for
+// scripts that read them (glibc's tst-malloc-stats-cancellation looks for "max mmap bytes"):
+// after two spans live at once, the peaks count both.
+TEST(Stats, MallocStatsEndsWithGlibcTotals) {
+  void* a = hak_malloc(20u << 20);
+  void* b = hak_malloc(30u << 20);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  hak_free(a);
+  hak_free(b);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  int saved = dup(STDERR_FILENO);
+  dup2(fds[1], STDERR_FILENO);
+  close(fds[1]);
+  hak_malloc_stats();
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  size_t total = out.find("\nTotal (incl. mmap):\nsystem bytes     = ");
+  ASSERT_NE(total, std::string::npos) << out;
+  EXPECT_NE(out.find("\nin use bytes     = ", total), std::string::npos) << out;
+  size_t regions = out.find("\nmax mmap regions = ", total);
+  size_t bytes = out.find("\nmax mmap bytes   = ", total);
+  ASSERT_NE(regions, std::string::npos) << out;
+  ASSERT_NE(bytes, std::string::npos) << out;
+  EXPECT_GE(std::stoull(out.substr(regions + 20, 10)), 2u) << out;
+  EXPECT_GE(std::stoull(out.substr(bytes + 20, 10)), 50ull << 20) << out;
+  EXPECT_EQ(out.back(), '\n');
+}

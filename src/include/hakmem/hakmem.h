@@ -40,6 +40,8 @@ void hak_free_aligned_sized(void* ptr, size_t alignment, size_t size);
 int hak_malloc_trim(size_t pad);
 /* Writes HAKMEM's summary (the HAKMEM_STATS_PRINT format) to file descriptor fd. */
 void hak_print_stats(int fd);
+/* malloc_stats: the summary to stderr, then glibc's "Total (incl. mmap):" lines. */
+void hak_malloc_stats(void);
 
 /* Size class of a small request, or -1 when it is served as a large span. */
 int hak_size_to_class(size_t size);
