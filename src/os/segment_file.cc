@@ -35,13 +35,25 @@ bool replaceable(const char* path) {
 
 // The file reads as zeros already: copying only pages that hold data keeps the rest of the
 // segment (mostly unused slots) out of the process's RSS, ~350 KiB per process.
+bool all_zero(const unsigned char* p, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    memcpy(&word, p + i, 8);
+    if (word != 0) return false;
+  }
+  for (; i < n; ++i) {
+    if (p[i] != 0) return false;
+  }
+  return true;
+}
+
 void copy_nonzero_pages(void* to, const void* from, size_t bytes) {
   constexpr size_t kPage = 4096;
   for (size_t off = 0; off < bytes; off += kPage) {
-    const auto* src = static_cast<const uint64_t*>(from) + off / 8;
-    bool zero = true;
-    for (size_t i = 0; i < kPage / 8 && zero; ++i) zero = src[i] == 0;
-    if (!zero) memcpy(static_cast<char*>(to) + off, src, kPage);
+    size_t n = bytes - off < kPage ? bytes - off : kPage;   // the last page may be partial
+    const auto* src = static_cast<const unsigned char*>(from) + off;
+    if (!all_zero(src, n)) memcpy(static_cast<char*>(to) + off, src, n);
   }
 }
 
@@ -53,7 +65,7 @@ FileError check_stats_dir(const char* dir) {
   return FileError{hak_stats_dir_unfit(&st, geteuid()), 0};
 }
 
-int create_segment_file(const char* path, size_t bytes, FileError* e) {
+int create_segment_file(const char* path, size_t bytes, size_t reserve_bytes, FileError* e) {
   constexpr int kFlags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
   int fd = open(path, kFlags, 0600);
   if (fd < 0 && errno == EEXIST && replaceable(path)) {
@@ -65,7 +77,8 @@ int create_segment_file(const char* path, size_t bytes, FileError* e) {
                               : "cannot create the segment");
     return -1;
   }
-  int rc = posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  int rc = ftruncate(fd, static_cast<off_t>(bytes)) == 0 ? 0 : errno;
+  if (rc == 0) rc = posix_fallocate(fd, 0, static_cast<off_t>(reserve_bytes));
   if (rc != 0) {
     *e = FileError{"cannot reserve the segment's space", rc};
     close(fd);
@@ -75,10 +88,18 @@ int create_segment_file(const char* path, size_t bytes, FileError* e) {
   return fd;
 }
 
+bool reserve_mapped_pages(void* addr, size_t bytes) {
+#ifndef MADV_POPULATE_WRITE
+  constexpr int MADV_POPULATE_WRITE = 23;   // Linux 5.14; older headers lack the name
+#endif
+  count(kOsMADVISE, bytes);
+  return madvise(addr, bytes, MADV_POPULATE_WRITE) == 0;
+}
+
 // The segment's own calls are counted like every other (the counters live in the segment:
 // each is counted before the copy, so the count moves into the new mapping with the rest).
 // The move into place is an mremap of 0 added bytes; it unmaps the range it replaces itself.
-bool map_file_over(int fd, void* addr, size_t bytes, FileError* e) {
+bool map_file_over(int fd, void* addr, size_t bytes, size_t keep_bytes, FileError* e) {
   count(kOsMMAP, bytes);
   void* fresh = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (fresh == MAP_FAILED) {
@@ -86,7 +107,7 @@ bool map_file_over(int fd, void* addr, size_t bytes, FileError* e) {
     return false;
   }
   count(kOsMREMAP, 0);
-  copy_nonzero_pages(fresh, addr, bytes);
+  copy_nonzero_pages(fresh, addr, keep_bytes);
   if (mremap(fresh, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, addr) == MAP_FAILED) {
     *e = fail("cannot move the segment mapping into place");
     count(kOsMUNMAP, bytes);
@@ -96,12 +117,12 @@ bool map_file_over(int fd, void* addr, size_t bytes, FileError* e) {
   return true;
 }
 
-bool make_private_copy(void* addr, size_t bytes) {
+bool make_private_copy(void* addr, size_t bytes, size_t keep_bytes) {
   count(kOsMMAP, bytes);
   void* fresh = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (fresh == MAP_FAILED) return false;
   count(kOsMREMAP, 0);
-  copy_nonzero_pages(fresh, addr, bytes);
+  copy_nonzero_pages(fresh, addr, keep_bytes);
   if (mremap(fresh, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, addr) == MAP_FAILED) {
     count(kOsMUNMAP, bytes);
     munmap(fresh, bytes);

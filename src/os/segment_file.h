@@ -16,15 +16,23 @@ struct FileError {
 // nullptr-what when dir is fit for segments: a real directory (not a symlink), owned by us or
 // root, and not writable by group/others unless sticky (/dev/shm is 1777).
 FileError check_stats_dir(const char* dir);
-// Creates path O_EXCL|O_NOFOLLOW, mode 0600, with `bytes` reserved (posix_fallocate). A file
-// already there that we own and that is a plain file (the segment of our previous image after
-// exec, or of a dead process whose pid we reuse) is replaced. Returns the fd, or -1 and *e.
-int create_segment_file(const char* path, size_t bytes, FileError* e);
+// Creates path O_EXCL|O_NOFOLLOW, mode 0600, `bytes` long with its first reserve_bytes
+// reserved (posix_fallocate): writes there never meet a full tmpfs. A file already there that
+// we own and that is a plain file (the segment of our previous image after exec, or of a dead
+// process whose pid we reuse) is replaced. Returns the fd, or -1 and *e.
+int create_segment_file(const char* path, size_t bytes, size_t reserve_bytes, FileError* e);
+// Reserves the file pages behind [addr, addr + bytes) of a shared file mapping
+// (MADV_POPULATE_WRITE; on private memory it faults the pages in), so that writes there
+// cannot meet a full tmpfs (SIGBUS). True when they are reserved; false when there is no
+// room, or the kernel (before 5.14) has no such advice.
+bool reserve_mapped_pages(void* addr, size_t bytes);
 // Maps fd's first `bytes` MAP_SHARED at exactly addr, replacing what was there, after
-// copying the current contents of [addr, addr + bytes) into the file's mapping.
-bool map_file_over(int fd, void* addr, size_t bytes, FileError* e);
-// Replaces [addr, addr + bytes) with a private anonymous copy of itself.
-bool make_private_copy(void* addr, size_t bytes);
+// copying the current contents of [addr, addr + keep_bytes) into the file's mapping (the
+// caller knows the rest is zero: it is not even read).
+bool map_file_over(int fd, void* addr, size_t bytes, size_t keep_bytes, FileError* e);
+// Replaces [addr, addr + bytes) with a private anonymous mapping holding a copy of its first
+// keep_bytes (<= bytes); the rest reads as zeros.
+bool make_private_copy(void* addr, size_t bytes, size_t keep_bytes);
 // Removes hakmem.<pid> files in dir that belong to this user and whose pid no longer exists
 // (left by processes that ended without exiting normally). Bounded: at most `budget` entries
 // are examined. Returns how many were removed.

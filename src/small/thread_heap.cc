@@ -297,8 +297,9 @@ void counts_restart_after_fork_child() {
       cc.fill &= kCountMask;
     }
   };
-  // Every record a reader sums, and the slot-less heaps collect_stats adds (stats.cc).
-  for (hak_seg_slot& s : g_segment.slots) restart(s);
+  // Every record a reader sums, and the slot-less heaps collect_stats adds (stats.cc). Slots
+  // never handed out are zero (and left untouched: their pages stay unmapped in the copy).
+  for (unsigned i = 0; i < segment_slots_in_use(); ++i) restart(g_segment.slots[i]);
   for (ThreadHeap* h = g_registry; h != nullptr; h = h->reg_next) {
     if (h->slot == &h->own_slot) restart(h->own_slot);
   }

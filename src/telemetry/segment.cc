@@ -18,6 +18,19 @@ namespace {
 char g_path[kMaxOptionText + 32];   // the published file; empty while none is
 unsigned g_slots_used;               // claimed slots (registry lock)
 bool g_copied_for_child;             // a fork child's private copy, not yet published
+// The published file's reserved bytes (a prefix of g_segment): the header, settings,
+// classes, process record and locks, then the claimed slots and kSpareSlots more. The rest
+// is reserved as slots are claimed. A process reserves what it uses (a fork child that execs
+// or exits at once reserves, and frees, a sixth of the 452 KiB), not the whole segment.
+size_t g_reserved;
+constexpr unsigned kSpareSlots = 8;
+
+size_t reserve_for(unsigned slots_used) {
+  unsigned n = slots_used + kSpareSlots < kSegmentSlots ? slots_used + kSpareSlots : kSegmentSlots;
+  size_t end = static_cast<size_t>(reinterpret_cast<const char*>(&g_segment.slots[1 + n]) -
+                                   reinterpret_cast<const char*>(&g_segment));
+  return (end + 4095) & ~size_t{4095};
+}
 
 void add_section(hak_seg_header& h, unsigned id, const void* first, uint32_t count,
                  uint32_t stride) {
@@ -87,6 +100,12 @@ void report_off(const char* path, const os::FileError& e) {
   t.str("\n").flush_to(STDERR_FILENO);
 }
 
+// The bytes of g_segment up to the end of the last slot handed out: all beyond is zero.
+size_t used_bytes() {
+  return static_cast<size_t>(reinterpret_cast<const char*>(&g_segment.slots[1 + g_slots_used]) -
+                             reinterpret_cast<const char*>(&g_segment));
+}
+
 // Creates this process's file and maps it over g_segment. Leaves g_path empty on failure.
 void publish() {
   g_path[0] = '\0';
@@ -101,13 +120,17 @@ void publish() {
   TextBuffer t(path, sizeof path);
   t.str(dir).str("/" HAK_SEG_FILE_PREFIX).num(static_cast<uint64_t>(g_segment.header.pid));
   t.c_str();
-  int fd = os::create_segment_file(path, sizeof(Segment), &e);
+  // A kernel that cannot reserve mapped pages later (before 5.14: the probe, on the header's
+  // page, which is written anyway, fails) gets the whole file reserved now.
+  size_t reserve = os::reserve_mapped_pages(&g_segment.header, 4096) ? reserve_for(g_slots_used)
+                                                                     : sizeof(Segment);
+  int fd = os::create_segment_file(path, sizeof(Segment), reserve, &e);
   if (fd < 0) {
     report_off(path, e);
     return;
   }
   g_segment.header.flags = HAK_SEG_FLAG_ACTIVE;
-  bool mapped = os::map_file_over(fd, &g_segment, sizeof(Segment), &e);
+  bool mapped = os::map_file_over(fd, &g_segment, sizeof(Segment), used_bytes(), &e);
   os::close_fd(fd);
   if (!mapped) {
     g_segment.header.flags = 0;
@@ -115,6 +138,7 @@ void publish() {
     report_off(path, e);
     return;
   }
+  g_reserved = reserve;
   memcpy(g_path, path, sizeof g_path);
   // Processes that ended without exiting normally (killed, _exit after fork) left their files;
   // each new one removes what it finds of its user's, so they cannot pile up without hakmemd.
@@ -131,8 +155,12 @@ void segment_init() {
 
 bool segment_fork_child_copy() {
   if (g_path[0] == '\0') return true;   // not published: g_segment is private memory already
-  // Until replaced, every count this child makes lands in the parent's file.
-  if (!os::make_private_copy(&g_segment, sizeof(Segment))) {
+  // Until replaced, every count this child makes lands in the parent's file. Slots this
+  // process never claimed are all zero by the ABI, but the parent may have claimed some since
+  // the fork (counts and live caches): the copy stops before them, so they start over for the
+  // child, and their pages are never touched (a fork that execs or exits at once pays for
+  // what the parent used, not for all 65 slots).
+  if (!os::make_private_copy(&g_segment, sizeof(Segment), used_bytes())) {
     // Out of memory for a copy: stop writing the parent's segment by clearing our claim on
     // it; counts go on in the shared pages, and the reader sees the parent's pid there. New
     // heaps claim no slot there (their caches would be in the parent's pages).
@@ -140,10 +168,6 @@ bool segment_fork_child_copy() {
     g_slots_used = kSegmentSlots;
     return false;
   }
-  // Slots this process never claimed are all zero by the ABI, but the copy holds what the
-  // parent claimed since the fork (counts and live caches): they start over for the child.
-  memset(static_cast<void*>(&g_segment.slots[1 + g_slots_used]), 0,
-         sizeof(hak_seg_slot) * (kSegmentSlots - g_slots_used));
   g_segment.header.flags = 0;
   g_path[0] = '\0';
   g_copied_for_child = true;
@@ -176,9 +200,24 @@ void segment_at_exit() {
   g_path[0] = '\0';
 }
 
+unsigned segment_slots_in_use() { return 1 + g_slots_used; }
+
 hak_seg_slot* segment_claim_slot_locked() {
   if (g_slots_used >= kSegmentSlots) return nullptr;
-  hak_seg_slot* s = &g_segment.slots[1 + g_slots_used++];
+  hak_seg_slot* s = &g_segment.slots[1 + g_slots_used];
+  size_t end = static_cast<size_t>(reinterpret_cast<const char*>(s + 1) -
+                                   reinterpret_cast<const char*>(&g_segment));
+  if (g_path[0] != '\0' && end > g_reserved) {
+    // Shared pages not yet reserved: a full tmpfs would turn the slot's first write into a
+    // SIGBUS. Without room, the heap goes without a slot (its counts wait in its own struct
+    // and reach the retired record, which is reserved, when it is dissolved).
+    size_t more = reserve_for(g_slots_used + 1);
+    if (!os::reserve_mapped_pages(reinterpret_cast<char*>(&g_segment) + g_reserved, more - g_reserved)) {
+      return nullptr;
+    }
+    g_reserved = more;
+  }
+  ++g_slots_used;
   std::atomic_ref<uint32_t>(s->state).store(HAK_SEG_SLOT_LIVE, std::memory_order_relaxed);
   seg_set(g_segment.header.generation, seg_load(g_segment.header.generation) + 2);
   seg_set(g_segment.header.update_ns, os::realtime_ns());

@@ -23,6 +23,8 @@ void segment_fork_child_publish();
 void segment_restart_counts_after_fork(bool forking_thread_counted);
 // Normal exit (or an abort of ours): marks the segment abandoned and removes the file.
 void segment_at_exit();
+// The slots handed out so far, record 0 included: the rest of g_segment.slots is all zero.
+unsigned segment_slots_in_use();
 // A slot for a new heap struct, or nullptr when all are taken (registry lock held).
 hak_seg_slot* segment_claim_slot_locked();
 // Adds a slot-less heap's counts into the segment's retired record, then zeroes them

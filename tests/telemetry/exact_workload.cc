@@ -8,9 +8,13 @@
 //   exited     the worker has exited
 // With argument `fork` it forks at `start`: the child allocates N blocks of kSize, prints
 // `child <pid>` and waits; the parent waits for it and goes on.
+// With argument `threads` it starts, after `start`, 32 threads that each allocate N blocks of
+// kSize, all alive at once (each claims a heap slot), frees them, and prints `threads-done`
+// once all are joined.
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,8 +44,26 @@ void* must_alloc(size_t n) {
 int main(int argc, char** argv) {
   int n = argc > 1 ? atoi(argv[1]) : 1000;
   bool fork_mode = argc > 2 && strcmp(argv[2], "fork") == 0;
+  bool threads_mode = argc > 2 && strcmp(argv[2], "threads") == 0;
   std::vector<void*> blocks(static_cast<size_t>(n));
   phase("start");
+  if (threads_mode) {
+    constexpr int kThreads = 32;
+    std::atomic<int> holding{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        std::vector<void*> mine(static_cast<size_t>(n));
+        for (void*& p : mine) p = must_alloc(kSize);
+        holding.fetch_add(1);
+        while (holding.load() < kThreads) std::this_thread::yield();   // all alive at once
+        for (void* p : mine) free(p);
+      });
+    }
+    for (auto& t : threads) t.join();
+    phase("threads-done");
+    return 0;
+  }
   if (fork_mode) {
     pid_t child = fork();
     if (child == 0) {
