@@ -192,8 +192,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     require(nl != std::string::npos, "a warning without its newline", out.substr(at));
     std::string_view line = std::string_view(out).substr(at, nl - at);
     require(line.substr(0, 15) == "hakmem: HAKMEM_", "a line that is not a whole warning", line);
-    bool says_exit = line.find("HAKMEM_STRICT_CONFIG=1: exiting with status 2") != std::string_view::npos;
-    require(says_exit == strict_exit, "the line says the program exits, and it does not (or the reverse)", line);
+    constexpr std::string_view kExit = "; HAKMEM_STRICT_CONFIG=1: exiting with status 2";
+    bool says_exit = line.size() >= kExit.size() && line.substr(line.size() - kExit.size()) == kExit;
+    // A kept value is the environment's text and may end like the strict line itself; a
+    // lenient line that does holds "; keeping " before it.
+    bool spoofed = !strict_exit && line.find("; keeping ") != std::string_view::npos;
+    require(says_exit == strict_exit || spoofed, "the line says the program exits, and it does not (or the reverse)",
+            line);
     ++lines;
     at = nl + 1;
   }
