@@ -1,6 +1,9 @@
 // Writes a telemetry segment file as `hakmemctl snapshot` saves it (snapshot_to_json), for
 // seeds/snapshot_json/: usage: snapshot_seed SEGMENT > seed.json. The segment comes from a
-// process under LD_PRELOAD (run_fuzz.sh copies such segments into the reader's seeds).
+// process under LD_PRELOAD (run_fuzz.sh copies such segments into the reader's seeds); the
+// committed seeds are two such documents (python3, single- and multi-threaded, the second
+// under HAKMEM_PROFILE=low-memory), compacted and cut to a few classes, an older document
+// without the members added since, and the two round-trip regressions.
 #include <fcntl.h>
 #include <unistd.h>
 
