@@ -3,8 +3,11 @@
 # unit, stress, preload, bad input, lifecycle, telemetry, reader, hakmemctl, hakmemd e2e), the
 # debug preset (invariant validation on; the unit, lifecycle and benchmark smoke tests), the
 # ASan/UBSan preset and the TSan preset (hak_* tests, the reader's tests, stress without fork
-# or preload), and the fuzz preset (clang: the segment reader's libFuzzer target for HAKMEMTEST_FUZZ_SECONDS,
-# default 60). Exits non-zero if anything fails.
+# or preload), and the fuzz preset (clang: six libFuzzer targets, the segment reader, hakmemd's
+# HTTP parser and JSON config, the HAKMEM_* parser, hakmemctl's snapshot loader and the allocator
+# itself, from their seeds: the reader for two thirds of HAKMEMTEST_FUZZ_SECONDS, default 60,
+# every other target for a third, about 150 s in all; scripts/fuzz.sh runs them longer).
+# Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

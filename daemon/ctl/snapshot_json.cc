@@ -3,6 +3,7 @@
 #include "snapshot_json.h"
 
 #include <stdexcept>
+#include <vector>
 
 #include "reader/names.h"
 
@@ -113,11 +114,15 @@ void load(const json& j, Snapshot* s) {
   for (unsigned c = 0; c < reader::kNumClasses; ++c) s->classes[c].index = c;
   const json& classes = member(j, root, "classes");
   if (!classes.is_array()) throw PathError("$.classes: expected an array");
+  std::vector<bool> seen(reader::kNumClasses);
   for (std::size_t i = 0; i < classes.size(); ++i) {
     std::string path = "$.classes[" + std::to_string(i) + "]";
     const json& k = classes[i];
     uint64_t index = u64_member(k, path, "class");
     if (index >= reader::kNumClasses) continue;  // a class this tool does not know
+    // Twice, the entries would mix (a member only the first has would survive the second).
+    if (seen[index]) throw PathError(path + ".class: class " + std::to_string(index) + " is listed twice");
+    seen[index] = true;
     reader::ClassStats& cs = s->classes[index];
     cs.size = u64_member(k, path, "size");
     cs.slabs_in_use = u64_member(k, path, "slabs_in_use");
@@ -202,7 +207,9 @@ ordered_json snapshot_to_json(const Snapshot& s) {
 #undef HAKMEMCTL_X_SAVE
     k["live_bytes"] = c.live_bytes();
     k["slabs_in_use"] = c.slabs_in_use;
-    if (s.has_resident) k["inherited_blocks"] = c.inherited_blocks;
+    // Written for ABI minor 4 on, and whenever a document loaded had it: a count the loader
+    // took must come back (tests/fuzz/snapshot_json_fuzz's round trip).
+    if (s.has_resident || c.inherited_blocks != 0) k["inherited_blocks"] = c.inherited_blocks;
     k["refills"] = by_name(reader::kPathNames, c.counters.refills);
     k["refill_objects"] = by_name(reader::kPathNames, c.counters.refill_objects);
     ordered_json rate = ordered_json::object(), per = ordered_json::object();

@@ -327,8 +327,10 @@ ConfigResult parse_config(std::string_view text) {
     r.config = std::move(c);
   } catch (const Invalid& e) {
     r.error = e.error;
-  } catch (const json::parse_error& e) {
-    // e.what() reads "[json.exception.parse_error.101] parse error at line 3, column 5: ...".
+  } catch (const json::exception& e) {
+    // Not just parse_error: a number beyond a double's range ("1e999") is out_of_range.406,
+    // which used to escape parse_config and terminate hakmemd (at start, or on a SIGHUP
+    // reload). e.what() reads "[json.exception.parse_error.101] parse error at line 3, ...".
     std::string what = e.what();
     size_t at = what.find("] ");
     r.error = ConfigError{"$", "not valid JSON: " + (at == what.npos ? what : what.substr(at + 2))};

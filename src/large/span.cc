@@ -154,14 +154,18 @@ void cache_put(LargeHeader* h) {
 }  // namespace
 
 void* span_alloc(size_t size, size_t align, bool zero, size_t* usable) {
-  size_t offset = align > kLargeHeaderSize ? align : kLargeHeaderSize;
-  if (size > kMaxRequest || offset > kMaxRequest) {
+  // The block starts at the first multiple of align past the header. A span is only 2 MiB
+  // aligned (fresh or cached), so for a larger alignment that is up to `align` bytes in:
+  // offset <= max(align, header) always, which `need` reserves, with at least one byte after
+  // it: a zero-byte request still gets memory inside its mapping, not the address past it.
+  size_t step = align > kLargeHeaderSize ? align : kLargeHeaderSize;
+  if (size > kMaxRequest || step > kMaxRequest) {
     errno = ENOMEM;
     return nullptr;
   }
-  size_t need = round_up(offset + size, kPageSize);
+  size_t need = round_up(step + (size == 0 ? 1 : size), kPageSize);
   LargeHeader* h = cache_take(need);
-  if (h != nullptr && zero) zero_reused(reinterpret_cast<char*>(h) + offset, size);   // old data
+  bool reused = h != nullptr;
   if (h == nullptr) {
     void* mem = os::map_aligned(need, kSuperSlabSize);
     if (mem == nullptr) {
@@ -180,6 +184,9 @@ void* span_alloc(size_t size, size_t align, bool zero, size_t* usable) {
     h->map_size = need;
     h->magic = kLargeMagic ^ reinterpret_cast<uintptr_t>(h);
   }
+  auto base = reinterpret_cast<uintptr_t>(h);
+  size_t offset = round_up(base + kLargeHeaderSize, step) - base;
+  if (reused && zero) zero_reused(reinterpret_cast<char*>(h) + offset, size);   // old data
   h->user = reinterpret_cast<char*>(h) + offset;
   h->usable = h->map_size - offset;
   h->cache_next = nullptr;

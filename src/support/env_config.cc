@@ -1,6 +1,7 @@
 // HAKMEM_* parsing. Walks the environment once (after a look for HAKMEM_PROFILE and
 // HAKMEM_STRICT_CONFIG); the option list in options.def is the only place names, defaults and
-// ranges live, profiles.def the only place presets do. Warnings are single lines on stderr:
+// ranges live, profiles.def the only place presets do. Warnings are single lines on stderr
+// (a value's control bytes written as \xNN, a long value cut after 320 bytes):
 //   hakmem: HAKMEM_X=value: <reason>; keeping default <d>   (or: keeping <v> from HAKMEM_PROFILE)
 // Nothing here allocates: values are parsed in place and text options copied into Config.
 #include "support/env_config.h"
@@ -106,23 +107,48 @@ size_t text_len(const char* s) {
   return n;
 }
 
+// Appends s with its control bytes as \xNN, stopping (with "...") once `budget` bytes are out:
+// an environment value may hold newlines or be kilobytes long, and a warning stays one line.
+void escaped(TextBuffer& t, const char* s, size_t budget) {
+  for (size_t out = 0; *s != '\0'; ++s) {
+    auto c = static_cast<unsigned char>(*s);
+    if (out >= budget) {
+      t.str("...");
+      return;
+    }
+    char one[5] = {static_cast<char>(c), '\0'};
+    if (c < 0x20 || c == 0x7f) {
+      one[0] = '\\', one[1] = 'x', one[2] = "0123456789abcdef"[c >> 4], one[3] = "0123456789abcdef"[c & 15];
+      one[4] = '\0';
+    }
+    t.str(one);
+    out += c < 0x20 || c == 0x7f ? 4 : 1;
+  }
+}
+
 // One line per bad entry; in strict mode one line for the first only, which says what is
-// accepted and that the program stops.
+// accepted and that the program stops. The entry and the kept value are quoted escaped and cut
+// (escaped()), so the line fits its buffer whole, newline included: the longest reason and
+// accepted text are under 200 bytes.
 class Warner {
  public:
   Warner(int fd, bool strict) : fd_(fd), strict_(strict) {}
   void warn(const char* entry, const char* reason, const char* keeping, const char* accepted) {
     ++count_;
     if (fd_ < 0 || (strict_ && count_ > 1)) return;
-    char storage[768];
-    TextBuffer t(storage, sizeof storage);
-    t.str("hakmem: ").str(entry).str(": ").str(reason);
-    if (strict_)
+    char storage[1024];
+    TextBuffer t(storage, sizeof storage - 1);  // the last byte is the newline's
+    t.str("hakmem: ");
+    escaped(t, entry, 320);
+    t.str(": ").str(reason);
+    if (strict_) {
       t.str("; accepted: ").str(accepted).str("; HAKMEM_STRICT_CONFIG=1: exiting with status 2");
-    else if (keeping != nullptr)
-      t.str("; keeping ").str(keeping);
-    t.str("\n");
-    t.flush_to(fd_);
+    } else if (keeping != nullptr) {
+      t.str("; keeping ");
+      escaped(t, keeping, 320);
+    }
+    storage[t.size()] = '\n';
+    os::write_all(fd_, storage, t.size() + 1);
   }
   int count() const { return count_; }
   bool strict() const { return strict_; }
@@ -234,6 +260,22 @@ void parse_entry(const char* entry, Config* c, Warner* w, uint8_t source) {
           "only the variables of the README's table (HAKMEM_STRICT_CONFIG=1 refuses the rest)");
 }
 
+// An entry before `e` in envp with the same name, or nullptr. A variable set twice (execve
+// allows it) counts as its first entry, as getenv(3) reads it: what the program sees, and what
+// env_value gave HAKMEM_PROFILE and HAKMEM_STRICT_CONFIG. Found by tests/fuzz/env_config_fuzz:
+// the walk used to apply the last entry while those two were judged by the first, so a
+// profile's values could be recorded under another profile's name, and a strict-mode refusal
+// printed "exiting" without load_config exiting (or the reverse).
+const char* earlier_entry(const char* const* envp, const char* const* e) {
+  for (const char* const* p = envp; p != e; ++p) {
+    const char* a = *p;
+    const char* b = *e;
+    while (*a != '\0' && *a != '=' && *a == *b) ++a, ++b;
+    if (*a == '=' && *b == '=') return *p;  // an entry without '=' sets nothing (getenv skips it)
+  }
+  return nullptr;
+}
+
 // The preset HAKMEM_PROFILE names in the environment, or -1 (unset or not a profile: the
 // walk over the environment warns about the latter).
 int requested_profile(const char* const* envp) {
@@ -260,16 +302,27 @@ int parse(const char* const* envp, Config* c, int warn_fd) {
       if (n > 0) parse_entry(entry, c, &quiet, HAK_SEG_SOURCE_PROFILE);
     }
   }
-  // Strictness must be known before the first entry is judged, whatever the order of environ:
-  // on when the variable's value parses as the integer 1 (exactly when parsing it sets
-  // strict_config to 1, which load_config exits on), or, unset, when the profile turned it on.
+  // Strictness must be known before the first entry is judged, whatever the order of environ,
+  // and be what load_config exits on, the strict_config the walk will leave: the variable's
+  // first entry when its value is valid (0 or 1), else (unset or bad, which keeps the value it
+  // had) the profile's or the default. A bad value under HAKMEM_PROFILE=debug used to count as
+  // "not strict" while strict_config stayed 1 (found by tests/fuzz/env_config_fuzz).
   const char* sv = env_value(envp, "HAKMEM_STRICT_CONFIG");
   uint64_t n = 0;
-  bool strict = sv != nullptr ? parse_u64(sv, &n) && n == 1 : c->strict_config == 1;
+  bool valid = sv != nullptr && parse_u64(sv, &n) && n <= 1;
+  bool strict = valid ? n == 1 : c->strict_config == 1;
   Warner w(warn_fd, strict);
   if (envp == nullptr) return 0;
   for (const char* const* e = envp; *e != nullptr; ++e) {
-    if (starts_with(*e, kPrefix) && (*e)[kPrefixLen] != '\0') parse_entry(*e, c, &w, HAK_SEG_SOURCE_ENV);
+    if (!starts_with(*e, kPrefix) || (*e)[kPrefixLen] == '\0') continue;
+    if (const char* first = earlier_entry(envp, e)) {
+      char kept[kMaxOptionText + 16];
+      TextBuffer k(kept, sizeof kept);
+      k.str("the first, ").str(first);
+      w.warn(*e, "set again in the environment, ignored", k.c_str(), "one entry per variable");
+      continue;
+    }
+    parse_entry(*e, c, &w, HAK_SEG_SOURCE_ENV);
   }
   return w.count();
 }

@@ -1,10 +1,11 @@
 // The effective HAKMEM_* configuration. Read once, at allocator init, straight from the
 // process environment (no getenv copies, no malloc): the defaults, then HAKMEM_PROFILE's
-// preset (profiles.def), then every variable set. Every value is range-checked, and a bad one
-// keeps the value it had (its default or its profile's) after one warning line naming the
-// variable. With
-// HAKMEM_STRICT_CONFIG=1 the first bad value or unknown HAKMEM_* variable is instead one line
-// (the variable, its value, what is accepted) and the process exits with status 2.
+// preset (profiles.def), then every variable set; a variable set twice counts as its first
+// entry, as getenv(3) reads it (each later one gets a warning). Every value is range-checked,
+// and a bad one keeps the value it had (its default or its profile's) after one warning line
+// naming the variable. With HAKMEM_STRICT_CONFIG=1 the first bad value or unknown HAKMEM_*
+// variable is instead one line (the variable, its value, what is accepted) and the process
+// exits with status 2.
 // Read-only afterwards.
 #pragma once
 #include <cstddef>

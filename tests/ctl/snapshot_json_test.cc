@@ -84,6 +84,28 @@ std::string error_of(json j) {
   return error;
 }
 
+// Found by tests/fuzz/snapshot_json_fuzz (its round trip): a document without resident_bytes
+// (ABI minor < 4) whose class has inherited_blocks loaded them and wrote them back without; and
+// a class listed twice loaded as a mix of both entries.
+TEST(SnapshotJson, InheritedBlocksSurviveARoundTripAndAClassIsListedOnce) {
+  json j = json::parse(snapshot_text(snapshot_to_json(synthesized())));
+  j["process"].erase("resident_bytes");
+  j["classes"][0]["inherited_blocks"] = 5;
+  Snapshot a, b;
+  std::string error;
+  ASSERT_TRUE(snapshot_from_json(j, &a, &error)) << error;
+  ASSERT_FALSE(a.has_resident);
+  unsigned cls = j["classes"][0]["class"].get<unsigned>();
+  ASSERT_EQ(a.classes[cls].inherited_blocks, 5u);
+  ASSERT_TRUE(snapshot_from_json(json::parse(snapshot_text(snapshot_to_json(a))), &b, &error)) << error;
+  EXPECT_EQ(b.classes[cls].inherited_blocks, 5u);
+  EXPECT_EQ(b.process.inherited_blocks[cls], 5u);
+
+  j["classes"][1]["class"] = cls;
+  EXPECT_FALSE(snapshot_from_json(j, &a, &error));
+  EXPECT_EQ(error, "$.classes[1].class: class " + std::to_string(cls) + " is listed twice");
+}
+
 TEST(SnapshotJson, ErrorsNameTheJsonPath) {
   json good = json::parse(snapshot_text(snapshot_to_json(synthesized())));
   json j = good;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -155,6 +156,50 @@ TEST(EnvConfig, StrictModeRefusesWithOneLine) {
   EXPECT_EQ(p.warnings, 2);
   EXPECT_EQ(p.config.strict_config, 0u);
   EXPECT_NE(p.messages.find("keeping default 128"), std::string::npos) << p.messages;
+}
+
+// Found by tests/fuzz/env_config_fuzz. A variable set twice counts as its first entry, as
+// getenv reads it: the walk used to apply the last one while HAKMEM_PROFILE and
+// HAKMEM_STRICT_CONFIG were judged by their first, so the recorded profile could be another
+// than the one applied, and strict mode could say "exiting" without exiting.
+TEST(EnvConfig, AVariableSetTwiceCountsAsItsFirstEntry) {
+  Parsed p = parse({"HAKMEM_TCACHE_CAP=64", "HAKMEM_TCACHE_CAP=32"});
+  EXPECT_EQ(p.config.tcache_cap, 64u);
+  EXPECT_EQ(p.warnings, 1);
+  EXPECT_EQ(p.messages,
+            "hakmem: HAKMEM_TCACHE_CAP=32: set again in the environment, ignored; keeping the first, "
+            "HAKMEM_TCACHE_CAP=64\n");
+  p = parse({"HAKMEM_PROFILE=low-memory", "HAKMEM_PROFILE=throughput"});
+  EXPECT_EQ(std::string(hakmem::kProfiles[p.config.profile].name), "low-memory");
+  EXPECT_EQ(p.config.tcache_cap, 32u);  // low-memory's
+  p = parse({"HAKMEM_STRICT_CONFIG=0", "HAKMEM_STRICT_CONFIG=1", "HAKMEM_TCACHE_CAP=abc"});
+  EXPECT_EQ(p.config.strict_config, 0u);  // not strict: every warning written, no exit
+  EXPECT_EQ(p.warnings, 2);
+  EXPECT_EQ(p.messages.find("exiting"), std::string::npos) << p.messages;
+  p = parse({"HAKMEM_STRICT_CONFIG=1", "HAKMEM_STRICT_CONFIG=0"});
+  EXPECT_EQ(p.config.strict_config, 1u);  // strict, and the refusal says so: load_config exits
+  EXPECT_EQ(p.warnings, 1);
+  EXPECT_NE(p.messages.find("exiting with status 2\n"), std::string::npos) << p.messages;
+  // A bad value keeps the profile's 1: strict, and the refusal says so.
+  p = parse({"HAKMEM_PROFILE=debug", "HAKMEM_STRICT_CONFIG=yes"});
+  EXPECT_EQ(p.config.strict_config, 1u);
+  EXPECT_EQ(p.warnings, 1);
+  EXPECT_NE(p.messages.find("HAKMEM_STRICT_CONFIG=yes: not a non-negative integer; accepted:"), std::string::npos)
+      << p.messages;
+}
+
+// Found by tests/fuzz/env_config_fuzz: a value holding a newline split its warning in two,
+// and one longer than the line buffer lost the newline, running into the next warning.
+TEST(EnvConfig, AWarningIsOneLineWhateverTheValue) {
+  std::string long_value = "HAKMEM_DECAY_MS=" + std::string(2000, '7');
+  Parsed p = parse({"HAKMEM_TCACHE_CAP=1\n2", long_value.c_str(), "HAKMEM_POOL=\x1b[1m"});
+  EXPECT_EQ(p.warnings, 3);
+  EXPECT_EQ(std::count(p.messages.begin(), p.messages.end(), '\n'), 3) << p.messages;
+  EXPECT_EQ(p.messages.find('\x1b'), std::string::npos) << p.messages;
+  EXPECT_NE(p.messages.find("HAKMEM_TCACHE_CAP=1\\x0a2: not a non-negative integer"), std::string::npos)
+      << p.messages;
+  EXPECT_NE(p.messages.find("777...: not a non-negative integer"), std::string::npos) << p.messages;
+  EXPECT_LT(p.messages.size(), 1200u);
 }
 
 TEST(EnvConfig, ReadmeTableMatchesTheOptionList) {
