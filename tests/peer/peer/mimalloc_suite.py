@@ -13,7 +13,7 @@ import re
 import subprocess
 
 from . import sources
-from .suite import Case, Skip, build_in_parallel, read_skips
+from .suite import OTHER_API, Case, Skip, build_in_parallel, read_skips
 
 SKIP_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mimalloc", "skip.txt")
 
@@ -73,7 +73,7 @@ def prepare(work, cache, jobs, log):
         cases.append(c)
     for name, names in excluded:
         cases.append(Case("mimalloc", "test-api:" + name, [], skip=Skip(
-            "unbuildable", "mimalloc-only API: " + ", ".join(sorted(names)))))
+            OTHER_API, "mimalloc's own API: " + ", ".join(sorted(names)))))
     if skips:
         raise SystemExit("mimalloc/skip.txt names cases test-api.c has not (or not on the "
                          "standard API): %s" % ", ".join(sorted(skips)))

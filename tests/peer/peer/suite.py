@@ -5,11 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 
 SKIP_KINDS = ("internal", "differs", "static", "unbuildable")
+# A case the driver itself sets aside: it uses the other project's own API, not the standard one.
+OTHER_API = "other-api"
 
 
 class Skip:
     def __init__(self, kind, reason):
-        self.kind = kind       # one of SKIP_KINDS (see glibc/skip.txt)
+        self.kind = kind       # one of SKIP_KINDS (see glibc/skip.txt), or OTHER_API
         self.reason = reason
 
 
