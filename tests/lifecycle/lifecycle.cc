@@ -176,7 +176,7 @@ int fork_in_signal_case() {
 // line reallocates) and another flushes every stream (fflush(NULL) holds the stream-list lock
 // while it waits for each stream's): the pattern of glibc's tst-malloc-fork-deadlock. Fork
 // handlers that take the allocator's locks before the stream-list lock deadlock with them;
-// before the fix this hung in 2 of 8 runs (glibc's test, in 3 of 4). Five seconds of it; SIGALRM after
+// before the fix this hung in 1 of 4 runs (glibc's test, in 3 of 5). Five seconds of it; SIGALRM after
 // 60 s ends a process that hung.
 std::atomic<bool> g_stop{false};
 
