@@ -3,6 +3,7 @@
 
 #include <cerrno>
 
+#include <algorithm>
 #include <atomic>
 
 #include "base/constants.h"
@@ -24,7 +25,7 @@ namespace {
 constexpr unsigned kCacheSlots = 64;
 LargeHeader* g_cache[kCacheSlots];   // large_cache lock
 std::atomic<unsigned> g_cache_count{0};
-size_t g_cache_bytes;
+std::atomic<size_t> g_cache_bytes{0};   // written under the large_cache lock
 
 // Spans mapped now, and the peaks. Updated only where a span is mapped, resized or unmapped,
 // each beside a system call, so the atomics cost nothing measurable.
@@ -47,7 +48,7 @@ void note_mapped(long regions, long bytes) {
 LargeHeader* remove_slot_locked(unsigned i) {
   LargeHeader* h = g_cache[i];
   g_cache[i] = nullptr;
-  g_cache_bytes -= h->map_size;
+  g_cache_bytes.fetch_sub(h->map_size, std::memory_order_relaxed);
   g_cache_count.fetch_sub(1, std::memory_order_relaxed);
   return h;
 }
@@ -105,7 +106,7 @@ LargeHeader* evict_locked(size_t budget, size_t incoming) {
   LargeHeader* doomed = nullptr;
   while (g_cache_count.load(std::memory_order_relaxed) > 0 &&
          (g_cache_count.load(std::memory_order_relaxed) == kCacheSlots ||
-          g_cache_bytes + incoming > budget)) {
+          g_cache_bytes.load(std::memory_order_relaxed) + incoming > budget)) {
     unsigned oldest = kCacheSlots;
     for (unsigned i = 0; i < kCacheSlots; ++i) {
       if (g_cache[i] != nullptr &&
@@ -128,24 +129,59 @@ void unmap_list(LargeHeader* list) {
   }
 }
 
-void cache_put(LargeHeader* h) {
-  size_t budget = config().large_cache_mb << 20;
-  if (h->map_size > budget) {
-    unmap_span(h);
-    return;
+// The live spans' bytes at their recent peak: this decay window's and the last one's. A freed
+// span is worth keeping while the live bytes are below that peak (the working set will grow
+// back into it); the cache may then hold the difference, so the process's spans stay within
+// their recent peak instead of a fixed budget that a working set of big blocks overflows on
+// every free (each refill then maps and faults its pages afresh).
+std::atomic<size_t> g_live_peak{0}, g_live_peak_before{0};
+std::atomic<uint64_t> g_window_start_ns{0};
+
+size_t live_span_bytes() {
+  size_t mapped = g_mapped_bytes.load(std::memory_order_relaxed);
+  size_t cached = g_cache_bytes.load(std::memory_order_relaxed);
+  return mapped > cached ? mapped - cached : 0;
+}
+
+void note_live_peak() { raise_peak(g_live_peak, live_span_bytes()); }
+
+// large_cache lock held; h is being freed (still counted as mapped, not yet cached).
+size_t cache_budget_locked(const LargeHeader* h, uint64_t now) {
+  size_t live = live_span_bytes() - h->map_size;
+  if (now - g_window_start_ns.load(std::memory_order_relaxed) >= decay_ns()) {
+    g_live_peak_before.store(g_live_peak.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    g_live_peak.store(live + h->map_size, std::memory_order_relaxed);
+    g_window_start_ns.store(now, std::memory_order_relaxed);
   }
-  LargeHeader* doomed;
+  size_t peak = std::max(g_live_peak.load(std::memory_order_relaxed),
+                         g_live_peak_before.load(std::memory_order_relaxed));
+  size_t fixed = config().large_cache_mb << 20;
+  size_t headroom = peak > live ? peak - live : 0;
+  return std::max(fixed, peak);
+}
+
+void cache_put(LargeHeader* h) {
+  LargeHeader* doomed = nullptr;
+  bool keep;
   {
     LockGuard g(lock_of(kLockLARGE_CACHE));
-    doomed = evict_locked(budget, h->map_size);
-    for (unsigned i = 0; i < kCacheSlots; ++i) {
-      if (g_cache[i] == nullptr) {
-        g_cache[i] = h;
-        break;
+    size_t budget = cache_budget_locked(h, h->cached_at_ns);
+    keep = h->map_size <= budget;
+    if (keep) {
+      doomed = evict_locked(budget, h->map_size);
+      for (unsigned i = 0; i < kCacheSlots; ++i) {
+        if (g_cache[i] == nullptr) {
+          g_cache[i] = h;
+          break;
+        }
       }
+      g_cache_bytes.fetch_add(h->map_size, std::memory_order_relaxed);
+      g_cache_count.fetch_add(1, std::memory_order_relaxed);
     }
-    g_cache_bytes += h->map_size;
-    g_cache_count.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (!keep) {
+    unmap_span(h);
+    return;
   }
   unmap_list(doomed);
   background_notify();
@@ -190,6 +226,7 @@ void* span_alloc(size_t size, size_t align, bool zero, size_t* usable) {
   h->user = reinterpret_cast<char*>(h) + offset;
   h->usable = h->map_size - offset;
   h->cache_next = nullptr;
+  note_live_peak();
   *usable = h->usable;
   return h->user;
 }
