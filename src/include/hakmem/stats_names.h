@@ -59,6 +59,24 @@
   X(SUPERSLAB_EMPTY, "superslab_empty")     \
   X(SUPERSLAB_UNMAPPED, "superslab_unmapped")
 
+/* What the cache of freed spans above 8 MiB (own mappings, large/span.h) did. hit: a request
+ * served from it; miss: a request it had nothing for (a span mapped anew); trim: a cached span
+ * more than twice too big cut down to the request, its tail unmapped; evict: a cached span
+ * unmapped (over the budget, past its decay, or malloc_trim). */
+#define HAK_SPAN_CACHE_EVENTS(X) \
+  X(HIT, "hit")                  \
+  X(MISS, "miss")                \
+  X(TRIM, "trim")                \
+  X(EVICT, "evict")
+
+/* Capacity changes of a thread cache's class list (small/thread_cache.h). grow: the list
+ * filled up and had run empty since it last did, so blocks went to the slabs and came back
+ * (capacity doubled, within HAKMEM_TCACHE_MAX_BYTES); shrink: it filled up again without
+ * running empty, so part of it sat unused (capacity halved, not below its start). */
+#define HAK_CACHE_RESIZES(X) \
+  X(GROW, "grow")            \
+  X(SHRINK, "shrink")
+
 /* SuperSlab states for the occupancy gauges. */
 #define HAK_SUPERSLAB_STATES(X)  \
   X(ACTIVE, "active")            \
@@ -128,7 +146,18 @@
     "as of the stop")                                                                         \
   X(RESIDENT, "hakmem_resident_bytes", GAUGE,                                                 \
     "Bytes of hakmem_mapped_bytes the allocator has touched and not discarded: at most what "  \
-    "its mappings hold in RAM (never-used and MADV_DONTNEED pages excluded)")
+    "its mappings hold in RAM (never-used and MADV_DONTNEED pages excluded)")              \
+  X(SPAN_CACHE_EVENTS, "hakmem_span_cache_events_total", COUNTER,                              \
+    "What the cache of freed spans above 8 MiB did: hit, miss (a span mapped anew), trim, "    \
+    "evict (a cached span unmapped)")                                                         \
+  X(SPAN_CACHE_BYTES, "hakmem_span_cache_bytes", GAUGE,                                       \
+    "Bytes of freed spans above 8 MiB kept mapped for reuse (part of hakmem_mapped_bytes)")   \
+  X(CACHE_RESIZES, "hakmem_thread_cache_resizes_total", COUNTER,                              \
+    "Capacity changes of the thread caches of a size class: grow (blocks went to the slabs "   \
+    "and came back), shrink (part of the cache sat unused)")                                  \
+  X(CACHE_CAPACITY, "hakmem_thread_cache_capacity_bytes", GAUGE,                              \
+    "Bytes the thread caches of a size class may hold, over live heaps (capacity x block "   \
+    "size)")
 
 #define HAK_X_COUNT(id, name) +1
 #define HAK_NUM_PATHS (0 HAK_REFILL_PATHS(HAK_X_COUNT))
@@ -137,5 +166,7 @@
 #define HAK_NUM_POOL_RELEASE_KINDS (0 HAK_POOL_RELEASE_KINDS(HAK_X_COUNT))
 #define HAK_NUM_SUPERSLAB_STATES (0 HAK_SUPERSLAB_STATES(HAK_X_COUNT))
 #define HAK_NUM_OS_CALLS (0 HAK_OS_CALLS(HAK_X_COUNT))
+#define HAK_NUM_SPAN_CACHE_EVENTS (0 HAK_SPAN_CACHE_EVENTS(HAK_X_COUNT))
+#define HAK_NUM_CACHE_RESIZES (0 HAK_CACHE_RESIZES(HAK_X_COUNT))
 
 #endif

@@ -42,18 +42,23 @@
 
 #define HAK_SEG_MAGIC 0x474553504d4b4148ull /* "HAKMPSEG" little-endian */
 #define HAK_SEG_ABI_MAJOR 1
-#define HAK_SEG_ABI_MINOR 4 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
+#define HAK_SEG_ABI_MINOR 5 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
                               appended to HAK_OS_CALLS, the segment's own mappings counted;
                               3: slot.caches, the live class caches (see hak_seg_cache); a
                               setting's source and whole value, every setting recorded;
                               4: process.resident_bytes and inherited_blocks, a forked
-                              child's counts its own */
+                              child's counts its own; 5: process.span_cache_bytes,
+                              span_cache_events and cache_resizes, and slot.caches[].cap
+                              is for readers too */
 /* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
 #define HAK_SEG_OS_CALLS_MINOR1 3
 /* The first minor whose slots hold caches[]; older ones published counts in batches. */
 #define HAK_SEG_CACHES_MINOR 3
 /* The first minor whose process record ends in resident_bytes, then inherited_blocks[]. */
 #define HAK_SEG_RESIDENT_MINOR 4
+/* The first minor whose process record ends in span_cache_bytes, span_cache_events[] and
+ * cache_resizes[][], and whose caches[].cap readers may export. */
+#define HAK_SEG_CACHES_GROW_MINOR 5
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
 
@@ -198,6 +203,13 @@ struct hak_seg_process {
    * operations (and a sum over processes counts each operation once); its live blocks of
    * class c are inherited_blocks[c] + allocs - frees. 0 in a process that was not forked. */
   uint64_t inherited_blocks[HAK_NUM_CLASSES];
+  /* minor 5, a gauge: bytes of freed spans above 8 MiB the span cache keeps mapped (they are
+   * in mapped_bytes and, as far as their pages were touched, in resident_bytes). */
+  uint64_t span_cache_bytes;
+  /* minor 5: per HAK_SPAN_CACHE_EVENTS entry, what the span cache did. */
+  uint64_t span_cache_events[HAK_NUM_SPAN_CACHE_EVENTS];
+  /* minor 5: per HAK_CACHE_RESIZES entry and class, thread-cache capacity changes. */
+  uint64_t cache_resizes[HAK_NUM_CACHE_RESIZES][HAK_NUM_CLASSES];
 };
 
 struct hak_seg_class_counters {
@@ -229,7 +241,7 @@ struct hak_seg_cache {
   uint64_t list;   /* the writer's own: its list head (an address in the writer) */
   uint64_t fill;   /* bits 0-15: blocks in the list; bits 16-63: frees counted here */
   uint64_t allocs; /* allocations counted here */
-  uint32_t cap;    /* the writer's own: the list's capacity */
+  uint32_t cap;    /* the list's capacity in blocks (readers from minor 5: it changes) */
   uint32_t spare;
 };
 
@@ -312,6 +324,15 @@ HAK_SEG_AT(struct hak_seg_process, resident_bytes,
 HAK_SEG_AT(struct hak_seg_process, inherited_blocks,
            48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
                      2 * HAK_NUM_OS_CALLS + HAK_NUM_CLASSES + 1));
+HAK_SEG_AT(struct hak_seg_process, span_cache_bytes,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 1));
+HAK_SEG_AT(struct hak_seg_process, span_cache_events,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 2));
+HAK_SEG_AT(struct hak_seg_process, cache_resizes,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 2 + HAK_NUM_SPAN_CACHE_EVENTS));
 HAK_SEG_AT(struct hak_seg_class_info, size, 0);
 HAK_SEG_AT(struct hak_seg_class_counters, allocs, 0);
 HAK_SEG_AT(struct hak_seg_class_counters, frees, 8);
@@ -329,7 +350,8 @@ static_assert(sizeof(struct hak_seg_lock) == 40, "ABI");
 static_assert(sizeof(struct hak_seg_class_counters) == 8 * (3 + 2 * HAK_NUM_PATHS), "ABI");
 static_assert(sizeof(struct hak_seg_process) ==
                   8 * (6 + HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS +
-                       HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 1),
+                       HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 2 +
+                       HAK_NUM_SPAN_CACHE_EVENTS + HAK_NUM_CACHE_RESIZES * HAK_NUM_CLASSES),
               "ABI");
 static_assert(sizeof(struct hak_seg_cache) == 32, "ABI");
 static_assert(__builtin_offsetof(struct hak_seg_slot, caches) ==
