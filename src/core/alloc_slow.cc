@@ -7,6 +7,7 @@
 #include "core/init.h"
 #include "core/invalid_free.h"
 #include "counters/segment_storage.h"
+#include "core/release.h"
 #include "large/large.h"
 #include "small/refill.h"
 #include "small/remote_list.h"
@@ -17,9 +18,12 @@
 namespace hakmem {
 namespace {
 
-void* alloc_small_from(ThreadCache& tc, unsigned cls) {
+// retry: the OS refused memory, so give back what the allocator holds idle (trim_now: cached
+// blocks of other classes, cached spans, empty SuperSlabs) and try once more. Not for the
+// global heap, whose lock trim_now must not be called under.
+void* alloc_small_from(ThreadCache& tc, unsigned cls, bool retry) {
   ClassCache& cc = tc.cls[cls];
-  if (cc.head == nullptr && !refill(tc, cls)) {
+  if (cc.head == nullptr && !refill(tc, cls) && !(retry && trim_now() != 0 && refill(tc, cls))) {
     errno = ENOMEM;
     return nullptr;
   }
@@ -48,7 +52,9 @@ void* large_alloc_slow(size_t size, size_t align, bool zero) {
   ensure_initialized();
   // A thread whose first request is large gets its heap here too: its runs come from its own
   // arena shard and its freed ones wait in its heap.
-  return large_alloc(large_local_for_alloc(), size, align, zero);
+  void* p = large_alloc(large_local_for_alloc(), size, align, zero);
+  if (p == nullptr && errno == ENOMEM && trim_now() != 0) p = large_alloc(large_local_for_alloc(), size, align, zero);
+  return p;
 }
 
 void* malloc_slow(size_t size) {
@@ -56,9 +62,9 @@ void* malloc_slow(size_t size) {
   background_poll();
   if (size > kMaxSmallSize) return large_alloc_slow(size, kMinAlign);
   unsigned cls = size_to_class(size);
-  if (HAKMEM_LIKELY(thread_cache_ready())) return alloc_small_from(t_cache, cls);
+  if (HAKMEM_LIKELY(thread_cache_ready())) return alloc_small_from(t_cache, cls, true);
   LockGuard g(lock_of(kLockGLOBAL_HEAP));
-  return alloc_small_from(g_global_cache, cls);
+  return alloc_small_from(g_global_cache, cls, false);
 }
 
 void free_slow(void* p) {

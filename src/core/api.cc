@@ -155,21 +155,7 @@ void hak_free_aligned_sized(void* ptr, size_t, size_t) { free_fast(ptr); }
 
 int hak_malloc_trim(size_t) {
   ensure_initialized();
-  if (thread_cache_ready()) {
-    ThreadHeap* h = t_cache.heap;
-    for (unsigned cls = 0; cls < kNumClasses; ++cls) {
-      flush_all(t_cache, cls);
-      SlabMeta* bound = h->slabs[cls].bound;
-      if (bound != nullptr && bound->used == 0) {
-        h->slabs[cls].bound = nullptr;
-        heap_release_empty_slab(h, bound);
-      }
-    }
-    orphans_reclaim(h);
-    pool_return_heap_reserve(h);
-    large_flush_local(&h->large);
-  }
-  return release_expired(true) != 0 ? 1 : 0;
+  return trim_now() != 0 ? 1 : 0;
 }
 
 int hak_stats_snapshot(hak_stats* out) {

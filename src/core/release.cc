@@ -4,6 +4,10 @@
 #include <cstdint>
 
 #include "large/large.h"
+#include "small/cache_capacity.h"
+#include "small/heap.h"
+#include "small/orphans.h"
+#include "small/refill.h"
 #include "small/shared_pool.h"
 #include "small/thread_cache.h"
 #include "small/thread_heap.h"
@@ -24,6 +28,25 @@ void bound_reserve() { pool_release_beyond(kReserveWithoutHelper); }
 void enter_helper() { t_cache.state = kCacheTornDown; }
 
 }  // namespace
+
+size_t trim_now() {
+  if (thread_cache_ready()) {
+    ThreadHeap* h = t_cache.heap;
+    for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+      flush_all(t_cache, cls);
+      SlabMeta* bound = h->slabs[cls].bound;
+      if (bound != nullptr && bound->used == 0) {
+        h->slabs[cls].bound = nullptr;
+        heap_release_empty_slab(h, bound);
+      }
+    }
+    reset_cache_caps(t_cache);   // grown capacities are earned again by reuse
+    orphans_reclaim(h);
+    pool_return_heap_reserve(h);
+    large_flush_local(&h->large);
+  }
+  return release_expired(true);
+}
 
 void release_register_background() {
   background_set_work(BackgroundWork{pending, release_decayed, bound_reserve, enter_helper});

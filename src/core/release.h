@@ -12,5 +12,10 @@ void release_register_background();
 // slabs reach the pool and the pool's empty SuperSlabs reach the OS in the same call.
 // Returns the bytes given back, plus 1 if any heap was dissolved.
 size_t release_expired(bool force);
+// malloc_trim, and an allocation the OS refused (retried once after it): the calling
+// thread's cached blocks go back to their slabs (capacities back to their base), its emptied
+// slabs, arena runs and orphans' blocks go home, then everything idle is released at once.
+// Never with the global heap lock held. Returns release_expired(true)'s result.
+size_t trim_now();
 
 }  // namespace hakmem

@@ -48,6 +48,8 @@ const char* const kStageNames[] = {HAK_POOL_STAGES(HAK_X_NAME)};
 const char* const kReleaseNames[] = {HAK_POOL_RELEASE_KINDS(HAK_X_NAME)};
 const char* const kStateNames[] = {HAK_SUPERSLAB_STATES(HAK_X_NAME)};
 const char* const kOsNames[] = {HAK_OS_CALLS(HAK_X_NAME)};
+const char* const kSpanEventNames[] = {HAK_SPAN_CACHE_EVENTS(HAK_X_NAME)};
+const char* const kResizeNames[] = {HAK_CACHE_RESIZES(HAK_X_NAME)};
 #undef HAK_X_NAME
 
 template <size_t N>
@@ -134,6 +136,10 @@ void write_summary(int fd) {
       if (c.refills[p] == 0) continue;
       t.str(" ").str(kPathNames[p]).str("=").num(c.refills[p]).str("/").num(c.refill_objects[p]);
     }
+    for (unsigned d = 0; d < HAK_NUM_CACHE_RESIZES; ++d) {
+      uint64_t n = seg_load(process_counts().cache_resizes[d][cls]);
+      if (n != 0) t.str(" cache_").str(kResizeNames[d]).str("=").num(n);
+    }
     t.str("\n");
     t.flush_to(fd);
   }
@@ -157,6 +163,10 @@ void write_summary(int fd) {
   for (unsigned i = 0; i < HAK_NUM_OS_CALLS; ++i) {
     t.str(" ").str(kOsNames[i]).str("=").num(s.os_calls[i]).str("/").num(s.os_bytes[i]);
   }
+  t.str("\n");
+  const hak_seg_process& p = process_counts();
+  line().str(" span_cache").kv("bytes", seg_load(p.span_cache_bytes));
+  for (unsigned i = 0; i < HAK_NUM_SPAN_CACHE_EVENTS; ++i) t.kv(kSpanEventNames[i], seg_load(p.span_cache_events[i]));
   t.str("\n");
   t.flush_to(fd);
 }

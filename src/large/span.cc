@@ -45,11 +45,21 @@ void note_mapped(long regions, long bytes) {
   if (bytes > 0) raise_peak(g_peak_bytes, b + static_cast<size_t>(bytes));
 }
 
+void count_event(unsigned event, uint64_t n = 1) {
+  seg_add(process_counts().span_cache_events[event], n);
+}
+
+// The gauge follows g_cache_bytes, both changed only under the large_cache lock.
+void publish_cache_bytes() {
+  seg_set(process_counts().span_cache_bytes, g_cache_bytes.load(std::memory_order_relaxed));
+}
+
 LargeHeader* remove_slot_locked(unsigned i) {
   LargeHeader* h = g_cache[i];
   g_cache[i] = nullptr;
   g_cache_bytes.fetch_sub(h->map_size, std::memory_order_relaxed);
   g_cache_count.fetch_sub(1, std::memory_order_relaxed);
+  publish_cache_bytes();
   return h;
 }
 
@@ -71,7 +81,10 @@ void trim_span(LargeHeader* h, size_t bytes) {
 // page faults of fresh memory; a span more than twice too big, by a MiB or more, gives back its
 // excess (smaller excesses are cheaper to keep than an munmap).
 LargeHeader* cache_take(size_t need) {
-  if (g_cache_count.load(std::memory_order_relaxed) == 0) return nullptr;
+  if (g_cache_count.load(std::memory_order_relaxed) == 0) {
+    count_event(kSpanCacheMISS);
+    return nullptr;
+  }
   LargeHeader* h;
   {
     LockGuard g(lock_of(kLockLARGE_CACHE));
@@ -82,11 +95,18 @@ LargeHeader* cache_take(size_t need) {
         best = static_cast<int>(i);
       }
     }
-    if (best < 0) return nullptr;
+    if (best < 0) {
+      count_event(kSpanCacheMISS);
+      return nullptr;
+    }
     h = remove_slot_locked(static_cast<unsigned>(best));
   }
+  count_event(kSpanCacheHIT);
   size_t excess = h->map_size - need;
-  if (excess > need && excess >= (size_t{1} << 20)) trim_span(h, need);
+  if (excess > need && excess >= (size_t{1} << 20)) {
+    trim_span(h, need);
+    count_event(kSpanCacheTRIM);
+  }
   return h;
 }
 
@@ -121,10 +141,12 @@ LargeHeader* evict_locked(size_t budget, size_t incoming) {
   return doomed;
 }
 
+// Unmaps spans taken out of the cache (evicted).
 void unmap_list(LargeHeader* list) {
   while (list != nullptr) {
     LargeHeader* next = list->cache_next;
     unmap_span(list);
+    count_event(kSpanCacheEVICT);
     list = next;
   }
 }
@@ -156,8 +178,7 @@ size_t cache_budget_locked(const LargeHeader* h, uint64_t now) {
   size_t peak = std::max(g_live_peak.load(std::memory_order_relaxed),
                          g_live_peak_before.load(std::memory_order_relaxed));
   size_t fixed = config().large_cache_mb << 20;
-  size_t headroom = peak > live ? peak - live : 0;
-  return std::max(fixed, peak);
+  return config().large_cache_peak != 0 ? std::max(fixed, peak) : fixed;
 }
 
 void cache_put(LargeHeader* h) {
@@ -177,10 +198,12 @@ void cache_put(LargeHeader* h) {
       }
       g_cache_bytes.fetch_add(h->map_size, std::memory_order_relaxed);
       g_cache_count.fetch_add(1, std::memory_order_relaxed);
+      publish_cache_bytes();
     }
   }
   if (!keep) {
     unmap_span(h);
+    count_event(kSpanCacheEVICT);
     return;
   }
   unmap_list(doomed);

@@ -1,14 +1,27 @@
 // Spans: large blocks too big for an arena run (above kArenaMaxRunBytes, or aligned beyond
 // kArenaMaxAlign), each its own mapping starting on a 2 MiB boundary so that its header sits
 // at the chunk base and the page map finds it. Freed spans wait in a cache of at most
-// kCacheSlots under the large_cache lock (HAKMEM_LARGE_CACHE_MB bytes), whose hit is the
-// smallest span that fits; eviction drops the oldest, and the decay unmaps what waited too
-// long. Part of the large wing: called from large.cc only.
+// kCacheSlots under the large_cache lock, whose hit is the smallest span that fits; eviction
+// drops the oldest, and the decay unmaps what waited too long. The cache's budget is
+// HAKMEM_LARGE_CACHE_MB, or more while the live spans are below their recent peak
+// (HAKMEM_LARGE_CACHE_PEAK): a working set of big blocks then reuses its spans and their
+// faulted pages instead of mapping each block anew. Its events and bytes are counted in the
+// segment (span_cache_events, span_cache_bytes). Part of the large wing: called from large.cc
+// only.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 
+#include "hakmem/stats_names.h"
+
 namespace hakmem {
+
+// In the HAK_SPAN_CACHE_EVENTS order (the segment's span_cache_events[]).
+enum SpanCacheEvent : unsigned {
+#define HAK_X_ENUM(id, name) kSpanCache##id,
+  HAK_SPAN_CACHE_EVENTS(HAK_X_ENUM)
+#undef HAK_X_ENUM
+};
 
 constexpr uint64_t kLargeMagic = 0x48414b4d454d4c47ull;   // "HAKMEMLG"
 constexpr size_t kLargeHeaderSize = 64;

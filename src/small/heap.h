@@ -19,16 +19,28 @@ struct ClassSlabs {
   SlabMeta* tail;
   uint32_t count;
   uint32_t want;    // blocks the last refill asked for (0: none yet); see refill_want()
+  uint8_t ran_empty; // the cache's list was refilled since it last filled up (cache_capacity.h)
+  uint8_t grew;      // its capacity grew when it last filled up
 };
 
 constexpr unsigned kMaxStash = 32;
 
+// Per class, an MPSC stack of the heap's slabs that regained blocks through their remote
+// lists (remote_list.h): other threads push, the owner pops it whole at a refill. Its own
+// lines, since other threads write it; never cleared by heap_create (a pusher may hold a stale
+// owner pointer to a recycled heap: the popper checks each slab is still its own).
+struct RemoteReady {
+  alignas(64) std::atomic<SlabMeta*> top[kNumClasses];
+};
+
 // Slow-path state of one thread (or of the global heap that serves torn-down threads).
 // Lives in the metadata arena, not in TLS, so it outlives the thread for stats and adoption.
 struct ThreadHeap {
+  RemoteReady ready;            // first: heap_create zeroes everything after it
   ClassSlabs slabs[kNumClasses];
   SlabMeta* stash[kMaxStash];   // empty slabs kept for this heap (pool stage thread_stash)
   uint32_t stash_count;
+  uint64_t grown_bytes;         // the caches' capacity beyond their base (cache_capacity.h)
   uint32_t carve_next;          // next never-used slab of carve_ss
   SuperSlab* carve_ss;          // SuperSlab this heap took from the OS (stage superslab_carve)
   ThreadHeap* reg_prev;

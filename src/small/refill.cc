@@ -9,6 +9,7 @@
 
 #include "base/size_classes.h"
 #include "counters/segment_storage.h"
+#include "small/cache_capacity.h"
 #include "small/orphans.h"
 #include "small/remote_list.h"
 #include "small/shared_pool.h"
@@ -70,6 +71,7 @@ SlabMeta* find_partial(ClassSlabs* cs, unsigned budget) {
 
 SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& cfg) {
   ClassSlabs* cs = &h->slabs[cls];
+  remote_ready_collect(h, cls);
   if (cfg.partial_scan != 0) {
     if (SlabMeta* m = find_partial(cs, static_cast<unsigned>(cfg.partial_scan))) {
       *path = kPathPARTIAL_SLAB;
@@ -124,6 +126,7 @@ bool refill(ThreadCache& tc, unsigned cls) {
     seg_bump(c.refill_objects[p], g.objects[p]);
   }
   if (g.chain.count == 0) return false;
+  cs->ran_empty = 1;
   *static_cast<void**>(g.chain.tail) = cc.head;
   cc.head = g.chain.head;
   cache_add_blocks(cc, g.chain.count);
@@ -165,8 +168,12 @@ void flush_n(ThreadCache& tc, unsigned cls, uint32_t n) {
 }  // namespace
 
 void flush(ThreadCache& tc, unsigned cls) {
-  uint32_t cap = tc.cls[cls].cap;
-  flush_n(tc, cls, cap > 1 ? cap / 2 : 1);
+  if (config().tcache_max_bytes != 0 && adapt_cache_cap(tc, cls)) return;
+  // Down to half the (perhaps just shrunk) capacity: room for as many frees as refills.
+  ClassCache& cc = tc.cls[cls];
+  uint32_t keep = cc.cap > 1 ? cc.cap / 2 : 0;
+  uint32_t count = cache_count(cc);
+  flush_n(tc, cls, count > keep ? count - keep : 1);
 }
 
 void flush_all(ThreadCache& tc, unsigned cls) { flush_n(tc, cls, cache_count(tc.cls[cls])); }

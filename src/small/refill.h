@@ -15,7 +15,8 @@ enum RefillPath : unsigned {
 // Fills tc's list for cls through the refill paths (DESIGN.md order). Returns false when no
 // memory could be had (the list stays empty).
 [[gnu::cold, gnu::noinline]] bool refill(ThreadCache& tc, unsigned cls);
-// Returns half of tc's list for cls to the slabs the blocks came from.
+// tc's list for cls is full: adapts its capacity (cache_capacity.h), and unless it grew returns
+// blocks to the slabs they came from, down to half the capacity.
 [[gnu::cold, gnu::noinline]] void flush(ThreadCache& tc, unsigned cls);
 // Returns tc's whole list for cls (thread exit, trim).
 void flush_all(ThreadCache& tc, unsigned cls);

@@ -1,6 +1,8 @@
 // See remote_list.h.
 #include "small/remote_list.h"
 
+#include "small/heap.h"
+
 #include <atomic>
 
 namespace hakmem {
@@ -13,6 +15,47 @@ void remote_push(SlabMeta* m, void* p) {
   } while (!m->remote_head.compare_exchange_weak(head, p, std::memory_order_release,
                                                  std::memory_order_relaxed));
   m->remote_count.fetch_add(1, std::memory_order_relaxed);
+  if (head == nullptr) remote_notify_owner(m);
+}
+
+void remote_notify_owner(SlabMeta* m) {
+  if (m->ready.load(std::memory_order_relaxed) != 0 ||
+      m->ready.exchange(1, std::memory_order_acq_rel) != 0) {
+    return;
+  }
+  ThreadHeap* h = m->owner.load(std::memory_order_acquire);
+  if (h == nullptr) {
+    m->ready.store(0, std::memory_order_release);
+    return;
+  }
+  // cls may be stale if the slab changed hands meanwhile: the popper checks it.
+  std::atomic<SlabMeta*>& top = h->ready.top[m->cls % kNumClasses];
+  SlabMeta* old = top.load(std::memory_order_relaxed);
+  do {
+    m->ready_next = old;
+  } while (!top.compare_exchange_weak(old, m, std::memory_order_release, std::memory_order_relaxed));
+}
+
+uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls) {
+  std::atomic<SlabMeta*>& top = h->ready.top[cls];
+  if (top.load(std::memory_order_relaxed) == nullptr) return 0;
+  SlabMeta* m = top.exchange(nullptr, std::memory_order_acquire);
+  ClassSlabs* cs = &h->slabs[cls];
+  uint32_t moved = 0;
+  while (m != nullptr) {
+    SlabMeta* next = m->ready_next;
+    // After reading the link: a pusher may put m on a stack again from here on.
+    m->ready.store(0, std::memory_order_release);
+    if (m->owner.load(std::memory_order_relaxed) == h && m->cls == cls &&
+        m->state.load(std::memory_order_relaxed) == kSlabOwned && m->in_owned_list != 0 &&
+        cs->head != m) {
+      owned_unlink(cs, m);
+      owned_push_front(cs, m);
+      ++moved;
+    }
+    m = next;
+  }
+  return moved;
 }
 
 uint32_t remote_drain(SlabMeta* m, BlockChain* out, uint32_t n) {

@@ -2,6 +2,10 @@
 // slab has one (SlabMeta line B): an MPSC stack with the next pointer in word 0. Any thread
 // pushes with one CAS (remote_push); only the owner detaches it, whole, with one exchange
 // (remote_drain), so pushers never wait and the owner never walks a list others are writing.
+// The push that finds the list empty also tells the owner: the slab goes on the owner's ready
+// stack (remote_notify_owner), so a refill finds slabs that regained blocks at once instead of
+// scanning its owned slabs for them, which a bounded scan cannot do among hundreds of slabs
+// that remote frees fill back at random.
 //
 // Counting: a pusher bumps remote_count after its CAS, so a drain may see a block before its
 // count, or a count before its block; `used` may lag high, never low (superslab.h), so a
@@ -17,6 +21,12 @@ namespace hakmem {
 // Pushes p (a live block of m, freed by a thread that does not own m) onto m's remote list,
 // tagging it free. Release: the owner's drain sees the tag and the next pointer.
 void remote_push(SlabMeta* m, void* p);
+// The pusher that found m's remote list empty calls this: m goes on its owner's ready stack
+// for its class, unless it is on one already or has no owner (an orphan: adoption drains it).
+void remote_notify_owner(SlabMeta* m);
+// Owner h only: pops h's ready stack for cls. Each slab still h's, of cls and on h's owned
+// list moves to its front, where the refill's partial scan looks first. Returns how many.
+uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls);
 // Owner only: detaches m's remote list; up to n blocks go to out, the rest to m's free list.
 // Returns how many went to out.
 uint32_t remote_drain(SlabMeta* m, BlockChain* out, uint32_t n);

@@ -3,7 +3,8 @@
 //
 // Ownership: a slab belongs to at most one ThreadHeap; only that heap touches the slab's
 // free list, virgin range, `used` and list links. Other threads touch a slab only through its
-// remote list (one CAS push) and by reading `owner`.
+// remote list (one CAS push) and by reading `owner`; the pusher that finds the remote list
+// empty also puts the slab on its owner's ready stack (`ready`, `ready_next`).
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -42,6 +43,11 @@ struct alignas(64) SlabMeta {
   uint16_t cache_offset;  // cls * kClassCacheBytes: the free fast path's index, precomputed
   std::atomic<uint8_t> state;
   uint8_t index;          // position in the SuperSlab
+  // 1 while the slab is on a heap's ready stack (remote_list.h): set by the remote pusher
+  // that found the remote list empty, cleared by the heap that pops the stack. Written once
+  // per drain cycle, not per free, so line A stays quiet for the free path's readers.
+  std::atomic<uint8_t> ready;
+  SlabMeta* ready_next;   // the ready stack's link, written by the pusher that set `ready`
   alignas(64) std::atomic<void*> remote_head;   // line B: MPSC list, next pointer in word 0
   std::atomic<uint32_t> remote_count;           // pushes counted after their CAS (see slab.cc)
   // Bytes from the slab's base counted in resident_bytes (counters/resident.h): page-rounded,

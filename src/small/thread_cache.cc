@@ -2,6 +2,7 @@
 // and the debug validator.
 #include "small/thread_cache.h"
 
+
 #include "base/size_classes.h"
 #include "counters/segment_storage.h"
 #include "support/env_config.h"
@@ -13,18 +14,6 @@ ClassCache g_no_caches[kNumClasses];
 __thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));
 ThreadCache g_global_cache;
 
-void set_cache_caps(ThreadCache& tc) {
-  const Config& cfg = config();
-  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
-    uint64_t by_bytes = cfg.tcache_bytes / class_size_of(cls);
-    uint64_t cap = by_bytes < cfg.tcache_cap ? by_bytes : cfg.tcache_cap;
-    tc.cls[cls].cap = static_cast<uint32_t>(cap < 2 ? 2 : cap);
-    // Empty already (a new slot, or a dissolved heap's); made so, should a fork child's copy
-    // of a slot hold what its parent did with it after the fork.
-    tc.cls[cls].head = nullptr;
-    tc.cls[cls].fill &= ~kCountMask;
-  }
-}
 
 void frees_wrapped(ThreadCache& tc, ClassCache& cc) {
 #if HAKMEM_TELEMETRY

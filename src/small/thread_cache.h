@@ -112,9 +112,6 @@ inline bool cache_push(ClassCache& cc, void* p, uintptr_t tag) {
   return count_free(cc);
 }
 
-// Sets every class's capacity from the config (HAKMEM_TCACHE_*). The caches are empty (a new
-// or dissolved heap's); their counts, the slot's totals, are kept.
-void set_cache_caps(ThreadCache& tc);
 // Debug builds (HAKMEM_VALIDATE): count == length(head) <= cap.
 void validate_cache(const ClassCache& cc);
 

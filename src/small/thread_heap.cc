@@ -11,6 +11,7 @@
 #include "os/os.h"
 #include "os/thread_id.h"
 #include "os/threads.h"
+#include "small/cache_capacity.h"
 #include "small/orphans.h"
 #include "small/refill.h"
 #include "small/shared_pool.h"
@@ -64,7 +65,8 @@ ThreadHeap* heap_create() {
                                 reinterpret_cast<uintptr_t>(g_arena_cursor + kSize)));
     g_arena_cursor += kSize;
   }
-  memset(static_cast<void*>(h), 0, sizeof(ThreadHeap));
+  // Everything but the ready stacks, which remote pushers may be writing (heap.h).
+  memset(reinterpret_cast<char*>(h) + sizeof(RemoteReady), 0, sizeof(ThreadHeap) - sizeof(RemoteReady));
   if (slot == nullptr) slot = segment_claim_slot_locked();
   h->slot = slot != nullptr ? slot : &h->own_slot;
   h->reg_next = g_registry;

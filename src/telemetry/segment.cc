@@ -181,6 +181,9 @@ void segment_restart_counts_after_fork(bool forking_thread_counted) {
   for (uint64_t& v : p.pool_releases) v = 0;
   for (uint64_t& v : p.os_calls) v = 0;
   for (uint64_t& v : p.os_bytes) v = 0;
+  for (uint64_t& v : p.span_cache_events) v = 0;
+  for (auto& direction : p.cache_resizes)
+    for (uint64_t& v : direction) v = 0;
   p.large_allocs = p.large_frees = 0;
   p.threads_started = forking_thread_counted ? 1 : 0;
   p.threads_exited = 0;

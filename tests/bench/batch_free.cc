@@ -6,7 +6,9 @@
  * first and last byte of each, then frees them all: in allocation order on even rounds, in
  * reverse on odd ones. With SHARE = k (0..100), k % of each round's blocks are handed to the
  * next thread (a ring of per-thread mailboxes) and freed there instead, as a pipeline stage
- * passing some of its buffers on. An operation is one malloc+free pair. */
+ * passing some of its buffers on. A mailbox holds at most two rounds' worth: a thread that
+ * finds the next one full frees those blocks itself, so a descheduled neighbour bounds the
+ * memory, not the run. An operation is one malloc+free pair. */
 #include <mutex>
 
 #include "bench_common.h"
@@ -41,8 +43,16 @@ uint64_t rounds(int t, const bench::Control& ctl) {
       for (size_t i = mine.size(); i-- > 0;) free(mine[i]);
     }
     if (!theirs.empty()) {
-      std::lock_guard<std::mutex> g(next.mu);
-      next.blocks.insert(next.blocks.end(), theirs.begin(), theirs.end());
+      bool handed = false;
+      {
+        std::lock_guard<std::mutex> g(next.mu);
+        if (next.blocks.size() < 2 * kBatch) {
+          next.blocks.insert(next.blocks.end(), theirs.begin(), theirs.end());
+          handed = true;
+        }
+      }
+      if (!handed)
+        for (char* p : theirs) free(p);
     }
     std::vector<char*> arrived;
     {

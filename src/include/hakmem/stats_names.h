@@ -61,8 +61,9 @@
 
 /* What the cache of freed spans above 8 MiB (own mappings, large/span.h) did. hit: a request
  * served from it; miss: a request it had nothing for (a span mapped anew); trim: a cached span
- * more than twice too big cut down to the request, its tail unmapped; evict: a cached span
- * unmapped (over the budget, past its decay, or malloc_trim). */
+ * more than twice too big cut down to the request, its tail unmapped; evict: a freed span
+ * unmapped instead of kept, or a cached one unmapped (over the budget, past its decay, or
+ * malloc_trim). */
 #define HAK_SPAN_CACHE_EVENTS(X) \
   X(HIT, "hit")                  \
   X(MISS, "miss")                \
