@@ -91,6 +91,23 @@ void expect_filled_values(segtest::Segment& s, const ReadResult& r) {
   }
 }
 
+// A filled segment of an older `minor` and one of this reader's, each read and checked whole.
+struct OldAndCurrent {
+  ReadResult old, current;
+};
+OldAndCurrent read_old_and_current(uint16_t minor) {
+  segtest::Spec spec;
+  spec.minor = minor;
+  segtest::Segment old(spec), current;
+  OldAndCurrent r;
+  for (auto [s, into] : {std::pair{&old, &r.old}, std::pair{&current, &r.current}}) {
+    s->fill_counts();
+    *into = read(*s);
+    expect_filled_values(*s, *into);
+  }
+  return r;
+}
+
 TEST(Reader, ReadsASegmentAndSumsEveryClaimedSlot) {
   segtest::Segment s;
   s.fill_counts();
@@ -209,42 +226,22 @@ TEST(Reader, MinorTwoWithoutLiveCaches) {
 // Minor 3's process record ends at slabs_in_use[]: read, resident bytes absent and said so
 // (hakmemd serves no hakmem_resident_bytes for it); minor 4 appends them.
 TEST(Reader, MinorThreeWithoutResidentBytes) {
-  segtest::Spec spec;
-  spec.minor = 3;
-  segtest::Segment old(spec);
-  old.fill_counts();
-  ReadResult r = read(old);
-  expect_filled_values(old, r);
-  EXPECT_FALSE(r.snapshot.has_resident);
-
-  segtest::Segment current;
-  current.fill_counts();
-  r = read(current);
-  expect_filled_values(current, r);
-  EXPECT_TRUE(r.snapshot.has_resident);
-  EXPECT_EQ(r.snapshot.process.resident_bytes, 777u);
+  auto [old, current] = read_old_and_current(3);
+  EXPECT_FALSE(old.snapshot.has_resident);
+  EXPECT_TRUE(current.snapshot.has_resident);
+  EXPECT_EQ(current.snapshot.process.resident_bytes, 777u);
 }
 
-// Minor 4's process record ends at inherited_blocks[], and its caches[].cap was the writer's
-// own: read, the span cache, resizes and capacities absent and said so (hakmemd serves none of
-// their families for it); minor 5 appends the counts and makes cap readable.
+// Minor 4's process record ends at inherited_blocks[], and its caches[].cap (which the builder
+// writes there too) was the writer's own: read, the span cache, resizes and capacities absent
+// and said so (hakmemd serves none of their families for it); minor 5 appends the counts and
+// makes cap readable.
 TEST(Reader, MinorFourWithoutCacheStats) {
-  segtest::Spec spec;
-  spec.minor = 4;
-  segtest::Segment old(spec);
-  old.fill_counts();
-  EXPECT_NE(old.get64(old.cache_at(1, 3) + offsetof(hak_seg_cache, cap)), 0u);  // there, not for readers
-  ReadResult r = read(old);
-  expect_filled_values(old, r);
-  EXPECT_TRUE(r.snapshot.has_resident);
-  EXPECT_FALSE(r.snapshot.has_cache_stats);
-
-  segtest::Segment current;
-  current.fill_counts();
-  r = read(current);
-  expect_filled_values(current, r);
-  EXPECT_TRUE(r.snapshot.has_cache_stats);
-  EXPECT_EQ(r.snapshot.classes[3].cache_capacity, 64u + 1 + 64 + 2 + 64 + 3);  // live slots 1 to 3
+  auto [old, current] = read_old_and_current(4);
+  EXPECT_TRUE(old.snapshot.has_resident);
+  EXPECT_FALSE(old.snapshot.has_cache_stats);
+  EXPECT_TRUE(current.snapshot.has_cache_stats);
+  EXPECT_EQ(current.snapshot.classes[3].cache_capacity, 64u + 1 + 64 + 2 + 64 + 3);  // live slots 1 to 3
 }
 
 // The builder, a writer independent of the allocator, lays minor 5 out as the ABI's structs do.
