@@ -1,13 +1,17 @@
 // `hakmemctl stat PID [--json]` and `hakmemctl snapshot PID`: one reading of a live segment,
 // as tables for people or as the snapshot JSON (snapshot_json.h).
 //
-// Tables: the process line; per class with any activity its counts, live bytes and slabs;
-// per class the refill paths it drew from, each with its hit rate (its share of the class's
-// refilled objects) and objects per refill; the lock table; occupancy and the allocator's OS
+// Tables: the process line; per class with any activity its counts, live bytes and slabs (from
+// ABI 1.5 also its thread caches' capacity and resizes); per class the refill paths it drew
+// from, each with its hit rate (its share of the class's refilled objects) and objects per
+// refill; the lock table; occupancy (from ABI 1.5 with the span cache) and the allocator's OS
 // calls; the HAKMEM_* settings; and, when hakmemd answers at --daemon (default
 // 127.0.0.1:9464, "off" to skip), the kernel's count of the same calls beside the allocator's.
 #include <iostream>
 #include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
 
 #include "args.h"
 #include "commands.h"
@@ -40,15 +44,34 @@ void print_process(const Snapshot& s, std::ostream& out) {
         << " segment shows a thread's last operations at its next refill, flush or exit\n";
 }
 
+// "a/b/c" of a list's names or values, one cell for a short list (HAK_CACHE_RESIZES).
+template <typename List>
+std::string slashed(const List& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += "/";
+    if constexpr (std::is_integral_v<std::decay_t<decltype(item)>>) out += num(item);
+    else out += std::string(item);
+  }
+  return out;
+}
+
 void print_classes(const Snapshot& s, std::ostream& out) {
-  Table t({"class", "size", "allocs", "frees", "remote_frees", "live_bytes", "slabs_in_use",
-           "refilled_objects"}, "");
+  std::vector<std::string> header = {"class", "size", "allocs", "frees", "remote_frees", "live_bytes",
+                                     "slabs_in_use", "refilled_objects"};
+  // ABI 1.5 on: the bytes the thread caches of the class may hold, and how often they grew
+  // and shrank (one cell, "3/1", so the table stays within a terminal).
+  if (s.has_cache_stats) header.insert(header.end(), {"cache_bytes", slashed(reader::kCacheResizeNames)});
+  Table t(std::move(header), "");
   Table paths({"class", "size", "path", "hit_rate", "refills", "objects", "objects/refill"}, "rrl");
   for (const reader::ClassStats& c : s.classes) {
     if (!c.active()) continue;
-    t.row({num(c.index), num(c.size), num(c.counters.allocs), num(c.counters.frees),
-           num(c.counters.remote_frees), num(c.live_bytes()), num(c.slabs_in_use),
-           num(c.refilled_objects())});
+    std::vector<std::string> row = {num(c.index), num(c.size), num(c.counters.allocs), num(c.counters.frees),
+                                    num(c.counters.remote_frees), num(c.live_bytes()), num(c.slabs_in_use),
+                                    num(c.refilled_objects())};
+    if (s.has_cache_stats)
+      row.insert(row.end(), {num(c.cache_capacity_bytes()), slashed(c.cache_resizes)});
+    t.row(std::move(row));
     for (std::size_t p = 0; p < reader::kNumPaths; ++p) {
       if (c.counters.refills[p] == 0 && c.counters.refill_objects[p] == 0) continue;
       paths.row({num(c.index), num(c.size), std::string(reader::kPathNames[p]),
@@ -82,6 +105,12 @@ void print_occupancy(const Snapshot& s, std::ostream& out) {
   out << "small live "
       << bytes_human(s.small_live_bytes()) << ", large live " << bytes_human(p.large_live_bytes)
       << " (" << p.large_allocs << " allocs, " << p.large_frees << " frees)\n";
+  if (s.has_cache_stats) {
+    out << "  span cache " << bytes_human(p.span_cache_bytes) << ":";
+    for (std::size_t i = 0; i < reader::kNumSpanCacheEvents; ++i)
+      out << " " << reader::kSpanCacheEventNames[i] << " " << p.span_cache_events[i];
+    out << "\n";
+  }
   out << "  superslabs:";
   for (std::size_t i = 0; i < reader::kNumSuperslabStates; ++i)
     out << " " << reader::kSuperslabStateNames[i] << " " << p.superslabs[i];

@@ -130,6 +130,11 @@ void load(const json& j, Snapshot* s) {
     // Added within format version 1 (ABI minor 4): absent in older documents.
     if (k.contains("inherited_blocks")) cs.inherited_blocks = u64_member(k, path, "inherited_blocks");
     s->process.inherited_blocks[index] = cs.inherited_blocks;
+    // Added within format version 1 (ABI minor 5): absent in older documents.
+    if (k.contains("cache_capacity")) cs.cache_capacity = u64_member(k, path, "cache_capacity");
+    if (k.contains("cache_resizes"))
+      from_names(member(k, path, "cache_resizes"), path + ".cache_resizes", reader::kCacheResizeNames, cs.cache_resizes);
+    for (unsigned d = 0; d < reader::kNumCacheResizes; ++d) s->process.cache_resizes[d][index] = cs.cache_resizes[d];
 #define HAKMEMCTL_X_LOAD(field) cs.counters.field = u64_member(k, path, #field);
     HAK_SEG_CLASS_COUNTERS(HAKMEMCTL_X_LOAD)
 #undef HAKMEMCTL_X_LOAD
@@ -163,6 +168,15 @@ void load(const json& j, Snapshot* s) {
   // Added within format version 1, and only for segments that have it (ABI minor 4 on).
   s->has_resident = p.contains("resident_bytes");
   if (s->has_resident) s->process.resident_bytes = u64_member(p, pp, "resident_bytes");
+  // The same for ABI minor 5's span cache: its events are read only with its bytes, which say
+  // the segment had them (written back only then).
+  s->has_cache_stats = p.contains("span_cache_bytes");
+  if (s->has_cache_stats) {
+    s->process.span_cache_bytes = u64_member(p, pp, "span_cache_bytes");
+    if (p.contains("span_cache_events"))
+      from_names(member(p, pp, "span_cache_events"), pp + ".span_cache_events", reader::kSpanCacheEventNames,
+                 s->process.span_cache_events);
+  }
 
   const json& slots = member(j, root, "slots");
   s->slots = static_cast<unsigned>(u64_member(slots, "$.slots", "total"));
@@ -210,6 +224,14 @@ ordered_json snapshot_to_json(const Snapshot& s) {
     // Written for ABI minor 4 on, and whenever a document loaded had it: a count the loader
     // took must come back (tests/fuzz/snapshot_json_fuzz's round trip).
     if (s.has_resident || c.inherited_blocks != 0) k["inherited_blocks"] = c.inherited_blocks;
+    // Likewise for ABI minor 5's; the bytes are derived (cache_capacity is in blocks).
+    bool resized = c.cache_resizes[0] != 0 || c.cache_resizes[1] != 0;
+    static_assert(reader::kNumCacheResizes == 2, "resized looks at every entry");
+    if (s.has_cache_stats || c.cache_capacity != 0) {
+      k["cache_capacity"] = c.cache_capacity;
+      k["cache_capacity_bytes"] = c.cache_capacity_bytes();
+    }
+    if (s.has_cache_stats || resized) k["cache_resizes"] = by_name(reader::kCacheResizeNames, c.cache_resizes);
     k["refills"] = by_name(reader::kPathNames, c.counters.refills);
     k["refill_objects"] = by_name(reader::kPathNames, c.counters.refill_objects);
     ordered_json rate = ordered_json::object(), per = ordered_json::object();
@@ -243,6 +265,10 @@ ordered_json snapshot_to_json(const Snapshot& s) {
   p["os_calls"] = by_name(reader::kOsCallNames, s.process.os_calls);
   p["os_bytes"] = by_name(reader::kOsCallNames, s.process.os_bytes);
   if (s.has_resident) p["resident_bytes"] = s.process.resident_bytes;
+  if (s.has_cache_stats) {
+    p["span_cache_bytes"] = s.process.span_cache_bytes;
+    p["span_cache_events"] = by_name(reader::kSpanCacheEventNames, s.process.span_cache_events);
+  }
   j["process"] = p;
   j["slots"] = {{"total", s.slots}, {"live", s.live_slots}};
   return j;

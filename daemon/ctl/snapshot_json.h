@@ -1,18 +1,21 @@
 // A Snapshot as JSON: what `hakmemctl snapshot` saves, `stat --json` prints and `compare`
 // loads back. Names (paths, locks, stages, ...) are the ABI's label values; derived values
-// (live_bytes, hit_rate_percent, objects_per_refill) are written for people and scripts and
-// ignored when loading. Only classes with activity are written; the others load as zero.
+// (live_bytes, cache_capacity_bytes, hit_rate_percent, objects_per_refill) are written for
+// people and scripts and ignored when loading. Only classes with activity are written; the
+// others load as zero.
 //
 //   {"format": "hakmem-snapshot", "format_version": 1, "pid", "comm", "abi_major",
 //    "abi_minor", "flags", "start_time_ticks", "created_ns", "update_ns", "generation",
 //    "taken_ns", "settings": {NAME: VALUE}, "classes": [{"class", "size", "allocs", "frees",
 //    "remote_frees", "live_bytes", "slabs_in_use", "inherited_blocks" (ABI minor 4 on),
-//    "refills": {PATH: n},
+//    "cache_capacity" (blocks), "cache_capacity_bytes", "cache_resizes": {DIRECTION: n}
+//    (ABI minor 5 on), "refills": {PATH: n},
 //    "refill_objects": {PATH: n}, "hit_rate_percent": {PATH: x},
 //    "objects_per_refill": {PATH: x}}], "locks": {LOCK: {COUNTER: n}},
 //    "process": {SCALAR: n, "pool_acquires": {STAGE: n}, "pool_releases": {KIND: n},
 //    "superslabs": {STATE: n}, "os_calls": {CALL: n}, "os_bytes": {CALL: n},
-//    "resident_bytes": n (ABI minor 4 on)},
+//    "resident_bytes": n (ABI minor 4 on), "span_cache_bytes": n,
+//    "span_cache_events": {EVENT: n} (ABI minor 5 on)},
 //    "slots": {"total": n, "live": n}}
 #pragma once
 

@@ -30,10 +30,13 @@ void add_gauges(CommTotals& t, const reader::Snapshot& p) {
   into.mapped_bytes += p.process.mapped_bytes;
   into.resident_bytes += p.process.resident_bytes;
   into.large_live_bytes += p.process.large_live_bytes;
+  into.span_cache_bytes += p.process.span_cache_bytes;
   for (unsigned i = 0; i < reader::kNumSuperslabStates; ++i) into.superslabs[i] += p.process.superslabs[i];
   t.sums.has_resident = t.sums.has_resident || p.has_resident;
   for (size_t c = 0; c < p.classes.size() && c < t.sums.classes.size(); ++c) {
     t.sums.classes[c].slabs_in_use += p.classes[c].slabs_in_use;
+    // In blocks, turned into bytes with the comm's class size (its first process's).
+    t.sums.classes[c].cache_capacity += p.classes[c].cache_capacity;
     t.live_bytes[c] += p.classes[c].live_bytes();
   }
 }
@@ -66,8 +69,12 @@ void add_counters(reader::Snapshot& into, const reader::Snapshot& from) {
       a.refills[p] += b.refills[p];
       a.refill_objects[p] += b.refill_objects[p];
     }
+    for (unsigned d = 0; d < reader::kNumCacheResizes; ++d) into.classes[c].cache_resizes[d] += from.classes[c].cache_resizes[d];
     if (into.classes[c].size == 0) into.classes[c].size = from.classes[c].size;
   }
+  // Kept by the folded totals too, so a comm's resize and span cache counters outlive its
+  // last minor-5 process instead of vanishing with it.
+  into.has_cache_stats = into.has_cache_stats || from.has_cache_stats;
   for (size_t i = 0; i < from.locks.size() && i < into.locks.size(); ++i) {
     hak_seg_lock& a = into.locks[i];
     const hak_seg_lock& b = from.locks[i];
@@ -89,6 +96,7 @@ void add_counters(reader::Snapshot& into, const reader::Snapshot& from) {
   a.large_frees += b.large_frees;
   a.threads_started += b.threads_started;
   a.threads_exited += b.threads_exited;
+  for (unsigned i = 0; i < reader::kNumSpanCacheEvents; ++i) a.span_cache_events[i] += b.span_cache_events[i];
 }
 
 Aggregates::~Aggregates() {

@@ -30,9 +30,10 @@ namespace hakmem::daemon {
 
 struct CommTotals {
   std::string comm;
-  // Counters (classes' counters, locks, the process record's counters): every process of the
-  // comm, live and exited. Gauges (the process record's mapped, resident and large live
-  // bytes, SuperSlabs, slabs per class): the live processes only. wait_ns_max: the largest.
+  // Counters (classes' counters and cache resizes, locks, the process record's counters, span
+  // cache events included): every process of the comm, live and exited. Gauges (the process
+  // record's mapped, resident, large live and span cache bytes, SuperSlabs, slabs and cache
+  // capacity per class): the live processes only. wait_ns_max: the largest.
   reader::Snapshot sums;
   std::vector<uint64_t> live_bytes;  // per class, the live processes' (block sizes)
   uint64_t processes = 0;            // live (exported or still exiting) now

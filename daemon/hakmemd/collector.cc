@@ -29,6 +29,8 @@ using reader::kPathNames;
 using reader::kPoolReleaseNames;
 using reader::kPoolStageNames;
 using reader::kSuperslabStateNames;
+using reader::kCacheResizeNames;
+using reader::kSpanCacheEventNames;
 
 double d(uint64_t v) { return static_cast<double>(v); }
 
@@ -79,6 +81,12 @@ void add_samples(std::vector<MetricFamily>& f, const std::vector<ClientMetric::L
     }
     add(f[kFamilySLABS], cls, {{"state", "in_use"}}, d(c.slabs_in_use));
     add(f[kFamilyLIVE], cls, {}, d(class_live == nullptr ? c.live_bytes() : (*class_live)[c.index]));
+    if (!p.has_cache_stats) continue;
+    // Both directions, zeros too: a class that never resized is worth a flat line, and the
+    // list has two entries (unlike the paths, most of whose series would be zero).
+    for (unsigned i = 0; i < HAK_NUM_CACHE_RESIZES; ++i)
+      add(f[kFamilyCACHE_RESIZES], cls, {{"direction", std::string(kCacheResizeNames[i])}}, d(c.cache_resizes[i]));
+    add(f[kFamilyCACHE_CAPACITY], cls, {}, d(c.cache_capacity_bytes()));
   }
   add(f[kFamilyLIVE], base, {{"class", "large"}}, d(p.process.large_live_bytes));
 
@@ -109,6 +117,11 @@ void add_samples(std::vector<MetricFamily>& f, const std::vector<ClientMetric::L
   add(f[kFamilyTHREADS_EXITED], base, {}, d(pr.threads_exited));
   add(f[kFamilyPROCESS_STOPPED], base, {}, p.process_stopped ? 1 : 0);
   if (p.has_resident) add(f[kFamilyRESIDENT], base, {}, d(pr.resident_bytes));
+  if (p.has_cache_stats) {
+    for (unsigned i = 0; i < HAK_NUM_SPAN_CACHE_EVENTS; ++i)
+      add(f[kFamilySPAN_CACHE_EVENTS], base, {{"event", std::string(kSpanCacheEventNames[i])}}, d(pr.span_cache_events[i]));
+    add(f[kFamilySPAN_CACHE_BYTES], base, {}, d(pr.span_cache_bytes));
+  }
 }
 
 // Families that describe one process and have no per-comm sum.

@@ -5,7 +5,8 @@
 // cross-check needs) and the daemon's own hakmemd_* families.
 //
 // Labels: every hakmem_* series has pid and comm; per class also class (index) and size
-// (bytes), and path / lock / stage / kind / state / syscall where the family says so. Only
+// (bytes), and path / lock / stage / kind / state / syscall / event / direction where the family
+// says so. Only
 // classes a process has used get series, and of those only the refill paths that supplied
 // objects (hakmem_refills_total and hakmem_refill_objects_total; absent means 0). Values are
 // the segment's counters converted to base units (nanoseconds -> seconds).

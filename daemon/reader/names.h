@@ -22,6 +22,8 @@ inline constexpr std::array kSuperslabStateNames{HAK_SUPERSLAB_STATES(HAKMEM_REA
 inline constexpr std::array kOsCallNames{HAK_OS_CALLS(HAKMEM_READER_X_LABEL)};
 inline constexpr std::array kSectionNames{HAK_SEG_SECTIONS(HAKMEM_READER_X_LABEL)};
 inline constexpr std::array kSettingSourceNames{HAK_SEG_SETTING_SOURCES(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kSpanCacheEventNames{HAK_SPAN_CACHE_EVENTS(HAKMEM_READER_X_LABEL)};
+inline constexpr std::array kCacheResizeNames{HAK_CACHE_RESIZES(HAKMEM_READER_X_LABEL)};
 
 
 #undef HAKMEM_READER_X_LABEL
@@ -33,11 +35,15 @@ inline constexpr std::size_t kNumPoolStages = HAK_NUM_POOL_STAGES;
 inline constexpr std::size_t kNumPoolReleaseKinds = HAK_NUM_POOL_RELEASE_KINDS;
 inline constexpr std::size_t kNumSuperslabStates = HAK_NUM_SUPERSLAB_STATES;
 inline constexpr std::size_t kNumOsCalls = HAK_NUM_OS_CALLS;
+inline constexpr std::size_t kNumSpanCacheEvents = HAK_NUM_SPAN_CACHE_EVENTS;
+inline constexpr std::size_t kNumCacheResizes = HAK_NUM_CACHE_RESIZES;
 
 static_assert(kPathNames.size() == kNumPaths && kLockNames.size() == kNumLocks &&
               kPoolStageNames.size() == kNumPoolStages &&
               kPoolReleaseNames.size() == kNumPoolReleaseKinds &&
               kSuperslabStateNames.size() == kNumSuperslabStates &&
-              kOsCallNames.size() == kNumOsCalls && kSectionNames.size() == HAK_SEG_NUM_SECTIONS);
+              kOsCallNames.size() == kNumOsCalls && kSectionNames.size() == HAK_SEG_NUM_SECTIONS &&
+              kSpanCacheEventNames.size() == kNumSpanCacheEvents &&
+              kCacheResizeNames.size() == kNumCacheResizes);
 
 }  // namespace hakmem::reader

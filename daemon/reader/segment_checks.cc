@@ -41,6 +41,12 @@ Layout record_layout(const hak_seg_header& h) {
     l.inherited_at = l.resident_at + 8;
     l.process_record = l.inherited_at + 8ull * h.num_classes;
   }
+  if (h.abi_minor >= HAK_SEG_CACHES_GROW_MINOR) {  // appended to minor 4's record
+    l.span_cache_at = l.process_record;
+    l.span_events_at = l.span_cache_at + 8;
+    l.resizes_at = l.span_events_at + 8ull * HAK_NUM_SPAN_CACHE_EVENTS;
+    l.process_record = l.resizes_at + 8ull * HAK_NUM_CACHE_RESIZES * h.num_classes;
+  }
   l.slot_record = offsetof(hak_seg_slot, classes) + l.class_record * h.num_classes;
   if (h.abi_minor >= HAK_SEG_CACHES_MINOR) {
     l.caches_at = HAK_SEG_SLOT_CACHES_AT(h.num_classes, l.class_record);

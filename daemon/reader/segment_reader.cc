@@ -124,6 +124,18 @@ void add_slot_counts(const std::vector<unsigned char>& slots, const std::vector<
   }
 }
 
+// A live slot's cache capacities (minor 5 on). Each cap is a uint32_t, so a sum over at most
+// HAK_SEG_MAX_RECORDS slots cannot wrap, whatever a scribbler wrote.
+void add_slot_capacity(const std::vector<unsigned char>& slots, uint64_t base, const Layout& l, Snapshot* s) {
+  static_assert(uint64_t{HAK_SEG_MAX_RECORDS} * UINT32_MAX < UINT64_MAX / 2, "a capacity sum fits");
+  for (unsigned c = 0; c < kNumClasses; ++c) {
+    uint32_t cap;
+    std::memcpy(&cap, slots.data() + base + l.caches_at + sizeof(hak_seg_cache) * c + offsetof(hak_seg_cache, cap),
+                sizeof cap);  // within the slot record: check_sections saw stride >= slot_record
+    s->classes[c].cache_capacity += cap;
+  }
+}
+
 std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
                                const std::vector<unsigned char> (&sec)[HAK_SEG_NUM_SECTIONS],
                                const std::vector<unsigned char>& later_slots, Snapshot* out) {
@@ -177,6 +189,15 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
     p.resident_bytes = u64_at(process, l.resident_at);
     for (unsigned i = 0; i < kNumClasses; ++i) p.inherited_blocks[i] = u64_at(process, l.inherited_at + 8 * i);
   }
+  s.has_cache_stats = l.span_cache_at != 0;
+  if (s.has_cache_stats) {
+    p.span_cache_bytes = u64_at(process, l.span_cache_at);
+    for (unsigned i = 0; i < kNumSpanCacheEvents; ++i) p.span_cache_events[i] = u64_at(process, l.span_events_at + 8 * i);
+    // Rows of the header's num_classes (>= kNumClasses, checked), so every read is in the record.
+    for (unsigned d = 0; d < kNumCacheResizes; ++d)
+      for (unsigned i = 0; i < kNumClasses; ++i)
+        p.cache_resizes[d][i] = u64_at(process, l.resizes_at + 8 * (uint64_t{d} * h.num_classes + i));
+  }
 
   s.classes.resize(kNumClasses);
   for (unsigned c = 0; c < kNumClasses; ++c) {
@@ -184,6 +205,7 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
     s.classes[c].size = u64_at(sec[HAK_SEG_SEC_CLASSES], uint64_t{c} * t[HAK_SEG_SEC_CLASSES].stride);
     s.classes[c].slabs_in_use = p.slabs_in_use[c];
     s.classes[c].inherited_blocks = p.inherited_blocks[c];
+    for (unsigned d = 0; d < kNumCacheResizes; ++d) s.classes[c].cache_resizes[d] = p.cache_resizes[d][c];
   }
 
   s.locks.resize(kNumLocks);
@@ -203,6 +225,7 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
     // segment's slots are free, so skipping them is most of a scrape's parsing.
     if (state == HAK_SEG_SLOT_FREE) continue;
     add_slot_counts(slots, later_slots, base, l, &s);
+    if (state == HAK_SEG_SLOT_LIVE && s.has_cache_stats && l.caches_at != 0) add_slot_capacity(slots, base, l, &s);
   }
   return std::nullopt;
 }

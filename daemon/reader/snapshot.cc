@@ -36,8 +36,16 @@ double ClassStats::objects_per_refill(std::size_t path) const {
 }
 
 bool ClassStats::active() const {
+  bool resized = false;
+  for (uint64_t r : cache_resizes) resized = resized || r != 0;
   return counters.allocs != 0 || counters.frees != 0 || counters.remote_frees != 0 ||
-         refill_hits() != 0 || refilled_objects() != 0 || slabs_in_use != 0 || inherited_blocks != 0;
+         refill_hits() != 0 || refilled_objects() != 0 || slabs_in_use != 0 || inherited_blocks != 0 ||
+         resized;
+}
+
+uint64_t ClassStats::cache_capacity_bytes() const {
+  uint64_t bytes;
+  return __builtin_mul_overflow(cache_capacity, size, &bytes) ? UINT64_MAX : bytes;
 }
 
 const std::string* Snapshot::setting(std::string_view name) const {

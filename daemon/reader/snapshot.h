@@ -25,6 +25,11 @@ struct ClassStats {
   hak_seg_class_counters counters{};  // summed over every slot, the retired record included
   uint64_t slabs_in_use = 0;          // gauge, from the process record
   uint64_t inherited_blocks = 0;      // gauge, from the process record: live at the fork (minor 4)
+  // Gauge (minor 5): blocks the caches of the LIVE slots may hold, sum of their caches[].cap.
+  // Every heap has a capacity for every class, used or not, so it does not make a class active.
+  uint64_t cache_capacity = 0;
+  // Counters, from the process record (minor 5): per HAK_CACHE_RESIZES entry (grow, shrink).
+  uint64_t cache_resizes[HAK_NUM_CACHE_RESIZES] = {};
 
   // Blocks handed out (or inherited at a fork) and not yet freed, times the size; 0 while
   // frees run ahead (possible only in segments without live caches, or with more heaps than
@@ -36,9 +41,12 @@ struct ClassStats {
   double hit_rate_percent(std::size_t path) const;
   // Objects the path supplied per refill that drew from it; 0 when it never did.
   double objects_per_refill(std::size_t path) const;
-  // Any count at all: allocs, frees, remote frees, refills, or slabs bound.
+  // Any count at all: allocs, frees, remote frees, refills, slabs bound, inherited blocks or
+  // cache resizes (not the capacity, see above).
   bool active() const;
   uint64_t ops() const { return counters.allocs + counters.frees; }
+  // cache_capacity in bytes, saturated at UINT64_MAX: a scribbled size must not wrap it.
+  uint64_t cache_capacity_bytes() const;
 };
 
 struct Setting {
@@ -64,6 +72,10 @@ struct Snapshot {
   // process.resident_bytes is the writer's (ABI minor 4 on); older segments do not tell
   // resident from mapped, and hakmemd serves no hakmem_resident_bytes for them.
   bool has_resident = false;
+  // process.span_cache_bytes, span_cache_events and cache_resizes, and the classes'
+  // cache_capacity, are the writer's (ABI minor 5 on); for older segments hakmemd serves none
+  // of their families (zeros there would read as an idle cache, not an unknown one).
+  bool has_cache_stats = false;
   uint32_t flags = 0;  // HAK_SEG_FLAG_*
   uint64_t start_time_ticks = 0;
   uint64_t created_ns = 0;

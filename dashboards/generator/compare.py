@@ -50,6 +50,13 @@ THROUGHPUT = Row("Throughput and memory", [
     Panel("Resident bytes", "Of each side's mapped bytes, those its allocators have touched and not discarded, summed.",
           "bytes", [Target(f"sum ({side(f'hakmem_resident_bytes{{{HOST}}}', m)})", name, Check(per=""))
                     for name, m in SIDES]),
+    Panel("Thread-cache capacity", "Bytes the thread caches of each side's live heaps may hold (capacity x block size), "
+          "summed: what HAKMEM_TCACHE_MAX_BYTES and the caches' growth leave them.", "bytes",
+          [Target(f"sum ({side(f'hakmem_thread_cache_capacity_bytes{{{HOST}}}', m)})", name, Check(per=""))
+           for name, m in SIDES]),
+    Panel("Span cache bytes", "Bytes of freed spans above 8 MiB each side's processes keep mapped for reuse, summed.",
+          "bytes", [Target(f"sum ({side(f'hakmem_span_cache_bytes{{{HOST}}}', m)})", name, Check(per=""))
+                    for name, m in SIDES]),
     Panel("Fragmentation share", "Of each side's resident bytes, the share holding no live block (recording rule "
           "hakmem:unused_resident_bytes over the resident bytes).", "percentunit",
           [Target(f"sum ({side(f'hakmem:unused_resident_bytes{{{HOST}}}', m)}) / "

@@ -114,6 +114,16 @@ PROGRAMS = Row("Programs (per-comm aggregates: hakmemd \"export\" aggregates or 
           [Target(f"sum by (comm) (hakmem_comm_mapped_bytes{{{COMM}}})", "{{comm}} mapped", ALL_COMMS),
            Target(f"sum by (comm) (hakmem_comm_resident_bytes{{{COMM}}})", "{{comm}} resident", ALL_COMMS),
            Target(f"sum by (comm) (hakmem_comm_live_bytes{{{COMM}}})", "{{comm}} live", ALL_COMMS)]),
+    Panel("Caches by program", "Bytes of freed spans above 8 MiB kept for reuse, and bytes the thread caches may "
+          "hold (capacity x block size), over the comm's live processes.", "bytes",
+          [Target(f"sum by (comm) (hakmem_comm_span_cache_bytes{{{COMM}}})", "{{comm}} span cache", ALL_COMMS),
+           Target(f"sum by (comm) (hakmem_comm_thread_cache_capacity_bytes{{{COMM}}})", "{{comm}} thread-cache capacity",
+                  ALL_COMMS)]),
+    Panel("Cache events by program", "Per second: what the span cache did (hit, miss, trim, evict) and thread-cache "
+          "capacity changes (grow, shrink), over every process of the comm.", "ops",
+          [Target(crate("hakmem_comm_span_cache_events_total", "comm, event"), "{{comm}} span {{event}}", ALL_COMMS),
+           Target(crate("hakmem_comm_thread_cache_resizes_total", "comm, direction"), "{{comm}} thread cache {{direction}}",
+                  ALL_COMMS)]),
     Panel("SuperSlabs and slabs by program", "SuperSlabs by state and slabs bound to classes, over the comm's live "
           "processes.", "short",
           [Target(f"sum by (comm, state) (hakmem_comm_superslabs{{{COMM}}})", "{{comm}} SuperSlabs {{state}}", ALL_COMMS),

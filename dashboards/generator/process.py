@@ -1,6 +1,7 @@
 """HAKMEM / process: one or more processes in depth (the pid variable), one panel per function
 of the allocator: settings, allocation rates, refill paths, locks, the shared pool, occupancy,
-and OS calls as the allocator counts them beside what the kernel saw."""
+the span cache and thread-cache capacities, and OS calls as the allocator counts them beside
+what the kernel saw."""
 from .grafana import SEL, SEL_CLASS, Check, Panel, Row, Target, dashboard, rate
 
 UID = "hakmem-process"
@@ -105,6 +106,34 @@ OCCUPANCY = Row("Occupancy", [
           "percentunit", [Target(f"hakmem:fragmentation_ratio{{{SEL}}}", "{{pid}}", SHARE)], max=1, width=6),
 ])
 
+NO_SPANS = ('no request above 8 MiB reached the span cache in the window (or the segment predates ABI 1.5)',
+            f'sum by (pid) (rate(hakmem_span_cache_events_total{{{SEL}, event=~"hit|miss"}}[{R}]))')
+HITS, REQUESTS = SEL + ', event="hit"', SEL + ', event=~"hit|miss"'
+CACHES = Row("Caches: freed spans and thread caches", [
+    Panel("Span cache bytes", "Bytes of freed spans above 8 MiB the allocator keeps mapped for reuse (part of the "
+          "mapped bytes): what HAKMEM_LARGE_CACHE_MB and HAKMEM_LARGE_CACHE_PEAK bound.", "bytes",
+          [Target(f"sum by (pid) (hakmem_span_cache_bytes{{{SEL}}})", "{{pid}} cached")], width=8),
+    Panel("Span cache events per second",
+          "What the span cache did: hit (a request served from it), miss (a span mapped anew), trim (a cached span "
+          "cut down to the request), evict (a cached span unmapped: over the budget, decayed, or malloc_trim).", "ops",
+          [Target(rate("hakmem_span_cache_events_total", "pid, event"), "{{pid}} {{event}}")], width=8),
+    Panel("Span cache hit ratio", "Of the requests that reached the span cache, the share it served: hits over hits "
+          "and misses (recording rule hakmem:span_cache_hit_ratio:rate5m over 5 minutes).", "percentunit",
+          [Target(f"{rate('hakmem_span_cache_events_total', 'pid', HITS)} / "
+                  f"({rate('hakmem_span_cache_events_total', 'pid', REQUESTS)} > 0)",
+                  "{{pid}}", Check(lo=0.0, hi=1.0, empty=NO_SPANS[0], empty_when=NO_SPANS[1]))], max=1, width=8),
+    Panel("Thread-cache capacity by class",
+          "Bytes the thread caches of each class may hold, over the live heaps (capacity in blocks x block size): it "
+          "grows where blocks went to the slabs and came back, within HAKMEM_TCACHE_MAX_BYTES.", "bytes",
+          [Target(f"sum by (pid, class, size) (hakmem_thread_cache_capacity_bytes{{{SEL_CLASS}}})",
+                  "{{pid}} class {{class}} ({{size}} B)")]),
+    Panel("Thread-cache resizes per second by class",
+          "Capacity changes of the thread caches of each class: grow (the list filled up after running empty) and "
+          "shrink (it filled up again without running empty).", "ops",
+          [Target(rate("hakmem_thread_cache_resizes_total", "pid, class, direction", SEL_CLASS),
+                  "{{pid}} class {{class}} {{direction}}")]),
+])
+
 NO_ERRORS = ('no traced memory syscall failed', f'sum by (pid) (hakmem_bpf_syscall_errors_total{{{SEL}}})')
 OS = Row("OS calls: the allocator and the kernel", [
     Panel("Memory syscalls per second, allocator and kernel",
@@ -131,10 +160,10 @@ OS = Row("OS calls: the allocator and the kernel", [
                   Check(empty=NO_ERRORS[0], empty_when=NO_ERRORS[1]))]),
 ])
 
-ROWS = [PROCESS, ALLOCATIONS, REFILLS, LOCKS, POOL, OCCUPANCY, OS]
+ROWS = [PROCESS, ALLOCATIONS, REFILLS, LOCKS, POOL, OCCUPANCY, CACHES, OS]
 
 
 def build():
     return dashboard(UID, "HAKMEM / process",
                      "What the allocator does inside the selected processes: settings, allocation rates, "
-                     "refill-path hit rates, locks, the shared pool, occupancy and memory syscalls.", ROWS)
+                     "refill-path hit rates, locks, the shared pool, occupancy, caches and memory syscalls.", ROWS)

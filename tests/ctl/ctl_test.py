@@ -55,6 +55,12 @@ def check_exact_json(j, w, segdir):
     check(set(p["os_calls"]) == {"mmap", "munmap", "madvise", "mremap"}, "os calls")
     check(p["os_calls"]["mmap"] > 0, "mmap calls")
     check(j["slots"]["live"] >= 1 and j["slots"]["total"] > j["slots"]["live"], "slots")
+    # ABI 1.5: the span cache and the thread caches' capacity (the workload's live heaps have
+    # one for the class: capacity x block size) and resizes.
+    check(set(p["span_cache_events"]) == {"hit", "miss", "trim", "evict"}, "span cache events")
+    check(p["span_cache_bytes"] >= 0 and set(c["cache_resizes"]) == {"grow", "shrink"}, "cache resizes")
+    check(c["cache_capacity"] > 0 and c["cache_capacity_bytes"] == c["cache_capacity"] * CLASS_SIZE,
+          f"cache capacity {c['cache_capacity']} blocks, {c['cache_capacity_bytes']} bytes")
     return c
 
 
@@ -71,10 +77,14 @@ def case_exact(segdir):
         check(text.startswith(f"pid {w.pid} (exact_workload)  ABI {abi}"), text.splitlines()[0])
         row = [r for r in table_rows(text, "classes with activity") if r[1] == str(CLASS_SIZE)]
         check(len(row) == 1, f"no row for class {CLASS_SIZE}")
-        cls, size, allocs, frees, remote, live, slabs, refilled = row[0]
+        cls, size, allocs, frees, remote, live, slabs, refilled, cache_bytes, resizes = row[0]
         check((int(cls), int(allocs), int(frees), int(remote), int(live)) ==
               (c["class"], N, N, N, 0), f"stat row {row[0]}")
         check(int(refilled) == sum(c["refill_objects"].values()), "refilled objects column")
+        check(int(cache_bytes) == c["cache_capacity_bytes"], "cache bytes column")
+        check(resizes == f"{c['cache_resizes']['grow']}/{c['cache_resizes']['shrink']}", f"resizes cell {resizes}")
+        check(re.search(r"^  span cache [\d.]+ [KMG]?i?B: hit \d+ miss \d+ trim \d+ evict \d+$", text, re.M),
+              "span cache line")
         path_rows = [r for r in table_rows(text, "refill paths") if r[1] == str(CLASS_SIZE)]
         check({r[2] for r in path_rows} == {p for p, o in c["refill_objects"].items() if o},
               "refill path rows")

@@ -50,11 +50,18 @@ TEST(SnapshotJson, RoundTripsEveryField) {
   for (std::size_t c = 0; c < a.classes.size(); ++c) {
     EXPECT_EQ(b.classes[c].size, a.classes[c].size) << c;
     EXPECT_EQ(b.classes[c].slabs_in_use, a.classes[c].slabs_in_use) << c;
+    EXPECT_EQ(b.classes[c].cache_capacity, a.classes[c].cache_capacity) << c;
+    EXPECT_EQ(0, memcmp(b.classes[c].cache_resizes, a.classes[c].cache_resizes, sizeof a.classes[c].cache_resizes)) << c;
     EXPECT_EQ(0, memcmp(&b.classes[c].counters, &a.classes[c].counters, sizeof a.classes[c].counters)) << c;
   }
   ASSERT_EQ(b.locks.size(), a.locks.size());
   EXPECT_EQ(0, memcmp(b.locks.data(), a.locks.data(), a.locks.size() * sizeof a.locks[0]));
   EXPECT_EQ(0, memcmp(&b.process, &a.process, sizeof a.process));
+  ASSERT_TRUE(a.has_resident && a.has_cache_stats);  // the synthesized segment's minor is this reader's
+  EXPECT_EQ(b.has_resident, a.has_resident);
+  EXPECT_EQ(b.has_cache_stats, a.has_cache_stats);
+  EXPECT_NE(b.process.span_cache_events[0], 0u);
+  EXPECT_NE(b.classes[2].cache_capacity, 0u);
   EXPECT_EQ(b.slots, a.slots);
   EXPECT_EQ(b.live_slots, a.live_slots);
 }
@@ -67,6 +74,32 @@ TEST(SnapshotJson, DerivedValuesAreWritten) {
   EXPECT_EQ(c["live_bytes"], a.classes[2].live_bytes());
   EXPECT_DOUBLE_EQ(c["hit_rate_percent"]["slab_local"].get<double>(), a.classes[2].hit_rate_percent(0));
   EXPECT_DOUBLE_EQ(c["objects_per_refill"]["adopt"].get<double>(), a.classes[2].objects_per_refill(4));
+  EXPECT_EQ(c["cache_capacity_bytes"], a.classes[2].cache_capacity_bytes());
+  EXPECT_EQ(c["cache_resizes"]["shrink"], a.classes[2].cache_resizes[1]);
+  EXPECT_EQ(j["process"]["span_cache_events"]["evict"], a.process.span_cache_events[3]);
+}
+
+// A document of ABI minor 4 (no span_cache_bytes) loads without the span cache and the cache
+// capacities; resizes of a class it still lists come back after a round trip, as
+// inherited_blocks do below.
+TEST(SnapshotJson, CacheStatsAbsentBeforeMinorFiveAndResizesSurvive) {
+  json j = json::parse(snapshot_text(snapshot_to_json(synthesized())));
+  j["process"].erase("span_cache_bytes");
+  for (json& c : j["classes"]) c.erase("cache_capacity");
+  Snapshot a, b;
+  std::string error;
+  ASSERT_TRUE(snapshot_from_json(j, &a, &error)) << error;
+  EXPECT_FALSE(a.has_cache_stats);
+  EXPECT_EQ(a.process.span_cache_events[0], 0u);  // read only with the bytes that say they exist
+  unsigned cls = j["classes"][0]["class"].get<unsigned>();
+  EXPECT_EQ(a.classes[cls].cache_capacity, 0u);
+  ASSERT_NE(a.classes[cls].cache_resizes[0], 0u);
+  json again = json::parse(snapshot_text(snapshot_to_json(a)));
+  EXPECT_FALSE(again["process"].contains("span_cache_events"));
+  EXPECT_FALSE(again["classes"][0].contains("cache_capacity"));
+  ASSERT_TRUE(snapshot_from_json(again, &b, &error)) << error;
+  EXPECT_EQ(b.classes[cls].cache_resizes[0], a.classes[cls].cache_resizes[0]);
+  EXPECT_EQ(b.process.cache_resizes[0][cls], a.classes[cls].cache_resizes[0]);
 }
 
 TEST(SnapshotJson, InvalidUtf8FromASegmentIsReplacedNotThrown) {
@@ -117,6 +150,12 @@ TEST(SnapshotJson, ErrorsNameTheJsonPath) {
   j = good;
   j["process"]["superslabs"]["active"] = "2";
   EXPECT_EQ(error_of(j), "$.process.superslabs.active: expected an unsigned integer, found string");
+  j = good;
+  j["classes"][0]["cache_resizes"]["grow"] = 1.5;
+  EXPECT_EQ(error_of(j), "$.classes[0].cache_resizes.grow: expected an unsigned integer, found number");
+  j = good;
+  j["process"]["span_cache_events"] = json::array();
+  EXPECT_EQ(error_of(j), "$.process.span_cache_events: expected an object");
   j = good;
   j["format"] = "something";
   EXPECT_EQ(error_of(j), "$.format: not \"hakmem-snapshot\"");

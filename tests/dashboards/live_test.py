@@ -38,6 +38,10 @@ RECORDED = {
     "hakmem:bpf_syscalls:rate5m": Check(),
     "hakmem:unused_resident_bytes": Check(),
     "hakmem:fragmentation_ratio": Check(lo=0.0, hi=1.0),
+    # The workloads' blocks stay far below the span cache's 8 MiB: no request reaches it.
+    "hakmem:span_cache_hit_ratio:rate5m": Check(
+        lo=0.0, hi=1.0, empty="no request above 8 MiB reached the span cache",
+        empty_when='sum by (pid) (rate(hakmem_span_cache_events_total{event=~"hit|miss"}[5m]))'),
 }
 # Queries that must return nothing: the fragmentation panels clamp at 0, so the order they
 # rest on (live <= resident <= mapped, per process) is checked on the raw gauges.

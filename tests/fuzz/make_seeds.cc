@@ -1,7 +1,8 @@
 // Writes the fuzzer's synthesized seeds into a directory: a segment of this reader's own
-// version, newer minors (longer records, more records, longer arrays, a larger header) and a
-// few near misses (odd generation, truncated, another major), so the fuzzer starts from every
-// branch of the checks. The seeds from real processes are added by run_fuzz.sh.
+// version, newer minors (longer records, more records, longer arrays, a larger header), the
+// minor before the latest additions, and a few near misses (odd generation, truncated, another
+// major), so the fuzzer starts from every branch of the checks. The seeds from real processes
+// are added by run_fuzz.sh.
 #include <cstdio>
 #include <string>
 
@@ -41,6 +42,14 @@ int main(int argc, char** argv) {
   segtest::Segment grown(newer);
   grown.fill_counts();
   ok &= save(dir, "synth-newer-minor", grown);
+
+  // The last minor before the span cache and resize counts (HAK_SEG_CACHES_GROW_MINOR): a
+  // shorter process record, and caches[].cap not for readers.
+  segtest::Spec minor4 = small;
+  minor4.minor = HAK_SEG_CACHES_GROW_MINOR - 1;
+  segtest::Segment before_growth(minor4);
+  before_growth.fill_counts();
+  ok &= save(dir, "synth-minor4", before_growth);
 
   segtest::Segment odd(small);
   odd.header().generation = 9;

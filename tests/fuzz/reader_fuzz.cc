@@ -2,7 +2,8 @@
 // may have written. Oracles besides the sanitizers: a rejection always names a known reason
 // and says why; reading the same bytes through a file (pread, as the tools do) gives the same
 // verdict and the same values as reading them from memory; an accepted reading satisfies the
-// snapshot's invariants (hit rates in [0, 100], summing to 100 when anything was refilled).
+// snapshot's invariants (hit rates in [0, 100], summing to 100 when anything was refilled;
+// cache capacities only from minor 5 on, within what the live slots' uint32 caps can sum to).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -43,7 +44,12 @@ void check_result(const ReadResult& r) {
       require(c.objects_per_refill(p) >= 0.0, "negative objects per refill");
     }
     (void)c.live_bytes();
+    // A sum of uint32 caps over the live slots, whatever they hold: never wrapped.
+    require(c.cache_capacity <= uint64_t{s.live_slots} * UINT32_MAX, "cache capacity beyond its slots' caps");
+    require(s.has_cache_stats || c.cache_capacity == 0, "a capacity from a segment without readable caps");
+    (void)c.cache_capacity_bytes();
   }
+  require(s.has_cache_stats == (s.abi_minor >= HAK_SEG_CACHES_GROW_MINOR), "cache stats against the minor");
 }
 
 // The same bytes through a file descriptor: same verdict, same values.
@@ -64,7 +70,8 @@ void check_fd_agrees(const uint8_t* data, size_t size, const hakmem::reader::Rea
                   std::memcmp(&a.process, &b.process, sizeof a.process) == 0,
               "fd and memory readings disagree on the values");
       for (std::size_t c = 0; c < a.classes.size(); ++c)
-        require(std::memcmp(&a.classes[c].counters, &b.classes[c].counters, sizeof a.classes[c].counters) == 0,
+        require(std::memcmp(&a.classes[c].counters, &b.classes[c].counters, sizeof a.classes[c].counters) == 0 &&
+                    a.classes[c].cache_capacity == b.classes[c].cache_capacity,
                 "fd and memory readings disagree on a class");
     }
   }

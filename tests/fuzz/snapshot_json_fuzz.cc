@@ -34,7 +34,8 @@ bool same_bytes(const T& a, const T& b) {
 bool same_class(const ClassStats& a, const ClassStats& b) {
   if (!a.active()) return !b.active();
   return a.index == b.index && a.size == b.size && a.slabs_in_use == b.slabs_in_use &&
-         a.inherited_blocks == b.inherited_blocks && same_bytes(a.counters, b.counters);
+         a.inherited_blocks == b.inherited_blocks && a.cache_capacity == b.cache_capacity &&
+         same_bytes(a.cache_resizes, b.cache_resizes) && same_bytes(a.counters, b.counters);
 }
 
 void require_same(const Snapshot& a, const Snapshot& b) {
@@ -42,7 +43,7 @@ void require_same(const Snapshot& a, const Snapshot& b) {
               a.flags == b.flags && a.start_time_ticks == b.start_time_ticks && a.created_ns == b.created_ns &&
               a.update_ns == b.update_ns && a.generation == b.generation && a.taken_ns == b.taken_ns &&
               a.process_stopped == b.process_stopped && a.live_caches == b.live_caches &&
-              a.has_resident == b.has_resident && a.slots == b.slots && a.live_slots == b.live_slots,
+              a.has_resident == b.has_resident && a.has_cache_stats == b.has_cache_stats && a.slots == b.slots && a.live_slots == b.live_slots,
           "round trip changed a header field");
   require(a.settings.size() == b.settings.size(), "round trip changed the settings' count");
   for (size_t i = 0; i < a.settings.size(); ++i)
@@ -56,8 +57,11 @@ void require_same(const Snapshot& a, const Snapshot& b) {
   for (size_t l = 0; l < a.locks.size(); ++l) require(same_bytes(a.locks[l], b.locks[l]), "round trip changed a lock");
   // The per-class gauges of the process record are the classes' own, compared above.
   hak_seg_process pa = a.process, pb = b.process;
-  for (size_t c = 0; c < a.classes.size(); ++c)
-    if (!a.classes[c].active()) pa.slabs_in_use[c] = pa.inherited_blocks[c] = pb.slabs_in_use[c] = pb.inherited_blocks[c] = 0;
+  for (size_t c = 0; c < a.classes.size(); ++c) {
+    if (a.classes[c].active()) continue;
+    pa.slabs_in_use[c] = pa.inherited_blocks[c] = pb.slabs_in_use[c] = pb.inherited_blocks[c] = 0;
+    for (size_t d = 0; d < HAK_NUM_CACHE_RESIZES; ++d) pa.cache_resizes[d][c] = pb.cache_resizes[d][c] = 0;
+  }
   require(same_bytes(pa, pb), "round trip changed the process record");
 }
 

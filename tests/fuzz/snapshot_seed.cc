@@ -3,7 +3,9 @@
 // process under LD_PRELOAD (run_fuzz.sh copies such segments into the reader's seeds); the
 // committed seeds are two such documents (python3, single- and multi-threaded, the second
 // under HAKMEM_PROFILE=low-memory), compacted and cut to a few classes, an older document
-// without the members added since, and the two round-trip regressions.
+// without the members added since, the two round-trip regressions, and cache_stats.json:
+// single.json as ABI 1.5 with non-zero span cache and thread-cache members (made by hand: the
+// allocator then wrote zeros).
 #include <fcntl.h>
 #include <unistd.h>
 

@@ -48,6 +48,9 @@ Snapshot busy_process() {
     c.counters.refills[p] = 1;
     c.counters.refill_objects[p] = 2;
   }
+  c.cache_capacity = 128;    // blocks over the live slots: 8 KiB of 64-byte blocks
+  c.cache_resizes[0] = 3;    // grow
+  c.cache_resizes[1] = 1;    // shrink
   s.locks.assign(hakmem::reader::kNumLocks, hak_seg_lock{});
   for (hak_seg_lock& l : s.locks) l = hak_seg_lock{1, 1, 1, 1, 1};
   hak_seg_process& p = s.process;
@@ -59,6 +62,9 @@ Snapshot busy_process() {
   p.mapped_bytes = 1 << 21;
   s.has_resident = true;
   p.resident_bytes = 1 << 14;
+  s.has_cache_stats = true;
+  p.span_cache_bytes = 3 << 23;
+  for (unsigned i = 0; i < HAK_NUM_SPAN_CACHE_EVENTS; ++i) p.span_cache_events[i] = 10 + i;
   p.large_allocs = p.large_frees = p.large_live_bytes = 1;
   p.threads_started = p.threads_exited = 1;
   return s;
@@ -97,6 +103,49 @@ TEST(Collector, NoResidentSeriesWithoutTheWritersGauge) {
   for (const prometheus::MetricFamily& family : f)
     if (family.name == "hakmem_resident_bytes") EXPECT_TRUE(family.metric.empty());
     else if (family.name == "hakmem_mapped_bytes") EXPECT_EQ(family.metric.size(), 1u);
+}
+
+// The label values and samples of one family of `f`, as "label=value,...": value" strings.
+std::vector<std::string> samples(const std::vector<prometheus::MetricFamily>& f, const std::string& name) {
+  std::vector<std::string> out;
+  for (const prometheus::MetricFamily& family : f) {
+    if (family.name != name) continue;
+    for (const prometheus::ClientMetric& m : family.metric) {
+      std::string line;
+      for (const auto& l : m.label) line += (line.empty() ? "" : ",") + l.name + "=" + l.value;
+      double v = family.type == MetricType::Counter ? m.counter.value : m.gauge.value;
+      out.push_back(line + ": " + std::to_string(static_cast<uint64_t>(v)));
+    }
+  }
+  return out;
+}
+
+// ABI 1.5's span cache and thread-cache families: their labels (event and direction are the
+// lists' names, in their order; class and size like every per-class family) and values
+// (capacity in bytes: blocks x block size).
+TEST(Collector, CacheFamiliesLabelsAndValues) {
+  std::vector<prometheus::MetricFamily> f = hakmem::daemon::process_families({busy_process()});
+  EXPECT_EQ(samples(f, "hakmem_span_cache_events_total"),
+            (std::vector<std::string>{"pid=4242,comm=busy,event=hit: 10", "pid=4242,comm=busy,event=miss: 11",
+                                      "pid=4242,comm=busy,event=trim: 12", "pid=4242,comm=busy,event=evict: 13"}));
+  EXPECT_EQ(samples(f, "hakmem_span_cache_bytes"), (std::vector<std::string>{"pid=4242,comm=busy: 25165824"}));
+  EXPECT_EQ(samples(f, "hakmem_thread_cache_resizes_total"),
+            (std::vector<std::string>{"pid=4242,comm=busy,class=3,size=64,direction=grow: 3",
+                                      "pid=4242,comm=busy,class=3,size=64,direction=shrink: 1"}));
+  EXPECT_EQ(samples(f, "hakmem_thread_cache_capacity_bytes"),
+            (std::vector<std::string>{"pid=4242,comm=busy,class=3,size=64: 8192"}));
+}
+
+// A segment before ABI 1.5 has no span cache counts and its cache capacities are not for
+// readers: none of the four families, rather than zeros that read as an idle cache.
+TEST(Collector, NoCacheSeriesBeforeTheirMinor) {
+  hakmem::reader::Snapshot s = busy_process();
+  s.has_cache_stats = false;
+  std::vector<prometheus::MetricFamily> f = hakmem::daemon::process_families({s});
+  for (const char* name : {"hakmem_span_cache_events_total", "hakmem_span_cache_bytes",
+                           "hakmem_thread_cache_resizes_total", "hakmem_thread_cache_capacity_bytes"})
+    EXPECT_TRUE(samples(f, name).empty()) << name;
+  EXPECT_EQ(samples(f, "hakmem_allocs_total").size(), 1u);
 }
 
 // The per-comm aggregates: hakmem_comm_processes and _processes_exited_total, then the list's

@@ -75,6 +75,37 @@ void expect_filled_values(segtest::Segment& s, const ReadResult& r) {
   EXPECT_EQ(snap.process.resident_bytes, s.has_resident() ? 777u : 0u);
   EXPECT_EQ(snap.classes[2].inherited_blocks, s.has_resident() ? 40u : 0u);
   EXPECT_EQ(snap.classes[3].inherited_blocks, 0u);
+  // Minor 5's span cache, resizes (rows of the header's num_classes) and live caches' capacity.
+  const bool grows = s.has_cache_stats();
+  EXPECT_EQ(snap.has_cache_stats, grows);
+  EXPECT_EQ(snap.process.span_cache_bytes, grows ? 3u << 23 : 0u);
+  for (unsigned i = 0; i < HAK_NUM_SPAN_CACHE_EVENTS; ++i)
+    EXPECT_EQ(snap.process.span_cache_events[i], grows ? 500u + i : 0u) << "event " << i;
+  for (unsigned c = 0; c < HAK_NUM_CLASSES; ++c) {
+    for (unsigned d = 0; d < HAK_NUM_CACHE_RESIZES; ++d) {
+      EXPECT_EQ(snap.classes[c].cache_resizes[d], grows ? (d + 1) * 100u + c : 0u) << "class " << c;
+      EXPECT_EQ(snap.process.cache_resizes[d][c], snap.classes[c].cache_resizes[d]);
+    }
+    EXPECT_EQ(snap.classes[c].cache_capacity, grows ? s.expected_capacity(c) : 0u) << "class " << c;
+    EXPECT_EQ(snap.classes[c].cache_capacity_bytes(), snap.classes[c].cache_capacity * 16 * (c + 1));
+  }
+}
+
+// A filled segment of an older `minor` and one of this reader's, each read and checked whole.
+struct OldAndCurrent {
+  ReadResult old, current;
+};
+OldAndCurrent read_old_and_current(uint16_t minor) {
+  segtest::Spec spec;
+  spec.minor = minor;
+  segtest::Segment old(spec), current;
+  OldAndCurrent r;
+  for (auto [s, into] : {std::pair{&old, &r.old}, std::pair{&current, &r.current}}) {
+    s->fill_counts();
+    *into = read(*s);
+    expect_filled_values(*s, *into);
+  }
+  return r;
 }
 
 TEST(Reader, ReadsASegmentAndSumsEveryClaimedSlot) {
@@ -195,20 +226,48 @@ TEST(Reader, MinorTwoWithoutLiveCaches) {
 // Minor 3's process record ends at slabs_in_use[]: read, resident bytes absent and said so
 // (hakmemd serves no hakmem_resident_bytes for it); minor 4 appends them.
 TEST(Reader, MinorThreeWithoutResidentBytes) {
-  segtest::Spec spec;
-  spec.minor = 3;
-  segtest::Segment old(spec);
-  old.fill_counts();
-  ReadResult r = read(old);
-  expect_filled_values(old, r);
-  EXPECT_FALSE(r.snapshot.has_resident);
+  auto [old, current] = read_old_and_current(3);
+  EXPECT_FALSE(old.snapshot.has_resident);
+  EXPECT_TRUE(current.snapshot.has_resident);
+  EXPECT_EQ(current.snapshot.process.resident_bytes, 777u);
+}
 
-  segtest::Segment current;
-  current.fill_counts();
-  r = read(current);
-  expect_filled_values(current, r);
-  EXPECT_TRUE(r.snapshot.has_resident);
-  EXPECT_EQ(r.snapshot.process.resident_bytes, 777u);
+// Minor 4's process record ends at inherited_blocks[], and its caches[].cap (which the builder
+// writes there too) was the writer's own: read, the span cache, resizes and capacities absent
+// and said so (hakmemd serves none of their families for it); minor 5 appends the counts and
+// makes cap readable.
+TEST(Reader, MinorFourWithoutCacheStats) {
+  auto [old, current] = read_old_and_current(4);
+  EXPECT_TRUE(old.snapshot.has_resident);
+  EXPECT_FALSE(old.snapshot.has_cache_stats);
+  EXPECT_TRUE(current.snapshot.has_cache_stats);
+  EXPECT_EQ(current.snapshot.classes[3].cache_capacity, 64u + 1 + 64 + 2 + 64 + 3);  // live slots 1 to 3
+}
+
+// The builder, a writer independent of the allocator, lays minor 5 out as the ABI's structs do.
+TEST(Reader, BuilderMatchesTheAbiStructs) {
+  segtest::Segment s;
+  EXPECT_EQ(s.stride(HAK_SEG_SEC_PROCESS), sizeof(hak_seg_process));
+  EXPECT_EQ(s.span_cache_at() - s.process_at(), offsetof(hak_seg_process, span_cache_bytes));
+  EXPECT_EQ(s.span_event_at(0) - s.process_at(), offsetof(hak_seg_process, span_cache_events));
+  EXPECT_EQ(s.resizes_at(1, 2) - s.process_at(), offsetof(hak_seg_process, cache_resizes[1][2]));
+  EXPECT_EQ(s.stride(HAK_SEG_SEC_SLOTS), sizeof(hak_seg_slot));
+}
+
+// A scribbled capacity (every cap UINT32_MAX) and class size (UINT64_MAX): sums that fit, and
+// bytes saturated rather than wrapped.
+TEST(Reader, ScribbledCapacitiesSaturate) {
+  segtest::Segment s;
+  s.fill_counts();
+  for (unsigned slot = 0; slot < s.section(HAK_SEG_SEC_SLOTS).count; ++slot)
+    s.put32(s.cache_at(slot, 4) + offsetof(hak_seg_cache, cap), UINT32_MAX);
+  s.put64(s.sec_off(HAK_SEG_SEC_CLASSES) + 4 * s.stride(HAK_SEG_SEC_CLASSES), UINT64_MAX);
+  ReadResult r = read(s);
+  ASSERT_TRUE(r.ok()) << r.error->to_string();
+  const auto& k = r.snapshot.classes[4];
+  EXPECT_EQ(k.cache_capacity, uint64_t{UINT32_MAX} * s.spec().slots);
+  EXPECT_EQ(k.cache_capacity_bytes(), UINT64_MAX);
+  EXPECT_EQ(r.snapshot.classes[5].cache_capacity_bytes(), s.expected_capacity(5) * 16 * 6);
 }
 
 TEST(Reader, DerivedValues) {

@@ -5,7 +5,10 @@
 // Layout it writes (telemetry_abi.h, nested arrays sized by the header's num_*): header, then
 // settings, classes, process, locks, slots, each section `extra_records` longer and each
 // record `extra_stride` bytes longer than the minimum, sections 64-byte aligned. Slots of
-// minor 3 on end in caches[num_classes] at HAK_SEG_SLOT_CACHES_AT.
+// minor 3 on end in caches[num_classes] at HAK_SEG_SLOT_CACHES_AT. The process record ends,
+// from minor 4, in resident_bytes and inherited_blocks[num_classes], and from minor 5 in
+// span_cache_bytes, span_cache_events[HAK_NUM_SPAN_CACHE_EVENTS] and
+// cache_resizes[HAK_NUM_CACHE_RESIZES][num_classes].
 #pragma once
 
 #include <cstddef>
@@ -44,6 +47,7 @@ class Segment {
   hak_seg_section& section(unsigned id) { return header().sections[id]; }
 
   void put64(uint64_t at, uint64_t v) { std::memcpy(&bytes_.at(at + 7) - 7, &v, 8); }
+  void put32(uint64_t at, uint32_t v) { std::memcpy(&bytes_.at(at + 3) - 3, &v, 4); }
   uint64_t get64(uint64_t at) const {
     uint64_t v;
     std::memcpy(&v, &bytes_.at(at + 7) - 7, 8);
@@ -75,7 +79,9 @@ class Segment {
   // slot s, class c holds allocs = (s+1)*(c+1)*10, frees = (s+1)*(c+1)*7, remote_frees = s+c,
   // refills[p] = s+p+1 and refill_objects[p] = (s+p+1)*(c+2) for the known paths; with live
   // caches (minor 3 on), its cache adds allocs (s+1)*(c+1)*3 and frees (s+1)*(c+1)*2, and
-  // holds 5 blocks.
+  // holds 5 blocks and has capacity cap_of(s, c) (written from minor 3; for readers from 5).
+  // From minor 5 the process record holds span_cache_bytes 3 << 23, event i 500 + i, and
+  // resizes[d][c] = (d + 1) * 100 + c.
   // Free slots (state 0: the extra records of a newer minor) stay all zero, as the ABI says.
   bool slot_claimed(unsigned slot) { return bytes_[slot_at(slot)] != HAK_SEG_SLOT_FREE; }
   void fill_counts() {
@@ -92,6 +98,7 @@ class Segment {
         if (!has_caches()) continue;
         put64(cache_at(s, c) + offsetof(hak_seg_cache, fill), ((s + 1) * (c + 1) * 2ull) << 16 | 5);
         put64(cache_at(s, c) + offsetof(hak_seg_cache, allocs), (s + 1) * (c + 1) * 3ull);
+        put32(cache_at(s, c) + offsetof(hak_seg_cache, cap), cap_of(s, c));
       }
     }
     for (unsigned l = 0; l < n(HAK_NUM_LOCKS); ++l)
@@ -103,6 +110,20 @@ class Segment {
       put64(resident_at(), 777);
       for (unsigned c = 0; c < n(HAK_NUM_CLASSES); ++c) put64(resident_at() + 8 + 8 * c, c == 2 ? 40 : 0);
     }
+    if (has_cache_stats()) {
+      put64(span_cache_at(), 3ull << 23);
+      for (unsigned i = 0; i < HAK_NUM_SPAN_CACHE_EVENTS; ++i) put64(span_event_at(i), 500 + i);
+      for (unsigned d = 0; d < HAK_NUM_CACHE_RESIZES; ++d)
+        for (unsigned c = 0; c < n(HAK_NUM_CLASSES); ++c) put64(resizes_at(d, c), (d + 1) * 100ull + c);
+    }
+  }
+  uint32_t cap_of(unsigned slot, unsigned cls) const { return 16 * (cls + 1) + slot; }
+  // Sum of cap_of over the LIVE slots (the retired record's capacity is not a live heap's).
+  uint64_t expected_capacity(unsigned c) {
+    uint64_t sum = 0;
+    for (unsigned s = 0; s < section(HAK_SEG_SEC_SLOTS).count; ++s)
+      if (bytes_[slot_at(s)] == HAK_SEG_SLOT_LIVE) sum += cap_of(s, c);
+    return sum;
   }
   // Sum over claimed slots of the value fill_counts() put in field `f` (0 allocs, 1 frees, 2 remote).
   uint64_t expected_class_sum(unsigned c, unsigned f) {
@@ -117,6 +138,13 @@ class Segment {
   bool has_resident() const { return spec_.minor >= HAK_SEG_RESIDENT_MINOR; }
   // resident_bytes, after the process record's last array (minor 4 on).
   uint64_t resident_at() { return process_array_at(5, n(HAK_NUM_CLASSES)); }
+  bool has_cache_stats() const { return spec_.minor >= HAK_SEG_CACHES_GROW_MINOR; }
+  // span_cache_bytes, after inherited_blocks[] (minor 5 on); then the events and the resizes.
+  uint64_t span_cache_at() { return resident_at() + 8 + 8 * n(HAK_NUM_CLASSES); }
+  uint64_t span_event_at(unsigned i) { return span_cache_at() + 8 + 8 * i; }
+  uint64_t resizes_at(unsigned d, unsigned c) {
+    return span_event_at(HAK_NUM_SPAN_CACHE_EVENTS) + 8 * (d * n(HAK_NUM_CLASSES) + c);
+  }
   uint64_t caches_at() const { return HAK_SEG_SLOT_CACHES_AT(n(HAK_NUM_CLASSES), class_record()); }
   uint64_t cache_at(unsigned slot, unsigned cls) { return slot_at(slot) + caches_at() + 32ull * cls; }
   uint64_t slot_record() const {
@@ -133,7 +161,10 @@ class Segment {
     const Spec& s = spec_;
     uint64_t process_record = 8 * (6 + n(HAK_NUM_POOL_STAGES) + n(HAK_NUM_POOL_RELEASE_KINDS) +
                                    n(HAK_NUM_SUPERSLAB_STATES) + 2 * n(spec_.os_calls) +
-                                   n(HAK_NUM_CLASSES) + (has_resident() ? 1 + n(HAK_NUM_CLASSES) : 0));
+                                   n(HAK_NUM_CLASSES) + (has_resident() ? 1 + n(HAK_NUM_CLASSES) : 0) +
+                                   (has_cache_stats() ? 1 + HAK_NUM_SPAN_CACHE_EVENTS +
+                                                            HAK_NUM_CACHE_RESIZES * n(HAK_NUM_CLASSES)
+                                                      : 0));
     const uint64_t setting_record = s.minor >= HAK_SEG_SETTING_SOURCE_MINOR ? sizeof(hak_seg_setting)
                                                                             : HAK_SEG_SETTING_MINOR0_SIZE;
     const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {setting_record, sizeof(hak_seg_class_info),
