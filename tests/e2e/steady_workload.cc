@@ -3,8 +3,11 @@
 // "ready", then either sleeps until killed (`sleep`), keeps allocating and freeing across
 // those classes (`churn`), so rates computed over its counters stay positive, or (`cycle`)
 // allocates 512 blocks of every class and a large block, frees them all, and every few cycles
-// pauses 300 ms: its caches refill and flush, slabs go back to the pool, and emptied memory
-// decays back to the OS, so every refill, pool and memory-syscall rate moves too.
+// calls malloc_trim and pauses 300 ms: its caches refill and flush, slabs go back to the pool,
+// and emptied memory decays back to the OS, so every refill, pool and memory-syscall rate
+// moves too. (Without the trim, the thread caches grow to hold the whole batch after a few
+// cycles, and the refill rates fall to zero: malloc_trim sets them back to their base.)
+#include <malloc.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -47,7 +50,10 @@ int main(int argc, char** argv) {
       }
       for (void* p : batch) free(p);
       batch.clear();
-      if (n % 8 == 7) nanosleep(&pause_ms, nullptr);
+      if (n % 8 == 7) {
+        malloc_trim(0);
+        nanosleep(&pause_ms, nullptr);
+      }
     }
   }
   if (!churn) {
