@@ -83,6 +83,13 @@ inline char* alloc_touch(size_t n) {
   return p;
 }
 
+// alloc_touch, and a byte written in every further 4 KiB page: a buffer filled once.
+inline char* alloc_touch_pages(size_t n) {
+  char* p = alloc_touch(n);
+  for (size_t off = 4096; off < n; off += 4096) p[off] = 1;
+  return p;
+}
+
 inline long parse_long(const char* prog, const char* s, const char* what, long lo, long hi) {
   char* end = nullptr;
   long v = strtol(s, &end, 10);

@@ -13,14 +13,9 @@
 namespace {
 
 constexpr size_t kSlots = 20;
-constexpr size_t kMin = 5u << 20, kMax = 25u << 20, kPage = 4096;
+constexpr size_t kMin = 5u << 20, kMax = 25u << 20;
 
-char* alloc_fill(bench::Rng& rng) {
-  size_t n = rng.range(kMin, kMax);
-  char* p = bench::alloc_touch(n);
-  for (size_t off = kPage; off < n; off += kPage) p[off] = 1;
-  return p;
-}
+char* alloc_fill(bench::Rng& rng) { return bench::alloc_touch_pages(rng.range(kMin, kMax)); }
 
 uint64_t churn_huge(int t, const bench::Control& ctl) {
   bench::Rng rng(9100 + static_cast<uint64_t>(t));

@@ -12,14 +12,9 @@
 namespace {
 
 constexpr size_t kSlots = 16;
-constexpr size_t kMin = 64 * 1024, kMax = 4 * 1024 * 1024, kPage = 4096;
+constexpr size_t kMin = 64 * 1024, kMax = 4 * 1024 * 1024;
 
-char* alloc_fill(bench::Rng& rng) {
-  size_t n = rng.log_range(kMin, kMax);
-  char* p = bench::alloc_touch(n);
-  for (size_t off = kPage; off < n; off += kPage) p[off] = 1;
-  return p;
-}
+char* alloc_fill(bench::Rng& rng) { return bench::alloc_touch_pages(rng.log_range(kMin, kMax)); }
 
 uint64_t churn_large(int t, const bench::Control& ctl) {
   bench::Rng rng(7000 + static_cast<uint64_t>(t));
