@@ -236,6 +236,9 @@ void* span_alloc(size_t size, size_t align, bool zero, size_t* usable) {
       errno = ENOMEM;
       return nullptr;
     }
+    // 2 MiB-aligned and at least 8 MiB: whole huge pages, which the block's user touches
+    // anyway (a span counts as resident whole, below).
+    if (config().large_hugepage != 0 && need > kArenaMaxRunBytes) os::advise_huge_pages(mem, need);
     // A span counts as resident whole: its pages are the block's, live or cached for reuse.
     resident_grow(need);
     note_mapped(1, static_cast<long>(need));

@@ -69,6 +69,11 @@ void discard(void* addr, size_t bytes) {
   madvise(addr, bytes, MADV_DONTNEED);
 }
 
+void advise_huge_pages(void* addr, size_t bytes) {
+  count(kOsMADVISE, bytes);
+  madvise(addr, bytes, MADV_HUGEPAGE);
+}
+
 void write_all(int fd, const char* buf, size_t len) {
   while (len > 0) {
     // The raw system call: write(3) is a cancellation point, and a thread cancelled while

@@ -33,6 +33,9 @@ void unmap(void* addr, size_t bytes);
 bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes);
 // MADV_DONTNEED: the pages read back as zero and stop counting towards RSS.
 void discard(void* addr, size_t bytes);
+// MADV_HUGEPAGE: transparent huge pages for the range where the kernel allows them (its
+// `madvise` mode); a kernel without THP refuses, which changes nothing.
+void advise_huge_pages(void* addr, size_t bytes);
 
 // write(2) all of buf, retrying on EINTR; async-signal-safe, and not a cancellation point.
 void write_all(int fd, const char* buf, size_t len);

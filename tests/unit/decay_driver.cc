@@ -6,7 +6,7 @@
 //                                 once, nothing happens while idle and no thread is added; the
 //                                 next allocator slow path unmaps the reserve
 //   decay_driver next_call        HAKMEM_BG_RELEASE=0, a second thread alive: the same
-// Run with HAKMEM_DECAY_MS=50 and HAKMEM_POOL_STASH=0. Exit 0 on success.
+// Run with HAKMEM_DECAY_MS=50, HAKMEM_POOL_STASH=0 and HAKMEM_TCACHE_MAX_BYTES=0. Exit 0 on success.
 #include <dirent.h>
 #include <unistd.h>
 
