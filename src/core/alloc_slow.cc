@@ -9,6 +9,7 @@
 #include "counters/segment_storage.h"
 #include "core/release.h"
 #include "large/large.h"
+#include "os/os.h"
 #include "small/refill.h"
 #include "small/remote_list.h"
 #include "small/thread_heap.h"
@@ -18,14 +19,17 @@
 namespace hakmem {
 namespace {
 
-// retry: the OS refused memory, so give back what the allocator holds idle (trim_now: cached
-// blocks of other classes, cached spans, empty SuperSlabs) and try once more. Not for the
-// global heap, whose lock trim_now must not be called under.
+// retry: when the OS refused a mapping, give back what the allocator holds idle (trim_now:
+// cached blocks of other classes, cached spans, empty SuperSlabs) and try once more. Not for
+// the global heap, whose lock trim_now must not be called under.
 void* alloc_small_from(ThreadCache& tc, unsigned cls, bool retry) {
   ClassCache& cc = tc.cls[cls];
-  if (cc.head == nullptr && !refill(tc, cls) && !(retry && trim_now() != 0 && refill(tc, cls))) {
-    errno = ENOMEM;
-    return nullptr;
+  if (cc.head == nullptr) {
+    uint64_t refused = os::map_failures();
+    if (!refill(tc, cls) && !(retry && os::map_failures() != refused && (trim_now(), refill(tc, cls)))) {
+      errno = ENOMEM;
+      return nullptr;
+    }
   }
   return cache_pop(cc);
 }
@@ -52,8 +56,13 @@ void* large_alloc_slow(size_t size, size_t align, bool zero) {
   ensure_initialized();
   // A thread whose first request is large gets its heap here too: its runs come from its own
   // arena shard and its freed ones wait in its heap.
+  uint64_t refused = os::map_failures();
   void* p = large_alloc(large_local_for_alloc(), size, align, zero);
-  if (p == nullptr && errno == ENOMEM && trim_now() != 0) p = large_alloc(large_local_for_alloc(), size, align, zero);
+  // Only when the kernel refused a mapping and idle memory could make room: a request too big
+  // for any address space fails at once, however often a program tries (tst-malloc-too-large).
+  if (p == nullptr && os::map_failures() != refused && release_has_idle() && trim_now() != 0) {
+    p = large_alloc(large_local_for_alloc(), size, align, zero);
+  }
   return p;
 }
 

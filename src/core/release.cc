@@ -48,6 +48,8 @@ size_t trim_now() {
   return release_expired(true);
 }
 
+bool release_has_idle() { return pending(); }
+
 void release_register_background() {
   background_set_work(BackgroundWork{pending, release_decayed, bound_reserve, enter_helper});
 }

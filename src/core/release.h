@@ -17,5 +17,8 @@ size_t release_expired(bool force);
 // slabs, arena runs and orphans' blocks go home, then everything idle is released at once.
 // Never with the global heap lock held. Returns release_expired(true)'s result.
 size_t trim_now();
+// Something idle waits for its decay (empty SuperSlabs, cached spans or free arena runs,
+// parked heaps): what trim_now could give back besides the calling thread's caches.
+bool release_has_idle();
 
 }  // namespace hakmem

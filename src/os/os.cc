@@ -26,10 +26,17 @@ void count(OsCall call, size_t bytes) {
   seg_add(process_counts().os_bytes[call], bytes);
 }
 
+std::atomic<uint64_t> g_map_failures{0};
+
+uint64_t map_failures() { return g_map_failures.load(std::memory_order_relaxed); }
+
 void* map(size_t bytes) {
   count(kOsMMAP, bytes);
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
+  if (p == MAP_FAILED) {
+    g_map_failures.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
   seg_add(process_counts().mapped_bytes, bytes);
   return p;
 }

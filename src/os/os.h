@@ -24,6 +24,9 @@ void count(OsCall call, size_t bytes);
 
 // Anonymous private read-write mapping; nullptr on failure (errno from the kernel).
 void* map(size_t bytes);
+// How many map() calls the kernel refused so far: a caller compares two readings to tell an
+// allocation the OS refused from one rejected before any mapping (too big to ever fit).
+uint64_t map_failures();
 // A mapping of `bytes` whose start is aligned to `align` (a power of two >= page size),
 // trimming the slack; nullptr on failure.
 void* map_aligned(size_t bytes, size_t align);
