@@ -107,15 +107,23 @@ void collect_stats(hak_stats* out) {
   out->threads_exited = exited;
 }
 
-void write_summary(int fd) {
-  static hak_stats s;   // 10 KiB: keep it off small thread stacks; racing printers is benign
-  hak_stats_snapshot(&s);
-  uint64_t allocs = 0, frees = 0, remote = 0, live = 0;
+namespace {
+
+// 10 KiB: kept off small thread stacks; racing printers is benign.
+hak_stats g_printed;
+
+uint64_t live_bytes_of(const hak_stats& s) {
+  uint64_t live = s.large_live_bytes;
+  for (const hak_class_stats& c : s.classes) live += c.live_bytes;
+  return live;
+}
+
+void write_summary_of(const hak_stats& s, int fd) {
+  uint64_t allocs = 0, frees = 0, remote = 0;
   for (const hak_class_stats& c : s.classes) {
     allocs += c.allocs;
     frees += c.frees;
     remote += c.remote_frees;
-    live += c.live_bytes;
   }
   char storage[1024];
   TextBuffer t(storage, sizeof storage);
@@ -123,7 +131,7 @@ void write_summary(int fd) {
   auto line = [&]() -> TextBuffer& { return t.str("hakmem[").num(pid).str("]"); };
   line().str(" summary:").kv("allocs", allocs + s.large_allocs).kv("frees", frees + s.large_frees);
   t.kv("remote_frees", remote).kv("large_allocs", s.large_allocs).kv("large_frees", s.large_frees);
-  t.kv("live_bytes", live + s.large_live_bytes).kv("mapped_bytes", s.mapped_bytes);
+  t.kv("live_bytes", live_bytes_of(s)).kv("mapped_bytes", s.mapped_bytes);
   t.kv("resident_bytes", seg_load(process_counts().resident_bytes));
   t.kv("threads", s.threads_live + s.threads_exited).str("\n");
   t.flush_to(fd);
@@ -171,12 +179,17 @@ void write_summary(int fd) {
   t.flush_to(fd);
 }
 
+}  // namespace
+
+void write_summary(int fd) {
+  hak_stats_snapshot(&g_printed);
+  write_summary_of(g_printed, fd);
+}
+
 void write_malloc_stats(int fd) {
-  write_summary(fd);
-  static hak_stats s;   // as write_summary's
-  hak_stats_snapshot(&s);
-  uint64_t live = s.large_live_bytes;
-  for (const hak_class_stats& c : s.classes) live += c.live_bytes;
+  hak_stats_snapshot(&g_printed);
+  write_summary_of(g_printed, fd);
+  const hak_stats& s = g_printed;
   size_t regions = 0, bytes = 0;
   large_mapping_peaks(&regions, &bytes);
   char storage[256];
@@ -190,7 +203,7 @@ void write_malloc_stats(int fd) {
   };
   t.str("Total (incl. mmap):\n");
   row("system bytes    ", s.mapped_bytes);
-  row("in use bytes    ", live);
+  row("in use bytes    ", live_bytes_of(s));
   row("max mmap regions", regions);
   row("max mmap bytes  ", bytes);
   t.flush_to(fd);

@@ -25,11 +25,15 @@ bool g_copied_for_child;             // a fork child's private copy, not yet pub
 size_t g_reserved;
 constexpr unsigned kSpareSlots = 8;
 
+// The bytes of g_segment up to the end of the first `slots` heap slots (record 0 included).
+size_t bytes_through_slots(unsigned slots) {
+  return static_cast<size_t>(reinterpret_cast<const char*>(&g_segment.slots[1 + slots]) -
+                             reinterpret_cast<const char*>(&g_segment));
+}
+
 size_t reserve_for(unsigned slots_used) {
   unsigned n = slots_used + kSpareSlots < kSegmentSlots ? slots_used + kSpareSlots : kSegmentSlots;
-  size_t end = static_cast<size_t>(reinterpret_cast<const char*>(&g_segment.slots[1 + n]) -
-                                   reinterpret_cast<const char*>(&g_segment));
-  return (end + 4095) & ~size_t{4095};
+  return (bytes_through_slots(n) + 4095) & ~size_t{4095};
 }
 
 void add_section(hak_seg_header& h, unsigned id, const void* first, uint32_t count,
@@ -101,10 +105,7 @@ void report_off(const char* path, const os::FileError& e) {
 }
 
 // The bytes of g_segment up to the end of the last slot handed out: all beyond is zero.
-size_t used_bytes() {
-  return static_cast<size_t>(reinterpret_cast<const char*>(&g_segment.slots[1 + g_slots_used]) -
-                             reinterpret_cast<const char*>(&g_segment));
-}
+size_t used_bytes() { return bytes_through_slots(g_slots_used); }
 
 // Creates this process's file and maps it over g_segment. Leaves g_path empty on failure.
 void publish() {
@@ -208,9 +209,7 @@ unsigned segment_slots_in_use() { return 1 + g_slots_used; }
 hak_seg_slot* segment_claim_slot_locked() {
   if (g_slots_used >= kSegmentSlots) return nullptr;
   hak_seg_slot* s = &g_segment.slots[1 + g_slots_used];
-  size_t end = static_cast<size_t>(reinterpret_cast<const char*>(s + 1) -
-                                   reinterpret_cast<const char*>(&g_segment));
-  if (g_path[0] != '\0' && end > g_reserved) {
+  if (g_path[0] != '\0' && bytes_through_slots(g_slots_used + 1) > g_reserved) {
     // Shared pages not yet reserved: a full tmpfs would turn the slot's first write into a
     // SIGBUS. Without room, the heap goes without a slot (its counts wait in its own struct
     // and reach the retired record, which is reserved, when it is dissolved).

@@ -8,8 +8,9 @@ usage: run.py --lib LIBHAKMEM [--work DIR] [--cache DIR] [--suites glibc,mimallo
 
 Every case runs under glibc and HAKMEM (and any --allocators named), each in its own process
 group with a timeout. One line per case, then a summary. The run fails when:
-  - a case that is not skipped fails under HAKMEM, or under glibc (a case glibc fails in this
-    environment must be listed with its reason, not pass silently);
+  - a case that is not skipped fails under HAKMEM, or under glibc, or is unsupported (exit 77)
+    under either (a case glibc cannot pass in this environment must be listed with its reason,
+    not pass silently);
   - a case skipped as internal (glibc/skip.txt) passes under an installed peer: then it tests
     the API after all, and must be run; or one listed as differing from glibc passes under
     glibc;
@@ -74,8 +75,8 @@ def judge(case, peers):
         return True, "skipped (internal: %s); fails under every installed peer (%d)" % (
             case.skip.reason, len(peers))
     g, h = r["glibc"], r["hakmem"]
-    if g.verdict == "unsupported":
-        return h.verdict in ("pass", "unsupported"), "unsupported under glibc"
+    # Unsupported (exit 77) counts as a failure too: CI has every package and runs as root,
+    # so a case that cannot run there is one to list with its reason, not to pass quietly.
     if g.verdict != "pass":
         return False, "fails under glibc (%s): fix the shim or list the case with its reason" % g.detail
     if h.verdict != "pass":
