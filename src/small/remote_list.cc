@@ -14,8 +14,10 @@ void remote_push(SlabMeta* m, void* p) {
     *static_cast<void**>(p) = head;
   } while (!m->remote_head.compare_exchange_weak(head, p, std::memory_order_release,
                                                  std::memory_order_relaxed));
-  m->remote_count.fetch_add(1, std::memory_order_relaxed);
+  // Before the count: until it is added, `used` keeps this block live, so the slab cannot be
+  // released (and its SuperSlab unmapped) while the notification still touches it.
   if (head == nullptr) remote_notify_owner(m);
+  m->remote_count.fetch_add(1, std::memory_order_relaxed);
 }
 
 void remote_notify_owner(SlabMeta* m) {
@@ -34,6 +36,17 @@ void remote_notify_owner(SlabMeta* m) {
   do {
     m->ready_next = old;
   } while (!top.compare_exchange_weak(old, m, std::memory_order_release, std::memory_order_relaxed));
+}
+
+void remote_ready_clear(ThreadHeap* h) {
+  for (std::atomic<SlabMeta*>& top : h->ready.top) {
+    if (top.load(std::memory_order_relaxed) == nullptr) continue;
+    for (SlabMeta* m = top.exchange(nullptr, std::memory_order_acquire); m != nullptr;) {
+      SlabMeta* next = m->ready_next;
+      m->ready.store(0, std::memory_order_release);
+      m = next;
+    }
+  }
 }
 
 uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls) {

@@ -5,7 +5,8 @@
 // The push that finds the list empty also tells the owner: the slab goes on the owner's ready
 // stack (remote_notify_owner), so a refill finds slabs that regained blocks at once instead of
 // scanning its owned slabs for them, which a bounded scan cannot do among hundreds of slabs
-// that remote frees fill back at random.
+// that remote frees fill back at random. A slab stays pinned while it is on a stack (`ready`):
+// the pool does not unmap a SuperSlab with such a slab, since a popper will still read it.
 //
 // Counting: a pusher bumps remote_count after its CAS, so a drain may see a block before its
 // count, or a count before its block; `used` may lag high, never low (superslab.h), so a
@@ -27,6 +28,9 @@ void remote_notify_owner(SlabMeta* m);
 // Owner h only: pops h's ready stack for cls. Each slab still h's, of cls and on h's owned
 // list moves to its front, where the refill's partial scan looks first. Returns how many.
 uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls);
+// h is being dissolved: pops all its ready stacks, clearing each slab's flag (a push that
+// comes later stays until a heap recycled from h pops it).
+void remote_ready_clear(ThreadHeap* h);
 // Owner only: detaches m's remote list; up to n blocks go to out, the rest to m's free list.
 // Returns how many went to out.
 uint32_t remote_drain(SlabMeta* m, BlockChain* out, uint32_t n);

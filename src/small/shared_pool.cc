@@ -196,6 +196,15 @@ bool pool_has_empty() { return g_empty_count.load(std::memory_order_relaxed) != 
 
 namespace {
 
+// A slab of ss is still on a heap's ready stack (remote_list.h), whose popper will read it:
+// ss stays mapped until a later release finds none.
+bool on_ready_stack(const SuperSlab* ss) {
+  for (const SlabMeta& m : ss->slabs) {
+    if (m.ready.load(std::memory_order_acquire) != 0) return true;
+  }
+  return false;
+}
+
 // Takes the empty SuperSlabs that `leave(ss, kept)` picks off the empty list (newest first;
 // `kept` counts the empties it left there before ss) and unmaps them outside the lock.
 template <typename Leave>
@@ -207,7 +216,7 @@ size_t release_empty(Leave leave) {
     SuperSlab* ss = g_empty.head;
     while (ss != nullptr) {
       SuperSlab* next = ss->next;
-      if (leave(ss, kept)) {
+      if (leave(ss, kept) && !on_ready_stack(ss)) {
         g_empty.unlink(ss);
         ss->pool_list = kInNoList;
         g_empty_count.fetch_sub(1, std::memory_order_relaxed);

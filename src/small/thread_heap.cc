@@ -14,6 +14,7 @@
 #include "small/cache_capacity.h"
 #include "small/orphans.h"
 #include "small/refill.h"
+#include "small/remote_list.h"
 #include "small/shared_pool.h"
 #include "small/slab.h"
 #include "support/decay.h"
@@ -87,6 +88,7 @@ void heap_retire(ThreadHeap* h) {
 
 // Every slab of h leaves it: empty ones to the pool, the rest orphaned for adoption.
 void heap_abandon(ThreadHeap* h) {
+  remote_ready_clear(h);
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {
     ClassSlabs* cs = &h->slabs[cls];
     if (cs->bound != nullptr) owned_push_back(cs, cs->bound);
