@@ -26,7 +26,12 @@ void* alloc_small_from(ThreadCache& tc, unsigned cls, bool retry) {
   ClassCache& cc = tc.cls[cls];
   if (cc.head == nullptr) {
     uint64_t refused = os::map_failures();
-    if (!refill(tc, cls) && !(retry && os::map_failures() != refused && (trim_now(), refill(tc, cls)))) {
+    bool filled = refill(tc, cls);
+    if (!filled && retry && os::map_failures() != refused) {
+      trim_now();
+      filled = refill(tc, cls);
+    }
+    if (!filled) {
       errno = ENOMEM;
       return nullptr;
     }

@@ -25,7 +25,9 @@ namespace {
 constexpr unsigned kCacheSlots = 64;
 LargeHeader* g_cache[kCacheSlots];   // large_cache lock
 std::atomic<unsigned> g_cache_count{0};
-std::atomic<size_t> g_cache_bytes{0};   // written under the large_cache lock
+// The cached bytes are the segment's gauge itself (process.span_cache_bytes), changed only
+// under the large_cache lock.
+uint64_t& cache_bytes() { return process_counts().span_cache_bytes; }
 
 // Spans mapped now, and the peaks. Updated only where a span is mapped, resized or unmapped,
 // each beside a system call, so the atomics cost nothing measurable.
@@ -45,21 +47,13 @@ void note_mapped(long regions, long bytes) {
   if (bytes > 0) raise_peak(g_peak_bytes, b + static_cast<size_t>(bytes));
 }
 
-void count_event(unsigned event, uint64_t n = 1) {
-  seg_add(process_counts().span_cache_events[event], n);
-}
-
-// The gauge follows g_cache_bytes, both changed only under the large_cache lock.
-void publish_cache_bytes() {
-  seg_set(process_counts().span_cache_bytes, g_cache_bytes.load(std::memory_order_relaxed));
-}
+void count_event(unsigned event) { seg_add(process_counts().span_cache_events[event], 1); }
 
 LargeHeader* remove_slot_locked(unsigned i) {
   LargeHeader* h = g_cache[i];
   g_cache[i] = nullptr;
-  g_cache_bytes.fetch_sub(h->map_size, std::memory_order_relaxed);
+  seg_sub(cache_bytes(), h->map_size);
   g_cache_count.fetch_sub(1, std::memory_order_relaxed);
-  publish_cache_bytes();
   return h;
 }
 
@@ -126,7 +120,7 @@ LargeHeader* evict_locked(size_t budget, size_t incoming) {
   LargeHeader* doomed = nullptr;
   while (g_cache_count.load(std::memory_order_relaxed) > 0 &&
          (g_cache_count.load(std::memory_order_relaxed) == kCacheSlots ||
-          g_cache_bytes.load(std::memory_order_relaxed) + incoming > budget)) {
+          seg_load(cache_bytes()) + incoming > budget)) {
     unsigned oldest = kCacheSlots;
     for (unsigned i = 0; i < kCacheSlots; ++i) {
       if (g_cache[i] != nullptr &&
@@ -161,7 +155,7 @@ std::atomic<uint64_t> g_window_start_ns{0};
 
 size_t live_span_bytes() {
   size_t mapped = g_mapped_bytes.load(std::memory_order_relaxed);
-  size_t cached = g_cache_bytes.load(std::memory_order_relaxed);
+  size_t cached = seg_load(cache_bytes());
   return mapped > cached ? mapped - cached : 0;
 }
 
@@ -196,9 +190,8 @@ void cache_put(LargeHeader* h) {
           break;
         }
       }
-      g_cache_bytes.fetch_add(h->map_size, std::memory_order_relaxed);
+      seg_add(cache_bytes(), h->map_size);
       g_cache_count.fetch_add(1, std::memory_order_relaxed);
-      publish_cache_bytes();
     }
   }
   if (!keep) {
