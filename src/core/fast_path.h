@@ -14,12 +14,28 @@
 #include "small/superslab.h"
 #include "small/thread_cache.h"
 
+#ifndef HAKMEM_FREE_TAG_CHECK
+#error "HAKMEM_FREE_TAG_CHECK must be defined (0 or 1) by the build: src/CMakeLists.txt"
+#endif
+
 namespace hakmem {
 
 [[gnu::cold, gnu::noinline]] void* malloc_slow(size_t size);
 [[gnu::cold, gnu::noinline]] void free_slow(void* p);
 // A large block for the calling thread (its heap is created if need be). See large/large.h.
 [[gnu::cold]] void* large_alloc_slow(size_t size, size_t align, bool zero = false);
+
+// The double-free check of the fast path: p's word 1 holds its free tag (slow path confirms).
+// The unchecked build (HAKMEM_FREE_CHECK=OFF, src/CMakeLists.txt) skips the load of p.
+inline bool fast_tag_says_free(const void* p, uintptr_t tag) {
+#if HAKMEM_FREE_TAG_CHECK
+  return static_cast<const uintptr_t*>(p)[1] == tag;
+#else
+  (void)p;
+  (void)tag;
+  return false;
+#endif
+}
 
 inline void* pop_fast(ClassCache& cc, size_t size) {
   if (HAKMEM_LIKELY(cc.head != nullptr)) return cache_pop(cc);
@@ -42,7 +58,7 @@ inline void free_fast(void* p) {
     SlabMeta* m = slab_of(superslab_of(p), p);
     uintptr_t tag = t_cache.tag_secret ^ a;
     if (HAKMEM_LIKELY(m->owner.load(std::memory_order_relaxed) == t_cache.heap &&
-                      slab_is_block_start(m, p) && static_cast<uintptr_t*>(p)[1] != tag)) {
+                      slab_is_block_start(m, p) && !fast_tag_says_free(p, tag))) {
       auto* base = reinterpret_cast<char*>(t_cache.cls);
       ClassCache& cc = *reinterpret_cast<ClassCache*>(base + m->cache_offset);
       if (HAKMEM_LIKELY(cache_count(cc) < cc.cap)) {

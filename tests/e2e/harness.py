@@ -148,6 +148,18 @@ class Daemon:
     def open_fds(self):
         return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
 
+    def fd_targets(self):
+        """What the daemon's open fds point at, counted: for a failure message."""
+        targets = {}
+        for fd in os.listdir(f"/proc/{self.proc.pid}/fd"):
+            try:
+                t = os.readlink(f"/proc/{self.proc.pid}/fd/{fd}")
+            except OSError:
+                continue
+            t = re.sub(r"\[\d+\]", "[...]", t)
+            targets[t] = targets.get(t, 0) + 1
+        return ", ".join(f"{n} x {t}" for t, n in sorted(targets.items()))
+
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')

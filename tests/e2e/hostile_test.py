@@ -194,8 +194,15 @@ def test_rewrite_loop():
             fail("hakmemd died")
         segments.write(path, good)
         harness.wait_for(lambda: str(v.pid) in d.scrape().pids(), "the good segment again")
+        # A leak stays; sockets of the last scrapes and segments of the last round may still
+        # be closing on a loaded machine (seen once: 31 -> 51 right after the loop), so the
+        # count gets time to settle before it is judged.
+        settle = time.monotonic() + 10
+        while d.open_fds() > fds0 + 4 and time.monotonic() < settle:
+            time.sleep(0.1)
+        fds1 = d.open_fds()
         if fds1 > fds0 + 4:
-            fail(f"open fds grew from {fds0} to {fds1}")
+            fail(f"open fds grew from {fds0} to {fds1} and stayed: {d.fd_targets()}")
         if rss1 > rss0 + 16 * 1024:
             fail(f"VmRSS grew from {rss0} KiB to {rss1} KiB")
         print(f"  {rounds} damages, {scrapes[0]} scrapes ({scrapes[1]} with the segment), "
