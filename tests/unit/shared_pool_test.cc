@@ -7,7 +7,8 @@
 // release once in pool_releases[its kind]; a SuperSlab moves between the active and empty
 // gauges as its last slab comes back or its first leaves; pool_release_expired(true) unmaps
 // every empty SuperSlab (mapped bytes drop by 2 MiB each, the page map forgets it) and
-// pool_release_beyond(keep) keeps the `keep` newest. The pool is shared with every other test
+// pool_release_beyond(keep) keeps the `keep` newest; neither unmaps a SuperSlab while one of
+// its slabs is on a ready stack. The pool is shared with every other test
 // of the process: each test first drains it into a SlabHoard and asserts deltas.
 #include <gtest/gtest.h>
 
@@ -205,6 +206,32 @@ TEST_F(SharedPool, ReleaseExpiredForcedUnmapsEveryEmptySuperSlab) {
   EXPECT_FALSE(pool_has_empty());
   EXPECT_EQ(chunk_kind(base), kChunkNone);
   EXPECT_EQ(pool_release_expired(true), 0u);
+}
+
+// remote_list.h: a slab on a heap's ready stack is read by the stack's next popper, so its
+// SuperSlab stays mapped, even empty and forced, until the slab has left the stack.
+TEST_F(SharedPool, AnEmptySuperSlabStaysMappedWhileASlabIsOnAReadyStack) {
+  SlabHoard hoard(h_);
+  hoard.drain();
+  std::vector<SlabMeta*> fresh = hoard.take_fresh_superslab();
+  ASSERT_EQ(fresh.size(), kSlabsPerSuperSlab);
+  auto* ss = superslab_of(fresh[0]);
+  auto base = reinterpret_cast<uintptr_t>(ss);
+  SlabMeta* stacked = fresh[7];
+  hoard.give_back(fresh);
+  ASSERT_GE(superslabs_empty(), 1u);
+  stacked->ready.store(1, std::memory_order_release);
+  uint64_t mapped = mapped_bytes();
+  size_t freed = pool_release_expired(true);
+  ASSERT_EQ(chunk_kind(base), kChunkSuperSlab) << "unmapped while a slab was on a ready stack";
+  EXPECT_TRUE(superslab_header_ok(ss));
+  EXPECT_EQ(mapped - mapped_bytes(), freed);
+  EXPECT_EQ(superslabs_empty(), 1u);
+  // Popped: the next release takes it.
+  stacked->ready.store(0, std::memory_order_release);
+  EXPECT_EQ(pool_release_expired(true), kSuperSlabSize);
+  EXPECT_EQ(chunk_kind(base), kChunkNone);
+  EXPECT_EQ(superslabs_empty(), 0u);
 }
 
 TEST_F(SharedPool, ReleaseBeyondKeepsTheNewest) {
