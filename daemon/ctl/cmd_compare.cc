@@ -1,9 +1,12 @@
 // `hakmemctl compare A B`: two readings (each a live pid or a snapshot file) side by side.
 // Per class active in either, per refill path that supplied objects in either: the hit rate
 // (share of the class's refilled objects) in A and in B and the difference B - A in
-// percentage points. Then the HAKMEM_* settings whose values differ (or that only one has).
+// percentage points. Where either reading has them (ABI minor 5), the classes whose
+// thread-cache capacity or resize counts differ, and the span cache's hit rate in each. Then
+// the HAKMEM_* settings whose values differ (or that only one has).
 #include <iostream>
 #include <map>
+#include <string_view>
 
 #include "args.h"
 #include "commands.h"
@@ -20,6 +23,44 @@ std::string signed_points(double d) {
   std::string s = d > 0 ? "+" : "";
   s += fixed(d, 1);
   return s;
+}
+
+constexpr std::size_t span_event(std::string_view name) {
+  for (std::size_t i = 0; i < reader::kNumSpanCacheEvents; ++i)
+    if (std::string_view(reader::kSpanCacheEventNames[i]) == name) return i;
+  return reader::kNumSpanCacheEvents;
+}
+constexpr std::size_t kSpanHit = span_event("hit"), kSpanMiss = span_event("miss");
+static_assert(kSpanHit < reader::kNumSpanCacheEvents && kSpanMiss < reader::kNumSpanCacheEvents);
+
+// "62.5% (5 of 8)" of the span cache's hits among its lookups, "-" without minor-5 counts.
+std::string span_hit_rate(const reader::Snapshot& s) {
+  if (!s.has_cache_stats) return "-";
+  uint64_t hits = s.process.span_cache_events[kSpanHit];
+  uint64_t lookups = hits + s.process.span_cache_events[kSpanMiss];
+  if (lookups == 0) return "no lookups";
+  return percent(100.0 * static_cast<double>(hits) / static_cast<double>(lookups)) + " (" + num(hits) + " of " +
+         num(lookups) + ")";
+}
+
+void print_caches(const reader::Snapshot& a, const reader::Snapshot& b) {
+  if (!a.has_cache_stats && !b.has_cache_stats) return;
+  std::string resizes = slashed(reader::kCacheResizeNames);
+  Table t({"class", "size", "A_cache_bytes", "B_cache_bytes", "A_" + resizes, "B_" + resizes}, "rr");
+  for (std::size_t c = 0; c < reader::kNumClasses; ++c) {
+    const reader::ClassStats& ca = a.classes[c];
+    const reader::ClassStats& cb = b.classes[c];
+    if (!ca.active() && !cb.active()) continue;
+    std::string ra = a.has_cache_stats ? slashed(ca.cache_resizes) : "-";
+    std::string rb = b.has_cache_stats ? slashed(cb.cache_resizes) : "-";
+    std::string ka = a.has_cache_stats ? num(ca.cache_capacity_bytes()) : "-";
+    std::string kb = b.has_cache_stats ? num(cb.cache_capacity_bytes()) : "-";
+    if (ka == kb && ra == rb) continue;
+    t.row({num(c), num(ca.size ? ca.size : cb.size), ka, kb, ra, rb});
+  }
+  std::cout << "\nthread-cache capacity that differs (bytes now; " << resizes << " since start)\n";
+  t.print_or(std::cout, "  ", "(none)");
+  std::cout << "\nspan cache hit rate\n  A " << span_hit_rate(a) << "\n  B " << span_hit_rate(b) << "\n";
 }
 
 }  // namespace
@@ -53,6 +94,8 @@ int cmd_compare(int argc, char** argv) {
   }
   std::cout << "\nrefill-path hit rates (% of the class's refilled objects; diff = B - A)\n";
   t.print_or(std::cout, "  ", "(no refills in either)");
+
+  print_caches(a.snapshot, b.snapshot);
 
   std::map<std::string, std::pair<std::string, std::string>> settings;
   const std::string absent = "(unset)";

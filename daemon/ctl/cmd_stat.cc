@@ -10,7 +10,6 @@
 #include <iostream>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "args.h"
@@ -42,18 +41,6 @@ void print_process(const Snapshot& s, std::ostream& out) {
   if (!s.live_caches)
     out << "  counts may lag: an ABI " << s.abi_major << "." << s.abi_minor
         << " segment shows a thread's last operations at its next refill, flush or exit\n";
-}
-
-// "a/b/c" of a list's names or values, one cell for a short list (HAK_CACHE_RESIZES).
-template <typename List>
-std::string slashed(const List& items) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += "/";
-    if constexpr (std::is_integral_v<std::decay_t<decltype(item)>>) out += num(item);
-    else out += std::string(item);
-  }
-  return out;
 }
 
 void print_classes(const Snapshot& s, std::ostream& out) {

@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace hakmem::ctl {
@@ -37,5 +38,17 @@ std::string percent(double v);               // 12.5%
 std::string bytes_human(uint64_t v);         // 1.5 MiB, 512 B
 std::string duration_ns(uint64_t ns);        // 350 ns, 12.0 us, 1.50 ms, 2.00 s
 std::string duration_s(double seconds);      // 42 s, 3m05s, 2h07m, 3d04h
+
+// "a/b/c" of a list's names or values, one cell for a short list (HAK_CACHE_RESIZES).
+template <typename List>
+std::string slashed(const List& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += "/";
+    if constexpr (std::is_integral_v<std::decay_t<decltype(item)>>) out += num(item);
+    else out += std::string(item);
+  }
+  return out;
+}
 
 }  // namespace hakmem::ctl

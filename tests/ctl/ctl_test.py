@@ -110,9 +110,18 @@ def case_exact(segdir):
         check(rows and all(r[5] == "0.0" for r in rows), f"compare with itself: {cmp}")
         check("HAKMEM_* settings that differ\n  (none)" in cmp, cmp)
 
-        other.expect("start")
+        other.run_to("start", "allocated")  # its class active too, for the capacity rows
         cmp = ctl("compare", w.pid, other.pid).stdout
         check(re.search(r"^  HAKMEM_TCACHE_CAP\s+\d+\s+16$", cmp, re.M), f"settings diff: {cmp}")
+        # The two caps differ (HAKMEM_TCACHE_CAP 16 under the throughput profile's bytes):
+        # the class's row gives each reading's capacity as its own stat says it.
+        caps = [the_class(json.loads(ctl("stat", pid, "--json").stdout))["cache_capacity_bytes"]
+                for pid in (w.pid, other.pid)]
+        rows = [r for r in table_rows(cmp, "thread-cache capacity that differs") if r[1] == str(CLASS_SIZE)]
+        check(len(rows) == 1 and [int(rows[0][2]), int(rows[0][3])] == caps,
+              f"capacities {caps} in compare: {cmp}")
+        check(re.search(r"^span cache hit rate\n  A (no lookups|[\d.]+% \(\d+ of \d+\))\n  B ", cmp, re.M),
+              f"span cache hit rates: {cmp}")
         # The profile's values, each with its source; the variable set explicitly wins.
         o = json.loads(ctl("stat", other.pid, "--json").stdout)
         want = {"HAKMEM_PROFILE": ("throughput", "env"), "HAKMEM_TCACHE_CAP": ("16", "env"),
