@@ -6,7 +6,6 @@
 // the HAKMEM_* settings whose values differ (or that only one has).
 #include <iostream>
 #include <map>
-#include <string_view>
 
 #include "args.h"
 #include "commands.h"
@@ -25,19 +24,11 @@ std::string signed_points(double d) {
   return s;
 }
 
-constexpr std::size_t span_event(std::string_view name) {
-  for (std::size_t i = 0; i < reader::kNumSpanCacheEvents; ++i)
-    if (std::string_view(reader::kSpanCacheEventNames[i]) == name) return i;
-  return reader::kNumSpanCacheEvents;
-}
-constexpr std::size_t kSpanHit = span_event("hit"), kSpanMiss = span_event("miss");
-static_assert(kSpanHit < reader::kNumSpanCacheEvents && kSpanMiss < reader::kNumSpanCacheEvents);
-
 // "62.5% (5 of 8)" of the span cache's hits among its lookups, "-" without minor-5 counts.
 std::string span_hit_rate(const reader::Snapshot& s) {
   if (!s.has_cache_stats) return "-";
-  uint64_t hits = s.process.span_cache_events[kSpanHit];
-  uint64_t lookups = hits + s.process.span_cache_events[kSpanMiss];
+  uint64_t hits = s.process.span_cache_events[reader::kSpanCacheHIT];
+  uint64_t lookups = hits + s.process.span_cache_events[reader::kSpanCacheMISS];
   if (lookups == 0) return "no lookups";
   return percent(100.0 * static_cast<double>(hits) / static_cast<double>(lookups)) + " (" + num(hits) + " of " +
          num(lookups) + ")";

@@ -25,6 +25,10 @@ inline constexpr std::array kSettingSourceNames{HAK_SEG_SETTING_SOURCES(HAKMEM_R
 inline constexpr std::array kSpanCacheEventNames{HAK_SPAN_CACHE_EVENTS(HAKMEM_READER_X_LABEL)};
 inline constexpr std::array kCacheResizeNames{HAK_CACHE_RESIZES(HAKMEM_READER_X_LABEL)};
 
+// Indexes into span_cache_events[] by event, for code that reads one event (kSpanCacheHIT, ...).
+#define HAKMEM_READER_X_SPAN_INDEX(id, name) kSpanCache##id,
+enum SpanCacheEvent : std::size_t { HAK_SPAN_CACHE_EVENTS(HAKMEM_READER_X_SPAN_INDEX) };
+#undef HAKMEM_READER_X_SPAN_INDEX
 
 #undef HAKMEM_READER_X_LABEL
 

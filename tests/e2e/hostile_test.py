@@ -187,7 +187,7 @@ def test_rewrite_loop():
             time.sleep(0.002)
         stop.set()
         t.join()
-        fds1, rss1 = d.open_fds(), d.vm_rss_kib()
+        rss1 = d.vm_rss_kib()
         if problems:
             fail("; ".join(problems[:5]))
         if not d.alive():
@@ -195,7 +195,7 @@ def test_rewrite_loop():
         segments.write(path, good)
         harness.wait_for(lambda: str(v.pid) in d.scrape().pids(), "the good segment again")
         # A leak stays; sockets of the last scrapes and segments of the last round may still
-        # be closing on a loaded machine (seen once: 31 -> 51 right after the loop), so the
+        # be closing on a loaded machine (seen twice: 31 -> 51 right after the loop), so the
         # count gets time to settle before it is judged.
         settle = time.monotonic() + 10
         while d.open_fds() > fds0 + 4 and time.monotonic() < settle:
