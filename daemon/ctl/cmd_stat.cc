@@ -92,6 +92,16 @@ void print_occupancy(const Snapshot& s, std::ostream& out) {
   out << "small live "
       << bytes_human(s.small_live_bytes()) << ", large live " << bytes_human(p.large_live_bytes)
       << " (" << p.large_allocs << " allocs, " << p.large_frees << " frees)\n";
+  if (s.has_peak) {
+    out << "  at the peak: resident " << bytes_human(p.peak_resident_bytes) << ", mapped "
+        << bytes_human(p.peak_mapped_bytes) << ", live " << bytes_human(p.peak_live_bytes);
+    if (p.peak_live_bytes != 0) {
+      out << " (resident/live "
+          << fixed(static_cast<double>(p.peak_resident_bytes) / static_cast<double>(p.peak_live_bytes), 2) << ", mapped/live "
+          << fixed(static_cast<double>(p.peak_mapped_bytes) / static_cast<double>(p.peak_live_bytes), 2) << ")";
+    }
+    out << "\n";
+  }
   if (s.has_cache_stats) {
     out << "  span cache " << bytes_human(p.span_cache_bytes) << ":";
     for (std::size_t i = 0; i < reader::kNumSpanCacheEvents; ++i)

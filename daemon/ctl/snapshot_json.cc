@@ -177,6 +177,15 @@ void load(const json& j, Snapshot* s) {
       from_names(member(p, pp, "span_cache_events"), pp + ".span_cache_events", reader::kSpanCacheEventNames,
                  s->process.span_cache_events);
   }
+  // ABI minor 6's footprint at the peak: the three together or none.
+  s->has_peak = p.contains("peak");
+  if (s->has_peak) {
+    const json& k = member(p, pp, "peak");
+    const std::string kp = pp + ".peak";
+    s->process.peak_resident_bytes = u64_member(k, kp, "resident_bytes");
+    s->process.peak_mapped_bytes = u64_member(k, kp, "mapped_bytes");
+    s->process.peak_live_bytes = u64_member(k, kp, "live_bytes");
+  }
 
   const json& slots = member(j, root, "slots");
   s->slots = static_cast<unsigned>(u64_member(slots, "$.slots", "total"));
@@ -268,6 +277,11 @@ ordered_json snapshot_to_json(const Snapshot& s) {
   if (s.has_cache_stats) {
     p["span_cache_bytes"] = s.process.span_cache_bytes;
     p["span_cache_events"] = by_name(reader::kSpanCacheEventNames, s.process.span_cache_events);
+  }
+  if (s.has_peak) {
+    p["peak"] = {{"resident_bytes", s.process.peak_resident_bytes},
+                 {"mapped_bytes", s.process.peak_mapped_bytes},
+                 {"live_bytes", s.process.peak_live_bytes}};
   }
   j["process"] = p;
   j["slots"] = {{"total", s.slots}, {"live", s.live_slots}};

@@ -15,7 +15,8 @@
 //    "process": {SCALAR: n, "pool_acquires": {STAGE: n}, "pool_releases": {KIND: n},
 //    "superslabs": {STATE: n}, "os_calls": {CALL: n}, "os_bytes": {CALL: n},
 //    "resident_bytes": n (ABI minor 4 on), "span_cache_bytes": n,
-//    "span_cache_events": {EVENT: n} (ABI minor 5 on)},
+//    "span_cache_events": {EVENT: n} (ABI minor 5 on), "peak": {"resident_bytes": n,
+//    "mapped_bytes": n, "live_bytes": n} (ABI minor 6 on)},
 //    "slots": {"total": n, "live": n}}
 #pragma once
 

@@ -122,11 +122,18 @@ void add_samples(std::vector<MetricFamily>& f, const std::vector<ClientMetric::L
       add(f[kFamilySPAN_CACHE_EVENTS], base, {{"event", std::string(kSpanCacheEventNames[i])}}, d(pr.span_cache_events[i]));
     add(f[kFamilySPAN_CACHE_BYTES], base, {}, d(pr.span_cache_bytes));
   }
+  if (p.has_peak) {
+    add(f[kFamilyPEAK_RESIDENT], base, {}, d(pr.peak_resident_bytes));
+    add(f[kFamilyPEAK_MAPPED], base, {}, d(pr.peak_mapped_bytes));
+    add(f[kFamilyPEAK_LIVE], base, {}, d(pr.peak_live_bytes));
+  }
 }
 
-// Families that describe one process and have no per-comm sum.
+// Families that describe one process and have no per-comm sum (peaks of different processes
+// happen at different moments: their sum is no footprint anyone had).
 bool per_process_only(size_t family) {
-  return family == kFamilyPROCESS_INFO || family == kFamilyCONFIG_INFO || family == kFamilyPROCESS_STOPPED;
+  return family == kFamilyPROCESS_INFO || family == kFamilyCONFIG_INFO || family == kFamilyPROCESS_STOPPED ||
+         family == kFamilyPEAK_RESIDENT || family == kFamilyPEAK_MAPPED || family == kFamilyPEAK_LIVE;
 }
 
 }  // namespace

@@ -55,7 +55,8 @@ class Collector : public prometheus::Collectable {
 std::vector<prometheus::MetricFamily> process_families(const std::vector<reader::Snapshot>& processes);
 // The hakmem_comm_* families of per-comm totals: hakmem_comm_processes, _processes_exited_total,
 // then every family of HAK_METRIC_FAMILIES but the per-process ones (info, settings,
-// stopped), renamed hakmem_X -> hakmem_comm_X, labelled by comm instead of pid and comm.
+// stopped, the peak_* footprint), renamed hakmem_X -> hakmem_comm_X, labelled by comm instead
+// of pid and comm.
 std::vector<prometheus::MetricFamily> comm_families(const std::vector<CommTotals>& comms);
 
 }  // namespace hakmem::daemon

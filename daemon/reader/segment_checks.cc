@@ -47,6 +47,10 @@ Layout record_layout(const hak_seg_header& h) {
     l.resizes_at = l.span_events_at + 8ull * HAK_NUM_SPAN_CACHE_EVENTS;
     l.process_record = l.resizes_at + 8ull * HAK_NUM_CACHE_RESIZES * h.num_classes;
   }
+  if (h.abi_minor >= HAK_SEG_PEAK_MINOR) {  // appended to minor 5's record
+    l.peak_at = l.process_record;
+    l.process_record = l.peak_at + 8 * 3;
+  }
   l.slot_record = offsetof(hak_seg_slot, classes) + l.class_record * h.num_classes;
   if (h.abi_minor >= HAK_SEG_CACHES_MINOR) {
     l.caches_at = HAK_SEG_SLOT_CACHES_AT(h.num_classes, l.class_record);

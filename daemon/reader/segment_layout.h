@@ -7,7 +7,8 @@
 // superslabs[...], os_calls[num_os_calls], os_bytes[num_os_calls], slabs_in_use[num_classes],
 // then (minor 4 on) resident_bytes and inherited_blocks[num_classes], then (minor 5 on)
 // span_cache_bytes, span_cache_events[HAK_NUM_SPAN_CACHE_EVENTS] (fixed: the header has no
-// num_* for it) and cache_resizes[HAK_NUM_CACHE_RESIZES][num_classes];
+// num_* for it) and cache_resizes[HAK_NUM_CACHE_RESIZES][num_classes], then (minor 6 on)
+// peak_resident_bytes, peak_mapped_bytes and peak_live_bytes;
 // in a slot, 16 bytes then classes[num_classes], then (minor 3 on) caches[num_classes] at
 // HAK_SEG_SLOT_CACHES_AT. With the num_* equal to this reader's, this
 // is exactly telemetry_abi.h's structs (static_asserts in segment_checks.cc).
@@ -33,6 +34,7 @@ struct Layout {
   uint64_t span_cache_at = 0;  // 0: the writer's minor has no span cache nor resize counts,
   uint64_t span_events_at = 0;  // and its caches[].cap is not for readers
   uint64_t resizes_at = 0;      // cache_resizes[d][c] at resizes_at + 8 * (d * num_classes + c)
+  uint64_t peak_at = 0;  // peak_resident_bytes, then peak_mapped and peak_live; 0: before minor 6
   uint64_t caches_at = 0;  // in a slot; 0: the writer's minor has no caches
   uint64_t slot_record = 0;
 };

@@ -198,6 +198,12 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
       for (unsigned i = 0; i < kNumClasses; ++i)
         p.cache_resizes[d][i] = u64_at(process, l.resizes_at + 8 * (uint64_t{d} * h.num_classes + i));
   }
+  s.has_peak = l.peak_at != 0;
+  if (s.has_peak) {
+    p.peak_resident_bytes = u64_at(process, l.peak_at);
+    p.peak_mapped_bytes = u64_at(process, l.peak_at + 8);
+    p.peak_live_bytes = u64_at(process, l.peak_at + 16);
+  }
 
   s.classes.resize(kNumClasses);
   for (unsigned c = 0; c < kNumClasses; ++c) {

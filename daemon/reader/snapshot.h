@@ -76,6 +76,9 @@ struct Snapshot {
   // cache_capacity, are the writer's (ABI minor 5 on); for older segments hakmemd serves none
   // of their families (zeros there would read as an idle cache, not an unknown one).
   bool has_cache_stats = false;
+  // process.peak_resident_bytes, peak_mapped_bytes and peak_live_bytes are the writer's (ABI
+  // minor 6 on); hakmemd serves no hakmem_peak_* families for older segments.
+  bool has_peak = false;
   uint32_t flags = 0;  // HAK_SEG_FLAG_*
   uint64_t start_time_ticks = 0;
   uint64_t created_ns = 0;

@@ -62,6 +62,12 @@ THROUGHPUT = Row("Throughput and memory", [
           [Target(f"sum ({side(f'hakmem:unused_resident_bytes{{{HOST}}}', m)}) / "
                   f"(sum ({side(f'hakmem_resident_bytes{{{HOST}}}', m)}) > 0)", name, Check(per="", lo=0.0, hi=1.0))
            for name, m in SIDES], max=1),
+    Panel("Resident bytes per live byte at the peak",
+          "Each side's peak resident bytes over its live bytes at the peak, its processes summed (each at its own "
+          "peak): the memory the sides' largest working sets cost per byte in use.", "short",
+          [Target(f"sum ({side(f'hakmem_peak_resident_bytes{{{HOST}}}', m)}) / "
+                  f"(sum ({side(f'hakmem_peak_live_bytes{{{HOST}}}', m)}) > 0)", name, Check(per=""))
+           for name, m in SIDES]),
 ])
 
 LOCKS = Row("Locks", [

@@ -104,6 +104,21 @@ OCCUPANCY = Row("Occupancy", [
           "Of the resident bytes, the share holding no live block (recording rule hakmem:fragmentation_ratio): "
           "0 all in use, near 1 almost all held idle.",
           "percentunit", [Target(f"hakmem:fragmentation_ratio{{{SEL}}}", "{{pid}}", SHARE)], max=1, width=6),
+    Panel("Footprint at the peak",
+          "When the resident bytes last reached a new high (recorded within 1/64 of it): the resident bytes, the "
+          "mapped bytes and the bytes in live blocks of that moment. The largest working set, and what it cost.",
+          "bytes", [Target(f"sum by (pid) (hakmem_peak_resident_bytes{{{SEL}}})", "{{pid}} resident"),
+                    Target(f"sum by (pid) (hakmem_peak_mapped_bytes{{{SEL}}})", "{{pid}} mapped"),
+                    Target(f"sum by (pid) (hakmem_peak_live_bytes{{{SEL}}})", "{{pid}} live")]),
+    Panel("Bytes held per live byte at the peak",
+          "At the peak: resident bytes and mapped bytes over live bytes. 1 would be no overhead at all; "
+          "resident/live is the memory the program's largest working set cost, mapped/live includes "
+          "address space never touched or given back.",
+          "short", [Target(f"sum by (pid) (hakmem_peak_resident_bytes{{{SEL}}}) / "
+                           f"(sum by (pid) (hakmem_peak_live_bytes{{{SEL}}}) > 0)", "{{pid}} resident / live"),
+                    Target(f"sum by (pid) (hakmem_peak_mapped_bytes{{{SEL}}}) / "
+                           f"(sum by (pid) (hakmem_peak_live_bytes{{{SEL}}}) > 0)", "{{pid}} mapped / live")],
+          width=12),
 ])
 
 NO_SPANS = ('no request above 8 MiB reached the span cache in the window (or the segment predates ABI 1.5)',

@@ -132,8 +132,12 @@ void write_summary_of(const hak_stats& s, int fd) {
   line().str(" summary:").kv("allocs", allocs + s.large_allocs).kv("frees", frees + s.large_frees);
   t.kv("remote_frees", remote).kv("large_allocs", s.large_allocs).kv("large_frees", s.large_frees);
   t.kv("live_bytes", live_bytes_of(s)).kv("mapped_bytes", s.mapped_bytes);
-  t.kv("resident_bytes", seg_load(process_counts().resident_bytes));
-  t.kv("threads", s.threads_live + s.threads_exited).str("\n");
+  const hak_seg_process& p = process_counts();
+  t.kv("resident_bytes", seg_load(p.resident_bytes));
+  t.kv("threads", s.threads_live + s.threads_exited);
+  t.kv("peak_resident_bytes", seg_load(p.peak_resident_bytes));
+  t.kv("peak_mapped_bytes", seg_load(p.peak_mapped_bytes));
+  t.kv("peak_live_bytes", seg_load(p.peak_live_bytes)).str("\n");
   t.flush_to(fd);
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {
     const hak_class_stats& c = s.classes[cls];
@@ -145,7 +149,7 @@ void write_summary_of(const hak_stats& s, int fd) {
       t.str(" ").str(kPathNames[p]).str("=").num(c.refills[p]).str("/").num(c.refill_objects[p]);
     }
     for (unsigned d = 0; d < HAK_NUM_CACHE_RESIZES; ++d) {
-      uint64_t n = seg_load(process_counts().cache_resizes[d][cls]);
+      uint64_t n = seg_load(p.cache_resizes[d][cls]);
       if (n != 0) t.str(" cache_").str(kResizeNames[d]).str("=").num(n);
     }
     t.str("\n");
@@ -172,7 +176,6 @@ void write_summary_of(const hak_stats& s, int fd) {
     t.str(" ").str(kOsNames[i]).str("=").num(s.os_calls[i]).str("/").num(s.os_bytes[i]);
   }
   t.str("\n");
-  const hak_seg_process& p = process_counts();
   line().str(" span_cache").kv("bytes", seg_load(p.span_cache_bytes));
   for (unsigned i = 0; i < HAK_NUM_SPAN_CACHE_EVENTS; ++i) t.kv(kSpanEventNames[i], seg_load(p.span_cache_events[i]));
   t.str("\n");

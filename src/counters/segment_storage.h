@@ -47,8 +47,9 @@ inline void seg_bump(uint64_t& c, uint64_t v) {
 inline void seg_set(uint64_t& c, uint64_t v) {
   std::atomic_ref<uint64_t>(c).store(v, std::memory_order_relaxed);
 }
-inline void seg_add(uint64_t& c, uint64_t v) {
-  std::atomic_ref<uint64_t>(c).fetch_add(v, std::memory_order_relaxed);
+// Returns the value before the add.
+inline uint64_t seg_add(uint64_t& c, uint64_t v) {
+  return std::atomic_ref<uint64_t>(c).fetch_add(v, std::memory_order_relaxed);
 }
 inline void seg_sub(uint64_t& c, uint64_t v) {
   std::atomic_ref<uint64_t>(c).fetch_sub(v, std::memory_order_relaxed);

@@ -309,6 +309,7 @@ void counts_restart_after_fork_child() {
   }
   for (unsigned c = 0; c < kNumClasses; ++c) p.inherited_blocks[c] = live[c] > 0 ? static_cast<uint64_t>(live[c]) : 0;
   segment_restart_counts_after_fork(t_cache.state == kCacheActive);
+  resident_peak_after_fork_child();
 }
 
 bool parked_heaps_pending() { return g_parked_count.load(std::memory_order_relaxed) != 0; }

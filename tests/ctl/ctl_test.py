@@ -61,6 +61,13 @@ def check_exact_json(j, w, segdir):
     check(p["span_cache_bytes"] >= 0 and set(c["cache_resizes"]) == {"grow", "shrink"}, "cache resizes")
     check(c["cache_capacity"] > 0 and c["cache_capacity_bytes"] == c["cache_capacity"] * CLASS_SIZE,
           f"cache capacity {c['cache_capacity']} blocks, {c['cache_capacity_bytes']} bytes")
+    # ABI 1.6: the footprint at the peak, as the workload holds everything it ever allocated at
+    # once and then none of it: the peak's live bytes are the N blocks (its allocation of them
+    # ran resident past the first record), within the workload's other blocks.
+    k = p["peak"]
+    check(set(k) == {"resident_bytes", "mapped_bytes", "live_bytes"}, f"peak fields {set(k)}")
+    check(0 < k["resident_bytes"] <= k["mapped_bytes"] <= p["mapped_bytes"], f"peak {k}")
+    check(0 < k["live_bytes"] <= N * CLASS_SIZE + (1 << 20), f"peak live {k['live_bytes']}")
     return c
 
 
@@ -85,6 +92,8 @@ def case_exact(segdir):
         check(resizes == f"{c['cache_resizes']['grow']}/{c['cache_resizes']['shrink']}", f"resizes cell {resizes}")
         check(re.search(r"^  span cache [\d.]+ [KMG]?i?B: hit \d+ miss \d+ trim \d+ evict \d+$", text, re.M),
               "span cache line")
+        check(re.search(r"^  at the peak: resident [\d.]+ [KMG]?i?B, mapped [\d.]+ [KMG]?i?B, live [\d.]+ [KMG]?i?B"
+                        r" \(resident/live [\d.]+, mapped/live [\d.]+\)$", text, re.M), "peak line")
         path_rows = [r for r in table_rows(text, "refill paths") if r[1] == str(CLASS_SIZE)]
         check({r[2] for r in path_rows} == {p for p, o in c["refill_objects"].items() if o},
               "refill path rows")

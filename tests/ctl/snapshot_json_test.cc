@@ -60,6 +60,9 @@ TEST(SnapshotJson, RoundTripsEveryField) {
   ASSERT_TRUE(a.has_resident && a.has_cache_stats);  // the synthesized segment's minor is this reader's
   EXPECT_EQ(b.has_resident, a.has_resident);
   EXPECT_EQ(b.has_cache_stats, a.has_cache_stats);
+  ASSERT_TRUE(a.has_peak);
+  EXPECT_TRUE(b.has_peak);
+  EXPECT_NE(b.process.peak_live_bytes, 0u);
   EXPECT_NE(b.process.span_cache_events[0], 0u);
   EXPECT_NE(b.classes[2].cache_capacity, 0u);
   EXPECT_EQ(b.slots, a.slots);
@@ -100,6 +103,24 @@ TEST(SnapshotJson, CacheStatsAbsentBeforeMinorFiveAndResizesSurvive) {
   ASSERT_TRUE(snapshot_from_json(again, &b, &error)) << error;
   EXPECT_EQ(b.classes[cls].cache_resizes[0], a.classes[cls].cache_resizes[0]);
   EXPECT_EQ(b.process.cache_resizes[0][cls], a.classes[cls].cache_resizes[0]);
+}
+
+// A document of ABI minor 5 (no process.peak) loads without the peak and writes none back; a
+// peak missing one of its three values is refused, naming it.
+TEST(SnapshotJson, PeakAbsentBeforeMinorSix) {
+  json j = json::parse(snapshot_text(snapshot_to_json(synthesized())));
+  ASSERT_EQ(j["process"]["peak"]["mapped_bytes"], 9u << 20);
+  json old = j;
+  old["process"].erase("peak");
+  Snapshot a;
+  std::string error;
+  ASSERT_TRUE(snapshot_from_json(old, &a, &error)) << error;
+  EXPECT_FALSE(a.has_peak);
+  EXPECT_EQ(a.process.peak_resident_bytes, 0u);
+  EXPECT_FALSE(snapshot_to_json(a)["process"].contains("peak"));
+  j["process"]["peak"].erase("live_bytes");
+  EXPECT_FALSE(snapshot_from_json(j, &a, &error));
+  EXPECT_EQ(error, "$.process.peak.live_bytes: missing");
 }
 
 TEST(SnapshotJson, InvalidUtf8FromASegmentIsReplacedNotThrown) {

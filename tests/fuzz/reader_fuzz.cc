@@ -50,6 +50,9 @@ void check_result(const ReadResult& r) {
     (void)c.cache_capacity_bytes();
   }
   require(s.has_cache_stats == (s.abi_minor >= HAK_SEG_CACHES_GROW_MINOR), "cache stats against the minor");
+  require(s.has_peak == (s.abi_minor >= HAK_SEG_PEAK_MINOR), "the peak against the minor");
+  require(s.has_peak || (s.process.peak_resident_bytes == 0 && s.process.peak_live_bytes == 0),
+          "a peak from a segment without one");
 }
 
 // The same bytes through a file descriptor: same verdict, same values.

@@ -43,7 +43,8 @@ void require_same(const Snapshot& a, const Snapshot& b) {
               a.flags == b.flags && a.start_time_ticks == b.start_time_ticks && a.created_ns == b.created_ns &&
               a.update_ns == b.update_ns && a.generation == b.generation && a.taken_ns == b.taken_ns &&
               a.process_stopped == b.process_stopped && a.live_caches == b.live_caches &&
-              a.has_resident == b.has_resident && a.has_cache_stats == b.has_cache_stats && a.slots == b.slots && a.live_slots == b.live_slots,
+              a.has_resident == b.has_resident && a.has_cache_stats == b.has_cache_stats &&
+              a.has_peak == b.has_peak && a.slots == b.slots && a.live_slots == b.live_slots,
           "round trip changed a header field");
   require(a.settings.size() == b.settings.size(), "round trip changed the settings' count");
   for (size_t i = 0; i < a.settings.size(); ++i)

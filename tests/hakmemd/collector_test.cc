@@ -65,6 +65,10 @@ Snapshot busy_process() {
   s.has_cache_stats = true;
   p.span_cache_bytes = 3 << 23;
   for (unsigned i = 0; i < HAK_NUM_SPAN_CACHE_EVENTS; ++i) p.span_cache_events[i] = 10 + i;
+  s.has_peak = true;
+  p.peak_resident_bytes = 5 << 20;
+  p.peak_mapped_bytes = 9 << 20;
+  p.peak_live_bytes = 3 << 20;
   p.large_allocs = p.large_frees = p.large_live_bytes = 1;
   p.threads_started = p.threads_exited = 1;
   return s;
@@ -148,8 +152,22 @@ TEST(Collector, NoCacheSeriesBeforeTheirMinor) {
   EXPECT_EQ(samples(f, "hakmem_allocs_total").size(), 1u);
 }
 
+// ABI 1.6's footprint at the peak: one gauge each per process, none for an older segment.
+TEST(Collector, PeakFamiliesPerProcess) {
+  std::vector<prometheus::MetricFamily> f = hakmem::daemon::process_families({busy_process()});
+  EXPECT_EQ(samples(f, "hakmem_peak_resident_bytes"), (std::vector<std::string>{"pid=4242,comm=busy: 5242880"}));
+  EXPECT_EQ(samples(f, "hakmem_peak_mapped_bytes"), (std::vector<std::string>{"pid=4242,comm=busy: 9437184"}));
+  EXPECT_EQ(samples(f, "hakmem_peak_live_bytes"), (std::vector<std::string>{"pid=4242,comm=busy: 3145728"}));
+  Snapshot old = busy_process();
+  old.has_peak = false;
+  f = hakmem::daemon::process_families({old});
+  for (const char* name : {"hakmem_peak_resident_bytes", "hakmem_peak_mapped_bytes", "hakmem_peak_live_bytes"})
+    EXPECT_TRUE(samples(f, name).empty()) << name;
+}
+
 // The per-comm aggregates: hakmem_comm_processes and _processes_exited_total, then the list's
-// families but the per-process ones (info, settings, stopped), each renamed hakmem_X ->
+// families but the per-process ones (info, settings, stopped, the peaks: peaks of different
+// processes happen at different moments), each renamed hakmem_X ->
 // hakmem_comm_X with its type, and each filled from a comm's totals with the comm label only.
 TEST(Collector, CommFamiliesAreTheListPerComm) {
   hakmem::daemon::CommTotals t;
@@ -166,7 +184,9 @@ TEST(Collector, CommFamiliesAreTheListPerComm) {
   size_t i = 2;
   for (const Expected& e : kListed) {
     std::string name = e.name;
-    if (name == "hakmem_process_info" || name == "hakmem_config_info" || name == "hakmem_process_stopped") continue;
+    if (name == "hakmem_process_info" || name == "hakmem_config_info" || name == "hakmem_process_stopped" ||
+        name.starts_with("hakmem_peak_"))
+      continue;
     ASSERT_LT(i, f.size());
     EXPECT_EQ(f[i].name, "hakmem_comm_" + name.substr(7));
     EXPECT_EQ(f[i].type, e.type) << f[i].name;

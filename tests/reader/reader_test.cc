@@ -89,6 +89,11 @@ void expect_filled_values(segtest::Segment& s, const ReadResult& r) {
     EXPECT_EQ(snap.classes[c].cache_capacity, grows ? s.expected_capacity(c) : 0u) << "class " << c;
     EXPECT_EQ(snap.classes[c].cache_capacity_bytes(), snap.classes[c].cache_capacity * 16 * (c + 1));
   }
+  // Minor 6's footprint at the peak.
+  EXPECT_EQ(snap.has_peak, s.has_peak());
+  EXPECT_EQ(snap.process.peak_resident_bytes, s.has_peak() ? 5u << 20 : 0u);
+  EXPECT_EQ(snap.process.peak_mapped_bytes, s.has_peak() ? 9u << 20 : 0u);
+  EXPECT_EQ(snap.process.peak_live_bytes, s.has_peak() ? 3u << 20 : 0u);
 }
 
 // A filled segment of an older `minor` and one of this reader's, each read and checked whole.
@@ -244,13 +249,24 @@ TEST(Reader, MinorFourWithoutCacheStats) {
   EXPECT_EQ(current.snapshot.classes[3].cache_capacity, 64u + 1 + 64 + 2 + 64 + 3);  // live slots 1 to 3
 }
 
-// The builder, a writer independent of the allocator, lays minor 5 out as the ABI's structs do.
+// Minor 5's process record ends at cache_resizes[][]: read, the peak absent and said so
+// (hakmemd serves no hakmem_peak_* for it); minor 6 appends it.
+TEST(Reader, MinorFiveWithoutPeak) {
+  auto [old, current] = read_old_and_current(5);
+  EXPECT_TRUE(old.snapshot.has_cache_stats);
+  EXPECT_FALSE(old.snapshot.has_peak);
+  EXPECT_TRUE(current.snapshot.has_peak);
+  EXPECT_EQ(current.snapshot.process.peak_live_bytes, 3u << 20);
+}
+
+// The builder, a writer independent of the allocator, lays minor 6 out as the ABI's structs do.
 TEST(Reader, BuilderMatchesTheAbiStructs) {
   segtest::Segment s;
   EXPECT_EQ(s.stride(HAK_SEG_SEC_PROCESS), sizeof(hak_seg_process));
   EXPECT_EQ(s.span_cache_at() - s.process_at(), offsetof(hak_seg_process, span_cache_bytes));
   EXPECT_EQ(s.span_event_at(0) - s.process_at(), offsetof(hak_seg_process, span_cache_events));
   EXPECT_EQ(s.resizes_at(1, 2) - s.process_at(), offsetof(hak_seg_process, cache_resizes[1][2]));
+  EXPECT_EQ(s.peak_at() - s.process_at(), offsetof(hak_seg_process, peak_resident_bytes));
   EXPECT_EQ(s.stride(HAK_SEG_SEC_SLOTS), sizeof(hak_seg_slot));
 }
 

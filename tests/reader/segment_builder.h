@@ -8,7 +8,8 @@
 // minor 3 on end in caches[num_classes] at HAK_SEG_SLOT_CACHES_AT. The process record ends,
 // from minor 4, in resident_bytes and inherited_blocks[num_classes], and from minor 5 in
 // span_cache_bytes, span_cache_events[HAK_NUM_SPAN_CACHE_EVENTS] and
-// cache_resizes[HAK_NUM_CACHE_RESIZES][num_classes].
+// cache_resizes[HAK_NUM_CACHE_RESIZES][num_classes], and from minor 6 in peak_resident_bytes,
+// peak_mapped_bytes and peak_live_bytes.
 #pragma once
 
 #include <cstddef>
@@ -81,7 +82,8 @@ class Segment {
   // caches (minor 3 on), its cache adds allocs (s+1)*(c+1)*3 and frees (s+1)*(c+1)*2, and
   // holds 5 blocks and has capacity cap_of(s, c) (written from minor 3; for readers from 5).
   // From minor 5 the process record holds span_cache_bytes 3 << 23, event i 500 + i, and
-  // resizes[d][c] = (d + 1) * 100 + c.
+  // resizes[d][c] = (d + 1) * 100 + c. From minor 6 it ends in the peak: resident 5 << 20,
+  // mapped 9 << 20, live 3 << 20.
   // Free slots (state 0: the extra records of a newer minor) stay all zero, as the ABI says.
   bool slot_claimed(unsigned slot) { return bytes_[slot_at(slot)] != HAK_SEG_SLOT_FREE; }
   void fill_counts() {
@@ -116,6 +118,11 @@ class Segment {
       for (unsigned d = 0; d < HAK_NUM_CACHE_RESIZES; ++d)
         for (unsigned c = 0; c < n(HAK_NUM_CLASSES); ++c) put64(resizes_at(d, c), (d + 1) * 100ull + c);
     }
+    if (has_peak()) {
+      put64(peak_at(), 5ull << 20);
+      put64(peak_at() + 8, 9ull << 20);
+      put64(peak_at() + 16, 3ull << 20);
+    }
   }
   uint32_t cap_of(unsigned slot, unsigned cls) const { return 16 * (cls + 1) + slot; }
   // Sum of cap_of over the LIVE slots (the retired record's capacity is not a live heap's).
@@ -145,6 +152,9 @@ class Segment {
   uint64_t resizes_at(unsigned d, unsigned c) {
     return span_event_at(HAK_NUM_SPAN_CACHE_EVENTS) + 8 * (d * n(HAK_NUM_CLASSES) + c);
   }
+  bool has_peak() const { return spec_.minor >= HAK_SEG_PEAK_MINOR; }
+  // peak_resident_bytes, after cache_resizes[][] (minor 6 on); then peak_mapped, peak_live.
+  uint64_t peak_at() { return resizes_at(HAK_NUM_CACHE_RESIZES, 0); }
   uint64_t caches_at() const { return HAK_SEG_SLOT_CACHES_AT(n(HAK_NUM_CLASSES), class_record()); }
   uint64_t cache_at(unsigned slot, unsigned cls) { return slot_at(slot) + caches_at() + 32ull * cls; }
   uint64_t slot_record() const {
@@ -164,7 +174,8 @@ class Segment {
                                    n(HAK_NUM_CLASSES) + (has_resident() ? 1 + n(HAK_NUM_CLASSES) : 0) +
                                    (has_cache_stats() ? 1 + HAK_NUM_SPAN_CACHE_EVENTS +
                                                             HAK_NUM_CACHE_RESIZES * n(HAK_NUM_CLASSES)
-                                                      : 0));
+                                                      : 0) +
+                                   (has_peak() ? 3 : 0));
     const uint64_t setting_record = s.minor >= HAK_SEG_SETTING_SOURCE_MINOR ? sizeof(hak_seg_setting)
                                                                             : HAK_SEG_SETTING_MINOR0_SIZE;
     const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {setting_record, sizeof(hak_seg_class_info),

@@ -158,7 +158,14 @@
     "and came back), shrink (part of the cache sat unused)")                                  \
   X(CACHE_CAPACITY, "hakmem_thread_cache_capacity_bytes", GAUGE,                              \
     "Bytes the thread caches of a size class may hold, over live heaps (capacity x block "   \
-    "size)")
+    "size)")                                                                                  \
+  X(PEAK_RESIDENT, "hakmem_peak_resident_bytes", GAUGE,                                       \
+    "The highest hakmem_resident_bytes so far (recorded within 1/64 of it)")                  \
+  X(PEAK_MAPPED, "hakmem_peak_mapped_bytes", GAUGE,                                           \
+    "hakmem_mapped_bytes when hakmem_peak_resident_bytes was recorded")                       \
+  X(PEAK_LIVE, "hakmem_peak_live_bytes", GAUGE,                                               \
+    "Bytes in live blocks when hakmem_peak_resident_bytes was recorded: the working set the " \
+    "peak footprint held")
 
 #define HAK_X_COUNT(id, name) +1
 #define HAK_NUM_PATHS (0 HAK_REFILL_PATHS(HAK_X_COUNT))

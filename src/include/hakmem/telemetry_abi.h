@@ -42,14 +42,15 @@
 
 #define HAK_SEG_MAGIC 0x474553504d4b4148ull /* "HAKMPSEG" little-endian */
 #define HAK_SEG_ABI_MAJOR 1
-#define HAK_SEG_ABI_MINOR 5 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
+#define HAK_SEG_ABI_MINOR 6 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
                               appended to HAK_OS_CALLS, the segment's own mappings counted;
                               3: slot.caches, the live class caches (see hak_seg_cache); a
                               setting's source and whole value, every setting recorded;
                               4: process.resident_bytes and inherited_blocks, a forked
                               child's counts its own; 5: process.span_cache_bytes,
                               span_cache_events and cache_resizes, and slot.caches[].cap
-                              is for readers too */
+                              is for readers too; 6: process.peak_resident_bytes,
+                              peak_mapped_bytes and peak_live_bytes */
 /* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
 #define HAK_SEG_OS_CALLS_MINOR1 3
 /* The first minor whose slots hold caches[]; older ones published counts in batches. */
@@ -59,6 +60,9 @@
 /* The first minor whose process record ends in span_cache_bytes, span_cache_events[] and
  * cache_resizes[][], and whose caches[].cap readers may export. */
 #define HAK_SEG_CACHES_GROW_MINOR 5
+/* The first minor whose process record ends in peak_resident_bytes, peak_mapped_bytes and
+ * peak_live_bytes. */
+#define HAK_SEG_PEAK_MINOR 6
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
 
@@ -210,6 +214,16 @@ struct hak_seg_process {
   uint64_t span_cache_events[HAK_NUM_SPAN_CACHE_EVENTS];
   /* minor 5: per HAK_CACHE_RESIZES entry and class, thread-cache capacity changes. */
   uint64_t cache_resizes[HAK_NUM_CACHE_RESIZES][HAK_NUM_CLASSES];
+  /* minor 6, gauges: the footprint when resident_bytes last reached a new high (recorded each
+   * time it rises 1/64 above the last record, and at least 64 KiB): resident_bytes and
+   * mapped_bytes then, and the bytes in live blocks then (small blocks at their class size,
+   * from the slots' counts, plus large_live_bytes). Bytes held per live byte at the peak is
+   * what memory the allocator needed for the program's largest working set. Written in this
+   * order, peak_resident_bytes last (release): a reader that sees it has the other two of
+   * the same record or a later one. 0 until resident_bytes first reaches 64 KiB. */
+  uint64_t peak_resident_bytes;
+  uint64_t peak_mapped_bytes;
+  uint64_t peak_live_bytes;
 };
 
 struct hak_seg_class_counters {
@@ -333,6 +347,18 @@ HAK_SEG_AT(struct hak_seg_process, span_cache_events,
 HAK_SEG_AT(struct hak_seg_process, cache_resizes,
            48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
                      2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 2 + HAK_NUM_SPAN_CACHE_EVENTS));
+HAK_SEG_AT(struct hak_seg_process, peak_resident_bytes,
+           48 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 2 + HAK_NUM_SPAN_CACHE_EVENTS +
+                     HAK_NUM_CACHE_RESIZES * HAK_NUM_CLASSES));
+HAK_SEG_AT(struct hak_seg_process, peak_mapped_bytes,
+           56 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 2 + HAK_NUM_SPAN_CACHE_EVENTS +
+                     HAK_NUM_CACHE_RESIZES * HAK_NUM_CLASSES));
+HAK_SEG_AT(struct hak_seg_process, peak_live_bytes,
+           64 + 8 * (HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS + HAK_NUM_SUPERSLAB_STATES +
+                     2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 2 + HAK_NUM_SPAN_CACHE_EVENTS +
+                     HAK_NUM_CACHE_RESIZES * HAK_NUM_CLASSES));
 HAK_SEG_AT(struct hak_seg_class_info, size, 0);
 HAK_SEG_AT(struct hak_seg_class_counters, allocs, 0);
 HAK_SEG_AT(struct hak_seg_class_counters, frees, 8);
@@ -351,7 +377,7 @@ static_assert(sizeof(struct hak_seg_class_counters) == 8 * (3 + 2 * HAK_NUM_PATH
 static_assert(sizeof(struct hak_seg_process) ==
                   8 * (6 + HAK_NUM_POOL_STAGES + HAK_NUM_POOL_RELEASE_KINDS +
                        HAK_NUM_SUPERSLAB_STATES + 2 * HAK_NUM_OS_CALLS + 2 * HAK_NUM_CLASSES + 2 +
-                       HAK_NUM_SPAN_CACHE_EVENTS + HAK_NUM_CACHE_RESIZES * HAK_NUM_CLASSES),
+                       HAK_NUM_SPAN_CACHE_EVENTS + HAK_NUM_CACHE_RESIZES * HAK_NUM_CLASSES + 3),
               "ABI");
 static_assert(sizeof(struct hak_seg_cache) == 32, "ABI");
 static_assert(__builtin_offsetof(struct hak_seg_slot, caches) ==
