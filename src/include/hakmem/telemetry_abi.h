@@ -42,14 +42,16 @@
 
 #define HAK_SEG_MAGIC 0x474553504d4b4148ull /* "HAKMPSEG" little-endian */
 #define HAK_SEG_ABI_MAJOR 1
-#define HAK_SEG_ABI_MINOR 5 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
+#define HAK_SEG_ABI_MINOR 6 /* 1: lock large_arena appended to HAK_LOCKS; 2: OS call mremap
                               appended to HAK_OS_CALLS, the segment's own mappings counted;
                               3: slot.caches, the live class caches (see hak_seg_cache); a
                               setting's source and whole value, every setting recorded;
                               4: process.resident_bytes and inherited_blocks, a forked
                               child's counts its own; 5: process.span_cache_bytes,
                               span_cache_events and cache_resizes, and slot.caches[].cap
-                              is for readers too */
+                              is for readers too; 6: lock heap appended to HAK_LOCKS (every
+                              heap's lock in one record) and pool release kind reclaim to
+                              HAK_POOL_RELEASE_KINDS */
 /* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
 #define HAK_SEG_OS_CALLS_MINOR1 3
 /* The first minor whose slots hold caches[]; older ones published counts in batches. */
@@ -59,6 +61,10 @@
 /* The first minor whose process record ends in span_cache_bytes, span_cache_events[] and
  * cache_resizes[][], and whose caches[].cap readers may export. */
 #define HAK_SEG_CACHES_GROW_MINOR 5
+/* HAK_NUM_LOCKS and HAK_NUM_POOL_RELEASE_KINDS of minor 1 to 5 segments, which readers still
+ * accept (lock heap and release kind reclaim absent). */
+#define HAK_SEG_LOCKS_MINOR5 6
+#define HAK_SEG_POOL_RELEASE_KINDS_MINOR5 4
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
 
