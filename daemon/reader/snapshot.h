@@ -76,6 +76,9 @@ struct Snapshot {
   // cache_capacity, are the writer's (ABI minor 5 on); for older segments hakmemd serves none
   // of their families (zeros there would read as an idle cache, not an unknown one).
   bool has_cache_stats = false;
+  // process.pool_releases[] has the kind reclaim (ABI minor 6 on); for older segments hakmemd
+  // serves no series of that kind. Their locks lack the heap lock: `locks` is shorter.
+  bool has_reclaim = false;
   uint32_t flags = 0;  // HAK_SEG_FLAG_*
   uint64_t start_time_ticks = 0;
   uint64_t created_ns = 0;
@@ -88,7 +91,9 @@ struct Snapshot {
 
   std::vector<Setting> settings;  // in the writer's order
   std::vector<ClassStats> classes;  // every class the reader knows, index order
-  std::vector<hak_seg_lock> locks;  // kNumLocks entries, HAK_LOCKS order
+  // HAK_LOCKS order: kNumLocks entries, or those the writer had (HAK_SEG_LOCKS_MINOR5 before
+  // minor 6).
+  std::vector<hak_seg_lock> locks;
   hak_seg_process process{};
   unsigned slots = 0;       // records of the SLOTS section, the retired one included
   unsigned live_slots = 0;  // of which in state LIVE
