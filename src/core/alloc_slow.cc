@@ -59,7 +59,7 @@ void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
 // handing the slab on meanwhile.
 bool confirmed_double_free(SlabMeta* m, void* p, const ThreadCache& tc) {
   if (tc.heap == nullptr) return confirm_double_free(m, p, tc);
-  LockGuard g(tc.heap->lock);
+  HeapGuard g(tc.heap);
   return confirm_double_free(m, p, tc);
 }
 

@@ -33,7 +33,7 @@ void enter_helper() { t_cache.state = kCacheTornDown; }
 size_t trim_now() {
   if (thread_cache_ready()) {
     ThreadHeap* h = t_cache.heap;
-    LockGuard g(h->lock);
+    HeapGuard g(h);
     for (unsigned cls = 0; cls < kNumClasses; ++cls) {
       flush_all_locked(t_cache, cls);
       SlabMeta* bound = h->slabs[cls].bound;

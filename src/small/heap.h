@@ -13,6 +13,7 @@
 #include "large/large.h"
 #include "small/superslab.h"
 #include "small/thread_cache.h"
+#include "sync/background.h"
 #include "sync/lock.h"
 
 namespace hakmem {
@@ -68,6 +69,25 @@ struct ThreadHeap {
   // segment's slots are all taken (added into the retired record when the heap retires).
   hak_seg_slot* slot;
   hak_seg_slot own_slot;
+};
+
+// The heap's lock held for a slow path: also a section in which no helper thread is started
+// (sync/background.h), since starting one allocates, which would take this lock again.
+class HeapGuard {
+ public:
+  explicit HeapGuard(ThreadHeap* h) : h_(h) {
+    background_defer_begin();
+    h_->lock.lock();
+  }
+  ~HeapGuard() {
+    h_->lock.unlock();
+    background_defer_end();
+  }
+  HeapGuard(const HeapGuard&) = delete;
+  HeapGuard& operator=(const HeapGuard&) = delete;
+
+ private:
+  ThreadHeap* h_;
 };
 
 // The heap's class caches: in its slot, where readers see them (thread_cache.h).

@@ -8,11 +8,12 @@
 #include "small/remote_list.h"
 #include "small/shared_pool.h"
 #include "small/slab.h"
-#include "small/thread_heap.h"
 
 namespace hakmem {
 namespace {
 
+std::atomic<ThreadHeap*> g_heaps[kMaxHeaps];
+std::atomic<uint32_t> g_heap_count{0};
 std::atomic<uint32_t> g_cursor{0};   // where the next scan starts (racy by design: a hint)
 
 // No block of m in use, in a cache or on its way: `used` never lags low (superslab.h), and a
@@ -55,6 +56,16 @@ uint32_t reclaim_heap_locked(ThreadHeap* h) {
 }
 
 }  // namespace
+
+uint32_t heap_table_add_locked(ThreadHeap* h) {
+  uint32_t n = g_heap_count.load(std::memory_order_relaxed);
+  if (n == kMaxHeaps) return kHeapUnlisted;
+  g_heaps[n].store(h, std::memory_order_release);
+  g_heap_count.store(n + 1, std::memory_order_release);
+  return n;
+}
+uint32_t heap_table_size() { return g_heap_count.load(std::memory_order_acquire); }
+ThreadHeap* heap_table_at(uint32_t i) { return g_heaps[i].load(std::memory_order_acquire); }
 
 uint32_t reclaim_idle_heaps(const ThreadHeap* self) {
   uint32_t n = heap_table_size();

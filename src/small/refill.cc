@@ -108,7 +108,7 @@ SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& c
 bool refill(ThreadCache& tc, unsigned cls) {
   const Config& cfg = config();
   ThreadHeap* h = tc.heap;
-  LockGuard lock(h->lock);
+  HeapGuard lock(h);
   // A refill: the heap is not idle (reclaim.h).
   if (h->ready.idle_mark.load(std::memory_order_relaxed) != 0) {
     h->ready.idle_mark.store(0, std::memory_order_relaxed);
@@ -178,7 +178,7 @@ void flush_n(ThreadCache& tc, unsigned cls, uint32_t n) {
 }  // namespace
 
 void flush(ThreadCache& tc, unsigned cls) {
-  LockGuard lock(tc.heap->lock);
+  HeapGuard lock(tc.heap);
   if (config().tcache_max_bytes != 0 && adapt_cache_cap(tc, cls)) return;
   // Down to half the (perhaps just shrunk) capacity: room for as many frees as refills.
   ClassCache& cc = tc.cls[cls];

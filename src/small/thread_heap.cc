@@ -13,6 +13,7 @@
 #include "os/threads.h"
 #include "small/cache_capacity.h"
 #include "small/orphans.h"
+#include "small/reclaim.h"
 #include "small/refill.h"
 #include "small/remote_list.h"
 #include "small/shared_pool.h"
@@ -46,13 +47,7 @@ void attach(ThreadCache& tc, ThreadHeap* h) {
   tc.tag_secret = g_free_secret;
 }
 
-// Every heap ever made, in creation order (heap structs are reused, never freed): what reclaim
-// scans walk and fork() locks without the registry lock. Entries are published with release.
-constexpr uint32_t kMaxHeaps = 4096;
-constexpr uint32_t kUnlisted = kMaxHeaps;   // index of a heap beyond the table
-std::atomic<ThreadHeap*> g_heaps[kMaxHeaps];
-std::atomic<uint32_t> g_heap_count{0};
-uint32_t g_fork_heaps_locked;   // heaps whose locks the fork in progress holds
+uint32_t g_fork_heaps_locked;   // heaps of the table (reclaim.h) whose locks the fork holds
 
 ThreadHeap* heap_create() {
   ThreadHeap* h;
@@ -79,7 +74,7 @@ ThreadHeap* heap_create() {
   }
   // A recycled heap keeps its slot (the counts of its past threads stay) and its table entry.
   hak_seg_slot* slot = fresh ? nullptr : h->slot;
-  uint32_t index = fresh ? kUnlisted : h->index;
+  uint32_t index = fresh ? kHeapUnlisted : h->index;
   {
     // A reclaim scan finds every listed heap, this one too: its lock, not the registry's,
     // keeps it out while everything but the ready stacks and the lock is cleared (a fresh
@@ -92,14 +87,7 @@ ThreadHeap* heap_create() {
   LockGuard g(lock_of(kLockHEAP_REGISTRY));
   if (slot == nullptr) slot = segment_claim_slot_locked();
   h->slot = slot != nullptr ? slot : &h->own_slot;
-  if (fresh) {
-    uint32_t n = g_heap_count.load(std::memory_order_relaxed);
-    if (n < kMaxHeaps) {
-      h->index = n;
-      g_heaps[n].store(h, std::memory_order_release);
-      g_heap_count.store(n + 1, std::memory_order_release);
-    }
-  }
+  if (fresh) h->index = heap_table_add_locked(h);
   h->reg_next = g_registry;
   if (g_registry != nullptr) g_registry->reg_prev = h;
   g_registry = h;
@@ -141,7 +129,7 @@ void heap_abandon(ThreadHeap* h) {
 // The heap's lock is released before the registry's is taken (the order of HAK_LOCKS).
 void heap_dissolve(ThreadCache& tc) {
   {
-    LockGuard g(tc.heap->lock);
+    HeapGuard g(tc.heap);
     large_flush_local(&tc.heap->large);
     for (unsigned cls = 0; cls < kNumClasses; ++cls) flush_all_locked(tc, cls);
     heap_abandon(tc.heap);
@@ -192,7 +180,9 @@ void thread_exit(void* arg) {
   if (tc->state != kCacheActive) return;
   seg_add(process_counts().threads_exited, 1);
   // Once parked, the heap may belong to another thread at any moment: this thread's cache is
-  // torn down before anything here can allocate again (background_notify may start a thread).
+  // torn down before anything here can allocate again (background_notify may start a thread,
+  // which allocates: a dissolution's start is deferred until then too).
+  background_defer_begin();
   bool parked = park(*tc);
   if (!parked) heap_dissolve(*tc);
   attach(*tc, nullptr);
@@ -200,6 +190,7 @@ void thread_exit(void* arg) {
   // First, so that the notify below cannot start a helper this exit would have to stop.
   background_app_thread_exiting();
   if (parked) background_notify();
+  background_defer_end();
 }
 
 }  // namespace
@@ -345,17 +336,14 @@ void counts_restart_after_fork_child() {
   segment_restart_counts_after_fork(t_cache.state == kCacheActive);
 }
 
-uint32_t heap_table_size() { return g_heap_count.load(std::memory_order_acquire); }
-ThreadHeap* heap_table_at(uint32_t i) { return g_heaps[i].load(std::memory_order_acquire); }
-
 void heaps_lock_for_fork() {
-  g_fork_heaps_locked = g_heap_count.load(std::memory_order_acquire);
-  for (uint32_t i = 0; i < g_fork_heaps_locked; ++i) g_heaps[i].load(std::memory_order_relaxed)->lock.lock();
+  g_fork_heaps_locked = heap_table_size();
+  for (uint32_t i = 0; i < g_fork_heaps_locked; ++i) heap_table_at(i)->lock.lock();
 }
 
 void heaps_unlock_after_fork(bool child) {
   for (uint32_t i = g_fork_heaps_locked; i-- > 0;) {
-    Lock& l = g_heaps[i].load(std::memory_order_relaxed)->lock;
+    Lock& l = heap_table_at(i)->lock;
     if (child) {
       l.reset_after_fork();
     } else {

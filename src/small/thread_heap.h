@@ -51,12 +51,6 @@ void counts_restart_after_fork_child();
 void heaps_lock_for_fork();
 void heaps_unlock_after_fork(bool child);
 
-// The table of every heap ever made (up to 4096; heap structs are reused, never freed), in
-// creation order: what reclaim scans walk (small/reclaim.h), lock-free. A retired heap stays
-// in it with no slabs. heap_table_at(i) for i < heap_table_size() is never null.
-uint32_t heap_table_size();
-ThreadHeap* heap_table_at(uint32_t i);
-
 // The registry of live heaps (the global heap included), walked by stats under its lock.
 // After fork() the child keeps the forking thread's heap; other threads' heaps stay
 // registered (their slabs keep their owners; blocks freed into them go to their remote lists).
