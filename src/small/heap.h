@@ -50,7 +50,7 @@ struct RemoteReady {
 struct ThreadHeap {
   RemoteReady ready;            // first, then the lock: heap_create zeroes everything after them
   alignas(64) Lock lock;        // the slow paths' (see above); its own line, as reclaims try it
-  uint32_t index;               // in the table of every heap ever made (thread_heap.h)
+  uint32_t index;               // in the table of every heap ever made (reclaim.h)
   alignas(64) ClassSlabs slabs[kNumClasses];
   SlabMeta* stash[kMaxStash];   // empty slabs kept for this heap (pool stage thread_stash)
   uint32_t stash_count;

@@ -24,7 +24,8 @@ namespace hakmem {
 // tagging it free. Release: the owner's drain sees the tag and the next pointer.
 void remote_push(SlabMeta* m, void* p);
 // The pusher that found m's remote list empty calls this: m goes on its owner's ready stack
-// for its class, unless it is on one already or has no owner (an orphan: adoption drains it).
+// for its class, unless it is on one already or has no owner (an orphan: adoption drains it),
+// and the owner's idle_mark is set if clear (heap.h), for reclaim scans (reclaim.h).
 void remote_notify_owner(SlabMeta* m);
 // Owner h only: pops h's ready stack for cls. Each slab still h's, of cls and on h's owned
 // list moves to its front, where the refill's partial scan looks first. Returns how many.
