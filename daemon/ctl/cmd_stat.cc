@@ -116,7 +116,8 @@ void print_occupancy(const Snapshot& s, std::ostream& out) {
   for (std::size_t i = 0; i < reader::kNumPoolStages; ++i)
     out << " " << reader::kPoolStageNames[i] << " " << p.pool_acquires[i];
   out << "\n  pool releases:";
-  for (std::size_t i = 0; i < reader::kNumPoolReleaseKinds; ++i)
+  // Before ABI minor 6 a segment did not count reclaims: the kind is left out, not shown as 0.
+  for (std::size_t i = 0; i < (s.has_reclaim ? reader::kNumPoolReleaseKinds : HAK_SEG_POOL_RELEASE_KINDS_MINOR5); ++i)
     out << " " << reader::kPoolReleaseNames[i] << " " << p.pool_releases[i];
   out << "\n  os calls:";
   for (std::size_t i = 0; i < reader::kNumOsCalls; ++i)

@@ -162,6 +162,8 @@ void load(const json& j, Snapshot* s) {
 #undef HAKMEMCTL_X_LOAD
   from_names(member(p, pp, "pool_acquires"), pp + ".pool_acquires", reader::kPoolStageNames, s->process.pool_acquires);
   from_names(member(p, pp, "pool_releases"), pp + ".pool_releases", reader::kPoolReleaseNames, s->process.pool_releases);
+  // Added within format version 1, for segments that have it (ABI minor 6 on).
+  s->has_reclaim = member(p, pp, "pool_releases").contains("reclaim");
   from_names(member(p, pp, "superslabs"), pp + ".superslabs", reader::kSuperslabStateNames, s->process.superslabs);
   from_names(member(p, pp, "os_calls"), pp + ".os_calls", reader::kOsCallNames, s->process.os_calls);
   from_names(member(p, pp, "os_bytes"), pp + ".os_bytes", reader::kOsCallNames, s->process.os_bytes);
@@ -270,6 +272,7 @@ ordered_json snapshot_to_json(const Snapshot& s) {
 #undef HAKMEMCTL_X_SAVE
   p["pool_acquires"] = by_name(reader::kPoolStageNames, s.process.pool_acquires);
   p["pool_releases"] = by_name(reader::kPoolReleaseNames, s.process.pool_releases);
+  if (!s.has_reclaim) p["pool_releases"].erase("reclaim");
   p["superslabs"] = by_name(reader::kSuperslabStateNames, s.process.superslabs);
   p["os_calls"] = by_name(reader::kOsCallNames, s.process.os_calls);
   p["os_bytes"] = by_name(reader::kOsCallNames, s.process.os_bytes);

@@ -12,7 +12,8 @@
 //    (ABI minor 5 on), "refills": {PATH: n},
 //    "refill_objects": {PATH: n}, "hit_rate_percent": {PATH: x},
 //    "objects_per_refill": {PATH: x}}], "locks": {LOCK: {COUNTER: n}},
-//    "process": {SCALAR: n, "pool_acquires": {STAGE: n}, "pool_releases": {KIND: n},
+//    "process": {SCALAR: n, "pool_acquires": {STAGE: n}, "pool_releases": {KIND: n} (kind
+//    "reclaim" ABI minor 6 on; "locks" has "heap" from minor 6 on),
 //    "superslabs": {STATE: n}, "os_calls": {CALL: n}, "os_bytes": {CALL: n},
 //    "resident_bytes": n (ABI minor 4 on), "span_cache_bytes": n,
 //    "span_cache_events": {EVENT: n} (ABI minor 5 on), "peak": {"resident_bytes": n,

@@ -75,6 +75,7 @@ void add_counters(reader::Snapshot& into, const reader::Snapshot& from) {
   // Kept by the folded totals too, so a comm's resize and span cache counters outlive its
   // last minor-5 process instead of vanishing with it.
   into.has_cache_stats = into.has_cache_stats || from.has_cache_stats;
+  into.has_reclaim = into.has_reclaim || from.has_reclaim;
   for (size_t i = 0; i < from.locks.size() && i < into.locks.size(); ++i) {
     hak_seg_lock& a = into.locks[i];
     const hak_seg_lock& b = from.locks[i];

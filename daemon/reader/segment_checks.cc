@@ -102,9 +102,11 @@ std::optional<Rejection> check_header(const hak_seg_header& h, uint64_t file_siz
   } const lengths[] = {
       {"num_classes", h.num_classes, HAK_NUM_CLASSES},
       {"num_paths", h.num_paths, HAK_NUM_PATHS},
-      {"num_locks", h.num_locks, HAK_NUM_LOCKS},
+      // Minor 1 to 5 had no heap lock and no release kind reclaim: still read, those absent
+      // (Snapshot::locks is shorter, Snapshot::has_reclaim false).
+      {"num_locks", h.num_locks, HAK_SEG_LOCKS_MINOR5},
       {"num_pool_stages", h.num_pool_stages, HAK_NUM_POOL_STAGES},
-      {"num_pool_release_kinds", h.num_pool_release_kinds, HAK_NUM_POOL_RELEASE_KINDS},
+      {"num_pool_release_kinds", h.num_pool_release_kinds, HAK_SEG_POOL_RELEASE_KINDS_MINOR5},
       {"num_superslab_states", h.num_superslab_states, HAK_NUM_SUPERSLAB_STATES},
       // Minor 0 and 1 had no mremap: still read, its counts absent (Snapshot::has_mremap).
       {"num_os_calls", h.num_os_calls, HAK_SEG_OS_CALLS_MINOR1},

@@ -175,7 +175,9 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
   hak_seg_process& p = s.process;
   std::memcpy(&p, process.data(), kProcessScalarsBytes);
   for (unsigned i = 0; i < kNumPoolStages; ++i) p.pool_acquires[i] = u64_at(process, kProcessScalarsBytes + 8 * i);
-  for (unsigned i = 0; i < kNumPoolReleaseKinds; ++i) p.pool_releases[i] = u64_at(process, l.pool_releases_at + 8 * i);
+  for (unsigned i = 0; i < kNumPoolReleaseKinds && i < h.num_pool_release_kinds; ++i)
+    p.pool_releases[i] = u64_at(process, l.pool_releases_at + 8 * i);
+  s.has_reclaim = h.num_pool_release_kinds > HAK_SEG_POOL_RELEASE_KINDS_MINOR5;
   for (unsigned i = 0; i < kNumSuperslabStates; ++i) p.superslabs[i] = u64_at(process, l.superslabs_at + 8 * i);
   for (unsigned i = 0; i < kNumOsCalls && i < h.num_os_calls; ++i) {
     p.os_calls[i] = u64_at(process, l.os_calls_at + 8 * i);
@@ -214,8 +216,8 @@ std::optional<Rejection> parse(const hak_seg_header& h, const Layout& l,
     for (unsigned d = 0; d < kNumCacheResizes; ++d) s.classes[c].cache_resizes[d] = p.cache_resizes[d][c];
   }
 
-  s.locks.resize(kNumLocks);
-  for (unsigned i = 0; i < kNumLocks; ++i)
+  s.locks.resize(std::min<std::size_t>(kNumLocks, h.num_locks));  // minor 5: no heap lock
+  for (unsigned i = 0; i < s.locks.size(); ++i)
     std::memcpy(&s.locks[i], sec[HAK_SEG_SEC_LOCKS].data() + uint64_t{i} * t[HAK_SEG_SEC_LOCKS].stride,
                 sizeof(hak_seg_lock));
 
@@ -277,7 +279,7 @@ std::optional<Rejection> read_once(const Source& src, const ReadOptions& options
   // Only the records used: all settings, the known classes and locks, process 0; then the
   // claimed slots.
   const uint64_t used[HAK_SEG_SEC_SLOTS] = {h.sections[HAK_SEG_SEC_SETTINGS].count, kNumClasses, 1,
-                                            kNumLocks};
+                                            std::min<uint64_t>(kNumLocks, h.num_locks)};
   std::vector<unsigned char> sec[HAK_SEG_NUM_SECTIONS];
   for (unsigned i = 0; i < HAK_SEG_SEC_SLOTS; ++i) {
     sec[i].resize(used[i] * h.sections[i].stride);

@@ -79,6 +79,9 @@ struct Snapshot {
   // process.peak_resident_bytes, peak_mapped_bytes and peak_live_bytes are the writer's (ABI
   // minor 6 on); hakmemd serves no hakmem_peak_* families for older segments.
   bool has_peak = false;
+  // process.pool_releases[] has the kind reclaim (ABI minor 6 on); for older segments hakmemd
+  // serves no series of that kind. Their locks lack the heap lock: `locks` is shorter.
+  bool has_reclaim = false;
   uint32_t flags = 0;  // HAK_SEG_FLAG_*
   uint64_t start_time_ticks = 0;
   uint64_t created_ns = 0;
@@ -91,7 +94,9 @@ struct Snapshot {
 
   std::vector<Setting> settings;  // in the writer's order
   std::vector<ClassStats> classes;  // every class the reader knows, index order
-  std::vector<hak_seg_lock> locks;  // kNumLocks entries, HAK_LOCKS order
+  // HAK_LOCKS order: kNumLocks entries, or those the writer had (HAK_SEG_LOCKS_MINOR5 before
+  // minor 6).
+  std::vector<hak_seg_lock> locks;
   hak_seg_process process{};
   unsigned slots = 0;       // records of the SLOTS section, the retired one included
   unsigned live_slots = 0;  // of which in state LIVE

@@ -55,6 +55,14 @@ void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
 #endif
 }
 
+// The check reads the slab's free list: the heap's lock keeps a reclaim (small/reclaim.h) from
+// handing the slab on meanwhile.
+bool confirmed_double_free(SlabMeta* m, void* p, const ThreadCache& tc) {
+  if (tc.heap == nullptr) return confirm_double_free(m, p, tc);
+  HeapGuard g(tc.heap);
+  return confirm_double_free(m, p, tc);
+}
+
 }  // namespace
 
 void* large_alloc_slow(size_t size, size_t align, bool zero) {
@@ -94,7 +102,7 @@ void free_slow(void* p) {
   bool own_cache = thread_cache_ready(r.slab->owner.load(std::memory_order_relaxed));
   ThreadCache& tc = own_cache ? t_cache : g_global_cache;
   if (!own_cache) lock_of(kLockGLOBAL_HEAP).lock();
-  if (has_free_tag(p) && confirm_double_free(r.slab, p, tc)) {
+  if (has_free_tag(p) && confirmed_double_free(r.slab, p, tc)) {
     if (!own_cache) lock_of(kLockGLOBAL_HEAP).unlock();
     return report_invalid("free", p, "double free");
   }

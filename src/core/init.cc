@@ -51,13 +51,13 @@ void before_fork() {
   g_fork_locked = !os::process_single_threaded();
   if (g_fork_locked) {
     os::stdio_lock_for_fork();  // before ours: see threads.h
-    lock_all_for_fork();
+    lock_all_for_fork(heaps_lock_for_fork);
   }
   caches_before_fork();
 }
 void after_fork_parent() {
   if (g_fork_locked) {
-    unlock_all_after_fork(false);
+    unlock_all_after_fork(false, heaps_unlock_after_fork);
     os::stdio_unlock_after_fork_parent();
   }
 }
@@ -66,7 +66,7 @@ void after_fork_child() {
   caches_after_fork_child(private_segment);
   if (private_segment) counts_restart_after_fork_child();
   segment_fork_child_publish();
-  if (g_fork_locked) unlock_all_after_fork(true);
+  if (g_fork_locked) unlock_all_after_fork(true, heaps_unlock_after_fork);
   background_reset_after_fork_child(t_cache.state == kCacheActive);
 }
 

@@ -12,6 +12,7 @@
 #include "small/thread_cache.h"
 #include "small/thread_heap.h"
 #include "sync/background.h"
+#include "sync/lock.h"
 
 namespace hakmem {
 namespace {
@@ -32,8 +33,9 @@ void enter_helper() { t_cache.state = kCacheTornDown; }
 size_t trim_now() {
   if (thread_cache_ready()) {
     ThreadHeap* h = t_cache.heap;
+    HeapGuard g(h);
     for (unsigned cls = 0; cls < kNumClasses; ++cls) {
-      flush_all(t_cache, cls);
+      flush_all_locked(t_cache, cls);
       SlabMeta* bound = h->slabs[cls].bound;
       if (bound != nullptr && bound->used == 0) {
         h->slabs[cls].bound = nullptr;

@@ -1,6 +1,10 @@
 // A heap: the slow-path state of one thread (or of the global heap that serves torn-down
 // threads), with the per-class lists of the slabs it owns. Only its user touches it: its
-// thread, or whoever holds the global heap lock, or whoever dissolves it (thread_heap.h).
+// thread, or whoever holds the global heap lock, or whoever dissolves it (thread_heap.h), and
+// each of them holds the heap's lock (`lock`, the named lock heap) around every slow path that
+// touches its slabs, its lists or its stash (refill, flush, the double-free check, trim,
+// dissolve); the malloc and free fast paths touch only the caches, never the lock. Holding the
+// lock, another heap's refill may act as the user for a moment (small/reclaim.h).
 #pragma once
 #include <cstdint>
 
@@ -9,6 +13,8 @@
 #include "large/large.h"
 #include "small/superslab.h"
 #include "small/thread_cache.h"
+#include "sync/background.h"
+#include "sync/lock.h"
 
 namespace hakmem {
 
@@ -29,15 +35,23 @@ constexpr unsigned kMaxStash = 32;
 // lists (remote_list.h): other threads push, the owner pops it whole at a refill. Its own
 // lines, since other threads write it; never cleared by heap_create (a pusher may hold a stale
 // owner pointer to a recycled heap: the popper checks each slab is still its own).
+// idle_mark: 0, or kIdlePushed once a pusher put a slab on one of the stacks; the heap's refill
+// sets it back to 0, and a reclaim scan that finds kIdlePushed makes it kIdleSeen: found so
+// again by a later scan, the heap has not refilled since its slabs regained blocks
+// (small/reclaim.h).
+enum : uint32_t { kIdlePushed = 1, kIdleSeen = 2 };
 struct RemoteReady {
   alignas(64) std::atomic<SlabMeta*> top[kNumClasses];
+  std::atomic<uint32_t> idle_mark;
 };
 
 // Slow-path state of one thread (or of the global heap that serves torn-down threads).
 // Lives in the metadata arena, not in TLS, so it outlives the thread for stats and adoption.
 struct ThreadHeap {
-  RemoteReady ready;            // first: heap_create zeroes everything after it
-  ClassSlabs slabs[kNumClasses];
+  RemoteReady ready;            // first, then the lock: heap_create zeroes everything after them
+  alignas(64) Lock lock;        // the slow paths' (see above); its own line, as reclaims try it
+  uint32_t index;               // in the table of every heap ever made (reclaim.h)
+  alignas(64) ClassSlabs slabs[kNumClasses];
   SlabMeta* stash[kMaxStash];   // empty slabs kept for this heap (pool stage thread_stash)
   uint32_t stash_count;
   uint64_t grown_bytes;         // the caches' capacity beyond their base (cache_capacity.h)
@@ -55,6 +69,25 @@ struct ThreadHeap {
   // segment's slots are all taken (added into the retired record when the heap retires).
   hak_seg_slot* slot;
   hak_seg_slot own_slot;
+};
+
+// The heap's lock held for a slow path: also a section in which no helper thread is started
+// (sync/background.h), since starting one allocates, which would take this lock again.
+class HeapGuard {
+ public:
+  explicit HeapGuard(ThreadHeap* h) : h_(h) {
+    background_defer_begin();
+    h_->lock.lock();
+  }
+  ~HeapGuard() {
+    h_->lock.unlock();
+    background_defer_end();
+  }
+  HeapGuard(const HeapGuard&) = delete;
+  HeapGuard& operator=(const HeapGuard&) = delete;
+
+ private:
+  ThreadHeap* h_;
 };
 
 // The heap's class caches: in its slot, where readers see them (thread_cache.h).

@@ -5,12 +5,15 @@
 //   then a new bound slab: partial_slab -> adopt -> pool_slab -> new_superslab
 // Blocks from a slab that was just bound are credited to the path that produced the slab.
 // Each path is one list operation or a bounded scan (HAKMEM_PARTIAL_SCAN): no unbounded walk.
+// Before the pool or the OS, a refill takes back slabs idle heaps hold empty (reclaim.h).
+// Refill and flush hold the heap's lock (heap.h) throughout.
 #include "small/refill.h"
 
 #include "base/size_classes.h"
 #include "counters/segment_storage.h"
 #include "small/cache_capacity.h"
 #include "small/orphans.h"
+#include "small/reclaim.h"
 #include "small/remote_list.h"
 #include "small/shared_pool.h"
 #include "small/slab.h"
@@ -86,6 +89,8 @@ SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& c
       return m;
     }
   }
+  // Only when the heap's own stash is empty: what a reclaim releases goes to the shared pool.
+  if (cfg.reclaim != 0 && h->stash_count == 0) reclaim_idle_heaps(h);
   PoolStage stage;
   SlabMeta* m = pool_acquire(h, &stage);
   if (m != nullptr) {
@@ -103,6 +108,11 @@ SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& c
 bool refill(ThreadCache& tc, unsigned cls) {
   const Config& cfg = config();
   ThreadHeap* h = tc.heap;
+  HeapGuard lock(h);
+  // A refill: the heap is not idle (reclaim.h).
+  if (h->ready.idle_mark.load(std::memory_order_relaxed) != 0) {
+    h->ready.idle_mark.store(0, std::memory_order_relaxed);
+  }
   ClassCache& cc = tc.cls[cls];
   ClassSlabs* cs = &h->slabs[cls];
   uint32_t want = refill_want(cs, cc, cls);
@@ -168,6 +178,7 @@ void flush_n(ThreadCache& tc, unsigned cls, uint32_t n) {
 }  // namespace
 
 void flush(ThreadCache& tc, unsigned cls) {
+  HeapGuard lock(tc.heap);
   if (config().tcache_max_bytes != 0 && adapt_cache_cap(tc, cls)) return;
   // Down to half the (perhaps just shrunk) capacity: room for as many frees as refills.
   ClassCache& cc = tc.cls[cls];
@@ -176,6 +187,6 @@ void flush(ThreadCache& tc, unsigned cls) {
   flush_n(tc, cls, count > keep ? count - keep : 1);
 }
 
-void flush_all(ThreadCache& tc, unsigned cls) { flush_n(tc, cls, cache_count(tc.cls[cls])); }
+void flush_all_locked(ThreadCache& tc, unsigned cls) { flush_n(tc, cls, cache_count(tc.cls[cls])); }
 
 }  // namespace hakmem

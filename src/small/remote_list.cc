@@ -36,33 +36,20 @@ void remote_notify_owner(SlabMeta* m) {
   do {
     m->ready_next = old;
   } while (!top.compare_exchange_weak(old, m, std::memory_order_release, std::memory_order_relaxed));
-}
-
-namespace {
-
-// Pops the whole stack, clearing each slab's flag, then hands it to on_slab.
-template <typename OnSlab>
-void pop_ready(std::atomic<SlabMeta*>& top, OnSlab on_slab) {
-  if (top.load(std::memory_order_relaxed) == nullptr) return;
-  for (SlabMeta* m = top.exchange(nullptr, std::memory_order_acquire); m != nullptr;) {
-    SlabMeta* next = m->ready_next;
-    // After reading the link: a pusher may put m on a stack again from here on.
-    m->ready.store(0, std::memory_order_release);
-    on_slab(m);
-    m = next;
+  // Once per drain cycle of a slab, like the push above: tells reclaim scans (reclaim.h).
+  if (h->ready.idle_mark.load(std::memory_order_relaxed) == 0) {
+    h->ready.idle_mark.store(kIdlePushed, std::memory_order_relaxed);
   }
 }
 
-}  // namespace
-
 void remote_ready_clear(ThreadHeap* h) {
-  for (std::atomic<SlabMeta*>& top : h->ready.top) pop_ready(top, [](SlabMeta*) {});
+  for (std::atomic<SlabMeta*>& top : h->ready.top) remote_ready_pop(top, [](SlabMeta*) {});
 }
 
 uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls) {
   ClassSlabs* cs = &h->slabs[cls];
   uint32_t moved = 0;
-  pop_ready(h->ready.top[cls], [&](SlabMeta* m) {
+  remote_ready_pop(h->ready.top[cls], [&](SlabMeta* m) {
     if (m->owner.load(std::memory_order_relaxed) == h && m->cls == cls &&
         m->state.load(std::memory_order_relaxed) == kSlabOwned && m->in_owned_list != 0 &&
         cs->head != m) {

@@ -12,6 +12,7 @@
 // count, or a count before its block; `used` may lag high, never low (superslab.h), so a
 // slab is never released while a pushed block is still on its way.
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 #include "small/slab.h"
@@ -23,11 +24,25 @@ namespace hakmem {
 // tagging it free. Release: the owner's drain sees the tag and the next pointer.
 void remote_push(SlabMeta* m, void* p);
 // The pusher that found m's remote list empty calls this: m goes on its owner's ready stack
-// for its class, unless it is on one already or has no owner (an orphan: adoption drains it).
+// for its class, unless it is on one already or has no owner (an orphan: adoption drains it),
+// and the owner's idle_mark is set if clear (heap.h), for reclaim scans (reclaim.h).
 void remote_notify_owner(SlabMeta* m);
 // Owner h only: pops h's ready stack for cls. Each slab still h's, of cls and on h's owned
 // list moves to its front, where the refill's partial scan looks first. Returns how many.
 uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls);
+// h's user: pops h's ready stack `top` whole, clearing each slab's flag after reading its link
+// (a pusher may put the slab on a stack again from there on), then hands the slab to on_slab.
+// The slab may no longer be h's or of the stack's class: on_slab checks.
+template <typename OnSlab>
+void remote_ready_pop(std::atomic<SlabMeta*>& top, OnSlab on_slab) {
+  if (top.load(std::memory_order_relaxed) == nullptr) return;
+  for (SlabMeta* m = top.exchange(nullptr, std::memory_order_acquire); m != nullptr;) {
+    SlabMeta* next = m->ready_next;
+    m->ready.store(0, std::memory_order_release);
+    on_slab(m);
+    m = next;
+  }
+}
 // h is being dissolved: pops all its ready stacks, clearing each slab's flag (a push that
 // comes later stays until a heap recycled from h pops it).
 void remote_ready_clear(ThreadHeap* h);

@@ -184,6 +184,14 @@ void heap_release_empty_slab(ThreadHeap* h, SlabMeta* m) {
   pool_release(m);
 }
 
+void pool_release_reclaimed(SlabMeta* m) {
+  seg_sub(process_counts().slabs_in_use[m->cls], 1);
+  m->state.store(kSlabFree, std::memory_order_relaxed);
+  m->owner.store(nullptr, std::memory_order_relaxed);
+  seg_add(process_counts().pool_releases[kReleaseRECLAIM], 1);
+  pool_release(m);
+}
+
 void pool_return_heap_reserve(ThreadHeap* h) {
   while (h->stash_count > 0) pool_release(h->stash[--h->stash_count]);
   if (h->carve_ss != nullptr) {

@@ -36,6 +36,10 @@ enum PoolReleaseKind : unsigned {
 SlabMeta* pool_acquire(ThreadHeap* h, PoolStage* stage);
 // A slab of h whose `used` reached 0 and that is not bound: leaves h (stash or pool).
 void heap_release_empty_slab(ThreadHeap* h, SlabMeta* m);
+// A slab of h (whose lock the caller holds, not being h's thread: small/reclaim.h) whose
+// `used` reached 0 and that left h's lists: to the locked pool, never to h's stash, counted as
+// a reclaim besides its slot or superslab_empty.
+void pool_release_reclaimed(SlabMeta* m);
 // Hands an empty, unbound slab back to the locked pool.
 void pool_release(SlabMeta* m);
 // Returns h's stash and never-carved slabs to the pool (thread exit).

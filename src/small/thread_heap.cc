@@ -13,6 +13,7 @@
 #include "os/threads.h"
 #include "small/cache_capacity.h"
 #include "small/orphans.h"
+#include "small/reclaim.h"
 #include "small/refill.h"
 #include "small/remote_list.h"
 #include "small/shared_pool.h"
@@ -46,30 +47,47 @@ void attach(ThreadCache& tc, ThreadHeap* h) {
   tc.tag_secret = g_free_secret;
 }
 
+uint32_t g_fork_heaps_locked;   // heaps of the table (reclaim.h) whose locks the fork holds
+
 ThreadHeap* heap_create() {
-  LockGuard g(lock_of(kLockHEAP_REGISTRY));
-  ThreadHeap* h = g_free_heaps;
-  hak_seg_slot* slot = nullptr;
-  if (h != nullptr) {
-    g_free_heaps = h->reg_next;
-    slot = h->slot;   // a recycled heap keeps its slot: the counts of its past threads stay
-  } else {
-    constexpr size_t kSize = (sizeof(ThreadHeap) + 63) & ~size_t{63};
-    if (g_arena_cursor == nullptr || g_arena_end - g_arena_cursor < static_cast<long>(kSize)) {
-      auto* chunk = static_cast<char*>(os::map(kArenaChunk));
-      if (chunk == nullptr) return nullptr;
-      g_arena_cursor = chunk;
-      g_arena_end = chunk + kArenaChunk;
+  ThreadHeap* h;
+  bool fresh = false;
+  {
+    LockGuard g(lock_of(kLockHEAP_REGISTRY));
+    h = g_free_heaps;
+    if (h != nullptr) {
+      g_free_heaps = h->reg_next;
+    } else {
+      constexpr size_t kSize = (sizeof(ThreadHeap) + 63) & ~size_t{63};
+      if (g_arena_cursor == nullptr || g_arena_end - g_arena_cursor < static_cast<long>(kSize)) {
+        auto* chunk = static_cast<char*>(os::map(kArenaChunk));
+        if (chunk == nullptr) return nullptr;
+        g_arena_cursor = chunk;
+        g_arena_end = chunk + kArenaChunk;
+      }
+      h = reinterpret_cast<ThreadHeap*>(g_arena_cursor);
+      resident_grow(pages_reached(reinterpret_cast<uintptr_t>(g_arena_cursor),
+                                  reinterpret_cast<uintptr_t>(g_arena_cursor + kSize)));
+      g_arena_cursor += kSize;
+      fresh = true;
     }
-    h = reinterpret_cast<ThreadHeap*>(g_arena_cursor);
-    resident_grow(pages_reached(reinterpret_cast<uintptr_t>(g_arena_cursor),
-                                reinterpret_cast<uintptr_t>(g_arena_cursor + kSize)));
-    g_arena_cursor += kSize;
   }
-  // Everything but the ready stacks, which remote pushers may be writing (heap.h).
-  memset(reinterpret_cast<char*>(h) + sizeof(RemoteReady), 0, sizeof(ThreadHeap) - sizeof(RemoteReady));
+  // A recycled heap keeps its slot (the counts of its past threads stay) and its table entry.
+  hak_seg_slot* slot = fresh ? nullptr : h->slot;
+  uint32_t index = fresh ? kHeapUnlisted : h->index;
+  {
+    // A reclaim scan finds every listed heap, this one too: its lock, not the registry's,
+    // keeps it out while everything but the ready stacks and the lock is cleared (a fresh
+    // heap is zero already, and unlisted).
+    LockGuard hl(h->lock);
+    auto* from = reinterpret_cast<char*>(&h->slabs);
+    memset(from, 0, static_cast<size_t>(reinterpret_cast<char*>(h + 1) - from));
+    h->index = index;
+  }
+  LockGuard g(lock_of(kLockHEAP_REGISTRY));
   if (slot == nullptr) slot = segment_claim_slot_locked();
   h->slot = slot != nullptr ? slot : &h->own_slot;
+  if (fresh) h->index = heap_table_add_locked(h);
   h->reg_next = g_registry;
   if (g_registry != nullptr) g_registry->reg_prev = h;
   g_registry = h;
@@ -108,10 +126,14 @@ void heap_abandon(ThreadHeap* h) {
 
 // Flushes a cache into its heap's slabs and dissolves the heap: slabs released or orphaned,
 // counters retired. The caller is the heap's only user (its thread, or whoever unparked it).
+// The heap's lock is released before the registry's is taken (the order of HAK_LOCKS).
 void heap_dissolve(ThreadCache& tc) {
-  large_flush_local(&tc.heap->large);
-  for (unsigned cls = 0; cls < kNumClasses; ++cls) flush_all(tc, cls);
-  heap_abandon(tc.heap);
+  {
+    HeapGuard g(tc.heap);
+    large_flush_local(&tc.heap->large);
+    for (unsigned cls = 0; cls < kNumClasses; ++cls) flush_all_locked(tc, cls);
+    heap_abandon(tc.heap);
+  }
   heap_retire(tc.heap);
 }
 
@@ -158,7 +180,9 @@ void thread_exit(void* arg) {
   if (tc->state != kCacheActive) return;
   seg_add(process_counts().threads_exited, 1);
   // Once parked, the heap may belong to another thread at any moment: this thread's cache is
-  // torn down before anything here can allocate again (background_notify may start a thread).
+  // torn down before anything here can allocate again (background_notify may start a thread,
+  // which allocates: a dissolution's start is deferred until then too).
+  background_defer_begin();
   bool parked = park(*tc);
   if (!parked) heap_dissolve(*tc);
   attach(*tc, nullptr);
@@ -166,6 +190,7 @@ void thread_exit(void* arg) {
   // First, so that the notify below cannot start a helper this exit would have to stop.
   background_app_thread_exiting();
   if (parked) background_notify();
+  background_defer_end();
 }
 
 }  // namespace
@@ -310,6 +335,35 @@ void counts_restart_after_fork_child() {
   for (unsigned c = 0; c < kNumClasses; ++c) p.inherited_blocks[c] = live[c] > 0 ? static_cast<uint64_t>(live[c]) : 0;
   segment_restart_counts_after_fork(t_cache.state == kCacheActive);
   resident_peak_after_fork_child();
+}
+
+void heaps_lock_for_fork() {
+  g_fork_heaps_locked = heap_table_size();
+  for (uint32_t i = 0; i < g_fork_heaps_locked; ++i) heap_table_at(i)->lock.lock();
+}
+
+void heaps_unlock_after_fork(bool child) {
+  for (uint32_t i = g_fork_heaps_locked; i-- > 0;) {
+    Lock& l = heap_table_at(i)->lock;
+    if (child) {
+      l.reset_after_fork();
+    } else {
+      l.unlock();
+    }
+  }
+  if (!child) return;
+  // A heap listed after the fork's handler read the table (or beyond it) was not locked: its
+  // lock and lists are as a parent thread left them, maybe mid-way. Never unparked here; its
+  // slabs keep their owner (a reclaim finds its lock held, or the heap consistent).
+  for (ThreadHeap** link = &g_parked; *link != nullptr;) {
+    ThreadHeap* h = *link;
+    if (h->index >= g_fork_heaps_locked) {
+      *link = h->park_next;
+      g_parked_count.fetch_sub(1, std::memory_order_relaxed);
+    } else {
+      link = &h->park_next;
+    }
+  }
 }
 
 bool parked_heaps_pending() { return g_parked_count.load(std::memory_order_relaxed) != 0; }

@@ -45,6 +45,12 @@ void caches_after_fork_child(bool segment_private);
 // inherited_blocks (telemetry_abi.h), the caches' lists and block counts as they are.
 void counts_restart_after_fork_child();
 
+// fork(), inside lock_all_for_fork (sync/lock.h): takes the lock of every heap in the table;
+// after, releases (parent) or re-arms (child) them. The child also drops from the parked list
+// the heaps made while the fork was under way, whose locks were not taken.
+void heaps_lock_for_fork();
+void heaps_unlock_after_fork(bool child);
+
 // The registry of live heaps (the global heap included), walked by stats under its lock.
 // After fork() the child keeps the forking thread's heap; other threads' heaps stay
 // registered (their slabs keep their owners; blocks freed into them go to their remote lists).

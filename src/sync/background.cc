@@ -112,13 +112,28 @@ void start() {
 
 void background_set_work(const BackgroundWork& work) { g_work = work; }
 
+__thread uint32_t t_defer_depth __attribute__((tls_model("initial-exec")));
+__thread bool t_start_deferred __attribute__((tls_model("initial-exec")));
+
+void background_defer_begin() { ++t_defer_depth; }
+
+void background_defer_end() {
+  if (--t_defer_depth != 0 || !t_start_deferred) return;
+  t_start_deferred = false;
+  background_notify();
+}
+
 void background_notify() {
   uint32_t state = kNone;
   if (config().bg_release != 0) {
     // Orders the caller's "work is visible" store before the reads of the helper's marks.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     state = g_state.load(std::memory_order_relaxed);
-    if (state == kNone) start();
+    if (state == kNone && t_defer_depth != 0) {
+      t_start_deferred = true;
+    } else if (state == kNone) {
+      start();
+    }
     state = g_state.load(std::memory_order_relaxed);
   }
   if (state != kRunning) {

@@ -38,6 +38,11 @@ void background_set_work(const BackgroundWork& work);
 // parked heap): start the helper if it may run, or wake it if it sleeps. Cheap when it is
 // awake: a fence and two relaxed loads.
 void background_notify();
+// A section of the calling thread in which background_notify starts no helper (starting one
+// allocates, in pthread_create, and the section's heap lock is held: small/heap.h HeapGuard):
+// a start it would have made is made at the end of the outermost section. Sections nest.
+void background_defer_begin();
+void background_defer_end();
 // Slow paths call this: when no helper runs, releases what has decayed, at most once per
 // eighth of a decay. One relaxed load while a helper runs; a few more when nothing is pending.
 void background_poll();

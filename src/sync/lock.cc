@@ -8,13 +8,18 @@
 namespace hakmem {
 namespace {
 
-static_assert(kLockLARGE_ARENA == kNumLocks - 1, "the arena shards' locks follow the named ones");
+// The named locks, then arena shards 1.. (shard 0 is g_locks[kLockLARGE_ARENA]). The entry of
+// kLockHEAP is never used: heap locks live in their heaps.
 constexpr unsigned kAllLocks = kNumLocks + kArenaShards - 1;
 Lock g_locks[kAllLocks];
 
+unsigned table_index(unsigned s) { return s == 0 ? kLockLARGE_ARENA : kNumLocks + s - 1; }
+
 hak_seg_lock& stats_of(const Lock* l) {
+  auto at = reinterpret_cast<uintptr_t>(l), first = reinterpret_cast<uintptr_t>(g_locks);
+  if (at < first || at >= first + sizeof g_locks) return g_segment.locks[kLockHEAP];
   auto i = static_cast<unsigned>(l - g_locks);
-  return g_segment.locks[i < kLockLARGE_ARENA ? i : kLockLARGE_ARENA];
+  return g_segment.locks[i < kNumLocks ? i : kLockLARGE_ARENA];
 }
 
 }  // namespace
@@ -28,6 +33,18 @@ void Lock::lock() {
   }
   acquired_at_ = os::now_ns();
   seg_add(stats_of(this).acquisitions, 1);
+}
+
+bool Lock::try_lock() {
+  uint32_t expected = 0;
+  if (state_.load(std::memory_order_relaxed) != 0 ||
+      !state_.compare_exchange_strong(expected, 1, std::memory_order_acquire,
+                                      std::memory_order_relaxed)) {
+    return false;
+  }
+  acquired_at_ = os::now_ns();
+  seg_add(stats_of(this).acquisitions, 1);
+  return true;
 }
 
 void Lock::lock_contended(uint64_t start) {
@@ -58,19 +75,30 @@ void Lock::unlock() {
 }
 
 Lock& lock_of(LockId id) { return g_locks[id]; }
-Lock& arena_shard_lock(unsigned s) { return g_locks[kLockLARGE_ARENA + s]; }
+Lock& arena_shard_lock(unsigned s) { return g_locks[table_index(s)]; }
 
-void lock_all_for_fork() {
-  for (unsigned i = 0; i < kAllLocks; ++i) g_locks[i].lock();
+void lock_all_for_fork(void (*lock_heaps)()) {
+  g_locks[kLockGLOBAL_HEAP].lock();
+  lock_heaps();
+  for (unsigned i = 0; i < kAllLocks; ++i) {
+    if (i != kLockGLOBAL_HEAP && i != kLockHEAP) g_locks[i].lock();
+  }
 }
 
-void unlock_all_after_fork(bool child) {
+void unlock_all_after_fork(bool child, void (*unlock_heaps)(bool child)) {
   for (unsigned i = kAllLocks; i-- > 0;) {
+    if (i == kLockGLOBAL_HEAP || i == kLockHEAP) continue;
     if (child) {
       g_locks[i].reset_after_fork();
     } else {
       g_locks[i].unlock();
     }
+  }
+  unlock_heaps(child);
+  if (child) {
+    g_locks[kLockGLOBAL_HEAP].reset_after_fork();
+  } else {
+    g_locks[kLockGLOBAL_HEAP].unlock();
   }
 }
 

@@ -203,6 +203,47 @@ TEST(Reader, MinorOneWithoutMremap) {
   EXPECT_TRUE(read(current).snapshot.has_mremap);
 }
 
+// Minor 5 had six locks (no heap) and four pool release kinds (no reclaim): still read, the
+// arrays after pool_releases where minor 5 had them, the new entries absent and said so.
+TEST(Reader, MinorFiveWithoutReclaim) {
+  segtest::Spec spec;
+  spec.minor = 5;
+  spec.locks = HAK_SEG_LOCKS_MINOR5;
+  spec.pool_release_kinds = HAK_SEG_POOL_RELEASE_KINDS_MINOR5;
+  segtest::Segment s(spec);
+  s.fill_counts();
+  s.put64(s.process_array_at(1, HAK_SEG_POOL_RELEASE_KINDS_MINOR5 - 1), 23);  // superslab_unmapped
+  ReadResult r = read(s);
+  ASSERT_TRUE(r.ok()) << r.error->to_string();
+  EXPECT_FALSE(r.snapshot.has_reclaim);
+  ASSERT_EQ(r.snapshot.locks.size(), size_t{HAK_SEG_LOCKS_MINOR5});
+  EXPECT_EQ(r.snapshot.locks[HAK_SEG_LOCKS_MINOR5 - 1].acquisitions, 100u * HAK_SEG_LOCKS_MINOR5);
+  EXPECT_EQ(r.snapshot.process.pool_releases[0], 20u);
+  EXPECT_EQ(r.snapshot.process.pool_releases[HAK_SEG_POOL_RELEASE_KINDS_MINOR5 - 1], 23u);
+  EXPECT_EQ(r.snapshot.process.pool_releases[HAK_NUM_POOL_RELEASE_KINDS - 1], 0u);
+  EXPECT_EQ(r.snapshot.process.superslabs[1], 31u);
+  EXPECT_EQ(r.snapshot.process.slabs_in_use[3], 63u);
+
+  segtest::Segment current;
+  current.fill_counts();
+  ReadResult now = read(current);
+  ASSERT_TRUE(now.ok());
+  EXPECT_TRUE(now.snapshot.has_reclaim);
+  EXPECT_EQ(now.snapshot.locks.size(), size_t{HAK_NUM_LOCKS});
+}
+
+// Fewer locks or release kinds than minor 5 had: a broken layout, not an old one.
+TEST(ReaderRejects, FewerLocksOrReleaseKindsThanMinorFive) {
+  segtest::Spec a;
+  a.locks = HAK_SEG_LOCKS_MINOR5 - 1;
+  segtest::Segment sa(a);
+  EXPECT_EQ(verdict(sa), "bad_layout");
+  segtest::Spec b;
+  b.pool_release_kinds = HAK_SEG_POOL_RELEASE_KINDS_MINOR5 - 1;
+  segtest::Segment sb(b);
+  EXPECT_EQ(verdict(sb), "bad_layout");
+}
+
 // Minor 2 slots end after classes[]: read with their published counts only, marked as such;
 // minor 3 adds each slot's live caches to them.
 TEST(Reader, MinorTwoWithoutLiveCaches) {

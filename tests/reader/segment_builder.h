@@ -31,6 +31,9 @@ struct Spec {
   uint32_t extra_entries = 0;  // added to every num_* (paths, classes, locks, stages, ...)
   uint32_t slots = 3;          // records of SLOTS beyond the retired one (before extra_records)
   uint32_t os_calls = HAK_NUM_OS_CALLS;  // HAK_SEG_OS_CALLS_MINOR1 for a minor 1 segment
+  // HAK_SEG_LOCKS_MINOR5 and HAK_SEG_POOL_RELEASE_KINDS_MINOR5 for a minor 1 to 5 segment
+  uint32_t locks = HAK_NUM_LOCKS;
+  uint32_t pool_release_kinds = HAK_NUM_POOL_RELEASE_KINDS;
   int32_t pid = 4242;
   uint64_t start_time_ticks = 123456;
   std::string comm = "synth";
@@ -66,7 +69,7 @@ class Segment {
   // Index of process arrays: 0 pool_acquires, 1 pool_releases, 2 superslabs, 3 os_calls,
   // 4 os_bytes, 5 slabs_in_use.
   uint64_t process_array_at(unsigned array, unsigned i) {
-    const uint64_t lens[] = {n(HAK_NUM_POOL_STAGES), n(HAK_NUM_POOL_RELEASE_KINDS),
+    const uint64_t lens[] = {n(HAK_NUM_POOL_STAGES), n(spec_.pool_release_kinds),
                              n(HAK_NUM_SUPERSLAB_STATES), n(spec_.os_calls), n(spec_.os_calls),
                              n(HAK_NUM_CLASSES)};
     uint64_t at = process_at() + 48;
@@ -103,7 +106,7 @@ class Segment {
         put32(cache_at(s, c) + offsetof(hak_seg_cache, cap), cap_of(s, c));
       }
     }
-    for (unsigned l = 0; l < n(HAK_NUM_LOCKS); ++l)
+    for (unsigned l = 0; l < n(spec_.locks); ++l)
       for (unsigned f = 0; f < 5; ++f) put64(lock_at(l) + 8 * f, 100 * (l + 1) + f);
     for (unsigned f = 0; f < 6; ++f) put64(process_at() + 8 * f, 1000 + f);
     for (unsigned a = 0; a < 6; ++a)
@@ -169,7 +172,7 @@ class Segment {
  private:
   void build() {
     const Spec& s = spec_;
-    uint64_t process_record = 8 * (6 + n(HAK_NUM_POOL_STAGES) + n(HAK_NUM_POOL_RELEASE_KINDS) +
+    uint64_t process_record = 8 * (6 + n(HAK_NUM_POOL_STAGES) + n(spec_.pool_release_kinds) +
                                    n(HAK_NUM_SUPERSLAB_STATES) + 2 * n(spec_.os_calls) +
                                    n(HAK_NUM_CLASSES) + (has_resident() ? 1 + n(HAK_NUM_CLASSES) : 0) +
                                    (has_cache_stats() ? 1 + HAK_NUM_SPAN_CACHE_EVENTS +
@@ -181,7 +184,7 @@ class Segment {
     const uint64_t strides[HAK_SEG_NUM_SECTIONS] = {setting_record, sizeof(hak_seg_class_info),
                                                     process_record, sizeof(hak_seg_lock), slot_record()};
     const uint64_t counts[HAK_SEG_NUM_SECTIONS] = {s.settings.size(), n(HAK_NUM_CLASSES), 1,
-                                                   n(HAK_NUM_LOCKS), 1 + uint64_t{s.slots}};
+                                                   n(spec_.locks), 1 + uint64_t{s.slots}};
     hak_seg_header h{};
     h.magic = HAK_SEG_MAGIC;
     h.abi_major = s.major;
@@ -196,9 +199,9 @@ class Segment {
     std::strncpy(h.comm, s.comm.c_str(), sizeof h.comm - 1);
     h.num_classes = n(HAK_NUM_CLASSES);
     h.num_paths = n(HAK_NUM_PATHS);
-    h.num_locks = n(HAK_NUM_LOCKS);
+    h.num_locks = n(spec_.locks);
     h.num_pool_stages = n(HAK_NUM_POOL_STAGES);
-    h.num_pool_release_kinds = n(HAK_NUM_POOL_RELEASE_KINDS);
+    h.num_pool_release_kinds = n(spec_.pool_release_kinds);
     h.num_superslab_states = n(HAK_NUM_SUPERSLAB_STATES);
     h.num_os_calls = n(spec_.os_calls);
     h.num_sections = HAK_SEG_NUM_SECTIONS + (s.extra_records > 0 ? 1 : 0);

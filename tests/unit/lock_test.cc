@@ -5,8 +5,10 @@
 // acquisition counts once in g_segment.locks[id].acquisitions, a contended one also in
 // `contended` with its wait in wait_ns_total and wait_ns_max; hold_ns_total grows by at least
 // the time the lock was held; the arena shards' locks count into the large_arena record;
-// lock_all_for_fork / unlock_all_after_fork(false) leave every lock free and usable, and
-// reset_after_fork re-arms a lock that was held.
+// a Lock outside the table (a heap's) counts into the heap record; try_lock takes a free lock
+// (counted) and fails on a held one (not counted); lock_all_for_fork / unlock_all_after_fork(false)
+// leave every lock free and usable, the heaps' included, and reset_after_fork re-arms a lock
+// that was held.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -125,15 +127,37 @@ TEST(Lock, ArenaShardsCountIntoTheLargeArenaRecord) {
   EXPECT_EQ(record(kLockLARGE_ARENA).acquisitions - before.acquisitions, kArenaShards);
 }
 
+// Stands for a heap's lock: outside the table, zero-initialised like a heap's.
+Lock g_heap_like;
+
+TEST(Lock, ALockOutsideTheTableCountsIntoTheHeapRecord) {
+  hak_seg_lock before = record(kLockHEAP);
+  { LockGuard g(g_heap_like); }
+  EXPECT_EQ(record(kLockHEAP).acquisitions - before.acquisitions, 1u);
+}
+
+TEST(Lock, TryLockTakesAFreeLockAndFailsOnAHeldOne) {
+  hak_seg_lock before = record(kLockHEAP);
+  ASSERT_TRUE(g_heap_like.try_lock());
+  bool second = true;
+  std::thread other([&] { second = g_heap_like.try_lock(); });
+  other.join();
+  EXPECT_FALSE(second);
+  g_heap_like.unlock();
+  EXPECT_EQ(record(kLockHEAP).acquisitions - before.acquisitions, 1u);
+  EXPECT_EQ(record(kLockHEAP).contended - before.contended, 0u);
+}
+
 TEST(Lock, ForkLockAllThenUnlockLeavesEveryLockUsable) {
   hak_seg_lock before[kNumLocks];
   for (unsigned i = 0; i < kNumLocks; ++i) before[i] = record(static_cast<LockId>(i));
-  lock_all_for_fork();
-  unlock_all_after_fork(false);
+  lock_all_for_fork([] { g_heap_like.lock(); });
+  unlock_all_after_fork(false, [](bool) { g_heap_like.unlock(); });
   // Every lock, from another thread too: a lock left held would hang here, not fail.
   std::thread other([] {
     for (unsigned i = 0; i < kLockLARGE_ARENA; ++i) LockGuard g(lock_of(static_cast<LockId>(i)));
     for (unsigned s = 0; s < kArenaShards; ++s) LockGuard g(arena_shard_lock(s));
+    LockGuard g(g_heap_like);
   });
   other.join();
   for (unsigned i = 0; i < kNumLocks; ++i) {

@@ -26,17 +26,23 @@
   X(POOL_SLAB, "pool_slab")          \
   X(NEW_SUPERSLAB, "new_superslab")
 
-/* Every lock in the allocator is one of these instrumented locks. Listed outermost first:
- * global_heap may be held while taking any other; the others never nest. fork() takes them
- * in this order. large_cache guards the cache of huge spans (own mappings), large_arena the
- * arenas that hold every other large block. */
+/* Every lock in the allocator is one of these instrumented locks. Nesting, outermost first:
+ * global_heap, then heap, then any one of the others, which never nest. global_heap may be held
+ * while taking any other; a heap's lock (one per heap, all counted in the one heap record) is
+ * held by the heap's user around its slow paths, which take the others inside it; a heap lock
+ * is taken inside another heap's only by a try-lock, which never waits (a refill reclaiming an
+ * idle heap's slabs, small/reclaim.cc). fork() takes them in that order: global_heap, every
+ * heap's, then the others in list order. heap was appended in ABI minor 6 (labels keep their
+ * order), hence its place in the list. large_cache guards the cache of huge spans (own
+ * mappings), large_arena the arenas that hold every other large block. */
 #define HAK_LOCKS(X)                 \
   X(GLOBAL_HEAP, "global_heap")      \
   X(POOL, "pool")                    \
   X(ORPHANS, "orphans")              \
   X(LARGE_CACHE, "large_cache")      \
   X(HEAP_REGISTRY, "heap_registry")  \
-  X(LARGE_ARENA, "large_arena")
+  X(LARGE_ARENA, "large_arena")      \
+  X(HEAP, "heap")
 
 /* Where a heap found a slab for a class. Tried in this order (the list keeps its label order):
  * its own stash of emptied slabs (lock-free), then under the pool lock a once-used slab of a
@@ -52,12 +58,16 @@
   X(LOCKED_EMPTY_SUPERSLAB, "locked_empty_superslab") \
   X(NEW_SUPERSLAB, "new_superslab")
 
-/* What a release into the shared pool did. */
+/* What a release into the shared pool did: stash, slot or superslab_empty (one of the three per
+ * slab released), superslab_unmapped (an empty SuperSlab later went back to the OS), reclaim (a
+ * slab of an idle heap, emptied by other threads' frees, released by another heap's refill,
+ * small/reclaim.cc: counted besides its slot or superslab_empty; appended in ABI minor 6). */
 #define HAK_POOL_RELEASE_KINDS(X)           \
   X(STASH, "stash")                         \
   X(SLOT, "slot")                           \
   X(SUPERSLAB_EMPTY, "superslab_empty")     \
-  X(SUPERSLAB_UNMAPPED, "superslab_unmapped")
+  X(SUPERSLAB_UNMAPPED, "superslab_unmapped") \
+  X(RECLAIM, "reclaim")
 
 /* What the cache of freed spans above 8 MiB (own mappings, large/span.h) did. hit: a request
  * served from it; miss: a request it had nothing for (a span mapped anew); trim: a cached span

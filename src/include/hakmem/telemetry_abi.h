@@ -50,7 +50,9 @@
                               child's counts its own; 5: process.span_cache_bytes,
                               span_cache_events and cache_resizes, and slot.caches[].cap
                               is for readers too; 6: process.peak_resident_bytes,
-                              peak_mapped_bytes and peak_live_bytes */
+                              peak_mapped_bytes and peak_live_bytes, lock heap appended to
+                              HAK_LOCKS (every heap's lock in one record) and pool release
+                              kind reclaim to HAK_POOL_RELEASE_KINDS */
 /* HAK_NUM_OS_CALLS of minor 0 and 1 segments, which readers still accept (mremap absent). */
 #define HAK_SEG_OS_CALLS_MINOR1 3
 /* The first minor whose slots hold caches[]; older ones published counts in batches. */
@@ -63,6 +65,10 @@
 /* The first minor whose process record ends in peak_resident_bytes, peak_mapped_bytes and
  * peak_live_bytes. */
 #define HAK_SEG_PEAK_MINOR 6
+/* HAK_NUM_LOCKS and HAK_NUM_POOL_RELEASE_KINDS of minor 1 to 5 segments, which readers still
+ * accept (lock heap and release kind reclaim absent). */
+#define HAK_SEG_LOCKS_MINOR5 6
+#define HAK_SEG_POOL_RELEASE_KINDS_MINOR5 4
 #define HAK_SEG_FILE_PREFIX "hakmem."
 #define HAK_SEG_DEFAULT_DIR "/dev/shm"
 

@@ -1,0 +1,96 @@
+// See reclaim.h. Lock order: the caller holds its own heap's lock; another heap's is only ever
+// try-locked here (HAK_LOCKS), and under it only the pool lock is taken.
+#include "small/reclaim.h"
+
+#include <atomic>
+
+#include "small/heap.h"
+#include "small/remote_list.h"
+#include "small/shared_pool.h"
+#include "small/slab.h"
+
+namespace hakmem {
+namespace {
+
+std::atomic<ThreadHeap*> g_heaps[kMaxHeaps];
+std::atomic<uint32_t> g_heap_count{0};
+std::atomic<uint32_t> g_cursor{0};   // where the next scan starts (racy by design: a hint)
+
+// No block of m in use, in a cache or on its way: `used` never lags low (superslab.h), and a
+// push still in flight shows in remote_head or remote_count.
+bool idle_empty(const SlabMeta* m) {
+  return m->used == 0 && m->remote_head.load(std::memory_order_acquire) == nullptr &&
+         m->remote_count.load(std::memory_order_acquire) == 0 &&
+         m->ready.load(std::memory_order_acquire) == 0;
+}
+
+// h's lock held. Returns the slabs released.
+uint32_t reclaim_heap_locked(ThreadHeap* h) {
+  uint32_t released = 0;
+  for (unsigned cls = 0; cls < kNumClasses; ++cls) {
+    ClassSlabs* cs = &h->slabs[cls];
+    remote_ready_pop(h->ready.top[cls], [&](SlabMeta* m) {
+      if (m->owner.load(std::memory_order_relaxed) != h || m->cls != cls ||
+          m->state.load(std::memory_order_relaxed) != kSlabOwned) {
+        return;
+      }
+      bool bound = m == cs->bound;
+      if (!bound && m->in_owned_list == 0) return;
+      BlockChain none;
+      remote_drain(m, &none, 0);   // every drained block to the free list
+      if (idle_empty(m)) {
+        if (bound) {
+          cs->bound = nullptr;
+        } else {
+          owned_unlink(cs, m);
+        }
+        pool_release_reclaimed(m);
+        ++released;
+      } else if (!bound && cs->head != m) {
+        owned_unlink(cs, m);
+        owned_push_front(cs, m);
+      }
+    });
+  }
+  return released;
+}
+
+}  // namespace
+
+uint32_t heap_table_add_locked(ThreadHeap* h) {
+  uint32_t n = g_heap_count.load(std::memory_order_relaxed);
+  if (n == kMaxHeaps) return kHeapUnlisted;
+  g_heaps[n].store(h, std::memory_order_release);
+  g_heap_count.store(n + 1, std::memory_order_release);
+  return n;
+}
+uint32_t heap_table_size() { return g_heap_count.load(std::memory_order_acquire); }
+ThreadHeap* heap_table_at(uint32_t i) { return g_heaps[i].load(std::memory_order_acquire); }
+
+uint32_t reclaim_idle_heaps(const ThreadHeap* self) {
+  uint32_t n = heap_table_size();
+  if (n < 2) return 0;
+  uint32_t scan = n < kReclaimScan ? n : kReclaimScan;
+  uint32_t start = g_cursor.load(std::memory_order_relaxed);
+  g_cursor.store(start + scan, std::memory_order_relaxed);
+  uint32_t released = 0;
+  for (uint32_t k = 0; k < scan; ++k) {
+    ThreadHeap* h = heap_table_at((start + k) % n);
+    if (h == self) continue;
+    uint32_t mark = h->ready.idle_mark.load(std::memory_order_relaxed);
+    if (mark == 0) continue;
+    if (mark == kIdlePushed) {
+      // First sighting: a busy heap refills before the next one and clears it.
+      h->ready.idle_mark.compare_exchange_strong(mark, kIdleSeen, std::memory_order_relaxed);
+      continue;
+    }
+    if (!h->lock.try_lock()) continue;
+    // Before the pops: a push from here on marks it again.
+    h->ready.idle_mark.store(0, std::memory_order_relaxed);
+    released += reclaim_heap_locked(h);
+    h->lock.unlock();
+  }
+  return released;
+}
+
+}  // namespace hakmem

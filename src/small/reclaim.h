@@ -1,0 +1,37 @@
+// Reclaim: slabs that other threads' frees emptied, taken back from heaps that are not using
+// them. A heap learns that its slabs regained blocks only at its own refills (its ready stacks,
+// remote_list.h); a thread that stopped allocating (a main thread waiting in join, the heap of
+// an exited thread parked for the next one) would hold them, and their SuperSlabs, for good.
+// So a refill about to take a slab from the shared pool or the OS first looks at a few other
+// heaps (HAKMEM_RECLAIM): one whose ready stacks got a push and that has not refilled since a
+// previous scan saw it (RemoteReady::idle_mark) is try-locked, never waited for; holding its
+// lock the scan acts as its user for a moment: pops its ready stacks, drains each slab's remote
+// list, releases to the pool the slabs with no block in use and no push pending (pool release
+// kind `reclaim`), and moves the others to the front of the heap's list, as the heap's own
+// refill would. The refill then finds them in the pool.
+// Called by refill (refill.cc) with the caller's own heap lock held. Here too, the table of
+// every heap the scans walk (and fork() locks, thread_heap.cc).
+#pragma once
+#include <cstdint>
+
+namespace hakmem {
+
+struct ThreadHeap;
+
+// The table of every heap ever made (up to kMaxHeaps; heap structs are reused, never freed),
+// in creation order, read lock-free: entries are published with release before the size. A
+// retired heap stays in it, with no slabs. heap_table_at(i) for i < heap_table_size() is
+// never null.
+constexpr uint32_t kMaxHeaps = 4096;
+constexpr uint32_t kHeapUnlisted = kMaxHeaps;   // the index of a heap beyond the table
+// A new heap (heap registry lock held): its index, or kHeapUnlisted when the table is full.
+uint32_t heap_table_add_locked(ThreadHeap* h);
+uint32_t heap_table_size();
+ThreadHeap* heap_table_at(uint32_t i);
+
+// Scans up to kReclaimScan heaps of the table (thread_heap.h) after a rotating cursor,
+// skipping self. Returns the slabs released to the pool.
+uint32_t reclaim_idle_heaps(const ThreadHeap* self);
+constexpr uint32_t kReclaimScan = 16;
+
+}  // namespace hakmem
