@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
       std::vector<void*> mine = work(n);
       release(mine);
       release(kept);   // the parent's blocks, inherited
-      usleep(200000);
+      usleep(600000);
       exit(0);
     }
     int status = 0;
@@ -60,6 +60,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   release(kept);
-  usleep(200000);
+  usleep(600000);
   return 0;
 }
