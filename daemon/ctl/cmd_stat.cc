@@ -96,9 +96,8 @@ void print_occupancy(const Snapshot& s, std::ostream& out) {
     out << "  at the peak: resident " << bytes_human(p.peak_resident_bytes) << ", mapped "
         << bytes_human(p.peak_mapped_bytes) << ", live " << bytes_human(p.peak_live_bytes);
     if (p.peak_live_bytes != 0) {
-      out << " (resident/live "
-          << fixed(static_cast<double>(p.peak_resident_bytes) / static_cast<double>(p.peak_live_bytes), 2) << ", mapped/live "
-          << fixed(static_cast<double>(p.peak_mapped_bytes) / static_cast<double>(p.peak_live_bytes), 2) << ")";
+      auto per_live = [&](uint64_t v) { return fixed(static_cast<double>(v) / static_cast<double>(p.peak_live_bytes), 2); };
+      out << " (resident/live " << per_live(p.peak_resident_bytes) << ", mapped/live " << per_live(p.peak_mapped_bytes) << ")";
     }
     out << "\n";
   }
@@ -117,7 +116,7 @@ void print_occupancy(const Snapshot& s, std::ostream& out) {
     out << " " << reader::kPoolStageNames[i] << " " << p.pool_acquires[i];
   out << "\n  pool releases:";
   // Before ABI minor 6 a segment did not count reclaims: the kind is left out, not shown as 0.
-  for (std::size_t i = 0; i < (s.has_reclaim ? reader::kNumPoolReleaseKinds : HAK_SEG_POOL_RELEASE_KINDS_MINOR5); ++i)
+  for (std::size_t i = 0; i < s.pool_release_kinds(); ++i)
     out << " " << reader::kPoolReleaseNames[i] << " " << p.pool_releases[i];
   out << "\n  os calls:";
   for (std::size_t i = 0; i < reader::kNumOsCalls; ++i)

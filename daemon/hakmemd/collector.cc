@@ -103,7 +103,7 @@ void add_samples(std::vector<MetricFamily>& f, const std::vector<ClientMetric::L
   for (unsigned i = 0; i < HAK_NUM_POOL_STAGES; ++i)
     add(f[kFamilyPOOL_ACQUIRES], base, {{"stage", std::string(kPoolStageNames[i])}}, d(pr.pool_acquires[i]));
   // A segment before minor 6 does not count reclaims: no series rather than a zero that lies.
-  for (unsigned i = 0; i < (p.has_reclaim ? HAK_NUM_POOL_RELEASE_KINDS : HAK_SEG_POOL_RELEASE_KINDS_MINOR5); ++i)
+  for (unsigned i = 0; i < p.pool_release_kinds(); ++i)
     add(f[kFamilyPOOL_RELEASES], base, {{"kind", std::string(kPoolReleaseNames[i])}}, d(pr.pool_releases[i]));
   for (unsigned i = 0; i < HAK_NUM_SUPERSLAB_STATES; ++i)
     add(f[kFamilySUPERSLABS], base, {{"state", std::string(kSuperslabStateNames[i])}}, d(pr.superslabs[i]));

@@ -105,6 +105,11 @@ struct Snapshot {
   const std::string* setting(std::string_view name) const;
   // Sum of live_bytes() over the classes.
   uint64_t small_live_bytes() const;
+  // Entries of process.pool_releases[] the writer counted: all, or those before the kind
+  // reclaim (minor 6) for an older segment, whose reclaim entry is absent, not zero.
+  std::size_t pool_release_kinds() const {
+    return has_reclaim ? kNumPoolReleaseKinds : HAK_SEG_POOL_RELEASE_KINDS_MINOR5;
+  }
 };
 
 }  // namespace hakmem::reader

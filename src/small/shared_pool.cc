@@ -172,10 +172,19 @@ void pool_release(SlabMeta* m) {
   maybe_release_expired();
 }
 
-void heap_release_empty_slab(ThreadHeap* h, SlabMeta* m) {
+namespace {
+
+// An empty slab leaves its heap: no longer bound to its class, owned by nobody.
+void leave_heap(SlabMeta* m) {
   seg_sub(process_counts().slabs_in_use[m->cls], 1);
   m->state.store(kSlabFree, std::memory_order_relaxed);
   m->owner.store(nullptr, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void heap_release_empty_slab(ThreadHeap* h, SlabMeta* m) {
+  leave_heap(m);
   if (h->stash_count < config().pool_stash) {
     h->stash[h->stash_count++] = m;
     seg_add(process_counts().pool_releases[kReleaseSTASH], 1);
@@ -185,9 +194,7 @@ void heap_release_empty_slab(ThreadHeap* h, SlabMeta* m) {
 }
 
 void pool_release_reclaimed(SlabMeta* m) {
-  seg_sub(process_counts().slabs_in_use[m->cls], 1);
-  m->state.store(kSlabFree, std::memory_order_relaxed);
-  m->owner.store(nullptr, std::memory_order_relaxed);
+  leave_heap(m);
   seg_add(process_counts().pool_releases[kReleaseRECLAIM], 1);
   pool_release(m);
 }

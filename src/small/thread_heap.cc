@@ -343,14 +343,7 @@ void heaps_lock_for_fork() {
 }
 
 void heaps_unlock_after_fork(bool child) {
-  for (uint32_t i = g_fork_heaps_locked; i-- > 0;) {
-    Lock& l = heap_table_at(i)->lock;
-    if (child) {
-      l.reset_after_fork();
-    } else {
-      l.unlock();
-    }
-  }
+  for (uint32_t i = g_fork_heaps_locked; i-- > 0;) heap_table_at(i)->lock.release_after_fork(child);
   if (!child) return;
   // A heap listed after the fork's handler read the table (or beyond it) was not locked: its
   // lock and lists are as a parent thread left them, maybe mid-way. Never unparked here; its

@@ -129,10 +129,8 @@ void background_notify() {
     // Orders the caller's "work is visible" store before the reads of the helper's marks.
     std::atomic_thread_fence(std::memory_order_seq_cst);
     state = g_state.load(std::memory_order_relaxed);
-    if (state == kNone && t_defer_depth != 0) {
-      t_start_deferred = true;
-    } else if (state == kNone) {
-      start();
+    if (state == kNone) {
+      if (t_defer_depth != 0) t_start_deferred = true; else start();
     }
     state = g_state.load(std::memory_order_relaxed);
   }

@@ -87,19 +87,10 @@ void lock_all_for_fork(void (*lock_heaps)()) {
 
 void unlock_all_after_fork(bool child, void (*unlock_heaps)(bool child)) {
   for (unsigned i = kAllLocks; i-- > 0;) {
-    if (i == kLockGLOBAL_HEAP || i == kLockHEAP) continue;
-    if (child) {
-      g_locks[i].reset_after_fork();
-    } else {
-      g_locks[i].unlock();
-    }
+    if (i != kLockGLOBAL_HEAP && i != kLockHEAP) g_locks[i].release_after_fork(child);
   }
   unlock_heaps(child);
-  if (child) {
-    g_locks[kLockGLOBAL_HEAP].reset_after_fork();
-  } else {
-    g_locks[kLockGLOBAL_HEAP].unlock();
-  }
+  g_locks[kLockGLOBAL_HEAP].release_after_fork(child);
 }
 
 }  // namespace hakmem

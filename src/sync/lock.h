@@ -31,6 +31,10 @@ class Lock {
   void unlock();
   // fork support: the child re-arms a lock its parent held across fork().
   void reset_after_fork() { state_.store(0, std::memory_order_relaxed); }
+  // After fork(), a lock taken before it: released in the parent, re-armed in the child.
+  void release_after_fork(bool child) {
+    if (child) reset_after_fork(); else unlock();
+  }
 
  private:
   void lock_contended(uint64_t start);
