@@ -1,7 +1,8 @@
 // Spans: large blocks too big for an arena run (above kArenaMaxRunBytes, or aligned beyond
 // kArenaMaxAlign), each its own mapping starting on a 2 MiB boundary so that its header sits
 // at the chunk base and the page map finds it. Freed spans wait in a cache of at most
-// kCacheSlots under the large_cache lock, whose hit is the smallest span that fits; eviction
+// kCacheSlots under the large_cache lock, whose hit is the smallest span that fits; a request
+// that none fits maps a new span and moves the biggest cached one's pages into it; eviction
 // drops the oldest, and the decay unmaps what waited too long. The cache's budget is
 // HAKMEM_LARGE_CACHE_MB, or more while the live spans are below their recent peak
 // (HAKMEM_LARGE_CACHE_PEAK): a working set of big blocks then reuses its spans and their

@@ -66,6 +66,13 @@ bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes) {
   return true;
 }
 
+bool move_mapping(void* from, size_t bytes, void* to) {
+  count(kOsMREMAP, bytes);
+  if (mremap(from, bytes, bytes, MREMAP_MAYMOVE | MREMAP_FIXED, to) == MAP_FAILED) return false;
+  seg_sub(process_counts().mapped_bytes, bytes);   // from's range is gone, `to`'s replaced
+  return true;
+}
+
 void unmap(void* addr, size_t bytes) {
   count(kOsMUNMAP, bytes);
   if (munmap(addr, bytes) == 0) seg_sub(process_counts().mapped_bytes, bytes);

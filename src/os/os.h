@@ -34,6 +34,11 @@ void unmap(void* addr, size_t bytes);
 // Extends a mapping from old_bytes to new_bytes without moving it (mremap, no MREMAP_MAYMOVE);
 // false when the pages after it are taken. Counted as an mremap of the added bytes.
 bool extend_in_place(void* addr, size_t old_bytes, size_t new_bytes);
+// Moves the pages of [from, from + bytes) to `to` (mremap MREMAP_MAYMOVE | MREMAP_FIXED),
+// replacing what was mapped there, without copying or faulting them: page tables move. `to`
+// must not overlap `from`; false (nothing moved) when the kernel refuses. Counted as an mremap
+// of the moved bytes.
+bool move_mapping(void* from, size_t bytes, void* to);
 // MADV_DONTNEED: the pages read back as zero and stop counting towards RSS.
 void discard(void* addr, size_t bytes);
 // MADV_HUGEPAGE: transparent huge pages for the range where the kernel allows them (its

@@ -1,5 +1,6 @@
 // Large blocks in arenas (src/large/arena_runs.cc), in-process through the hak_* API: runs split
-// and merge, freed memory is reused without new mappings or page faults, alignment, calloc
+// and merge, freed memory is reused without new mappings or page faults, a span above 8 MiB
+// grows into a cached one's pages, alignment, calloc
 // zeroes reused dirty pages, the decay and malloc_trim return memory, realloc grows and
 // shrinks in place and keeps contents, the counters are exact, and two threads share the arenas.
 //
@@ -147,6 +148,41 @@ TEST_F(Large, AlignmentsAboveTheArenaLimit) {
       for (void* p : keep) hak_free(p);
       keep.clear();
     }
+  }
+}
+
+// A block above 8 MiB that no cached span holds takes over the biggest cached span's pages:
+// the new mapping gets them moved in (one mremap of the cached span's bytes) and faults only
+// its tail, and the cache keeps no span the working set outgrew. calloc reads zeros there.
+TEST_F(Large, SpansGrowIntoTheBiggestCachedOnesPages) {
+  const int mremap_call = os_call("mremap");
+  for (bool zeroed : {false, true}) {
+    SCOPED_TRACE(zeroed ? "calloc" : "malloc");
+    hak_malloc_trim(0);   // no cached span
+    char* old = addr(hak_malloc(12 * kMiB));
+    ASSERT_NE(old, nullptr);
+    memset(old, 0xab, 12 * kMiB);
+    hak_free(old);
+    hak_stats before = snap();
+    long faults = minor_faults();
+    char* p = addr(zeroed ? hak_calloc(1, 20 * kMiB) : hak_malloc(20 * kMiB));
+    ASSERT_NE(p, nullptr);
+    hak_stats after = snap();
+    EXPECT_EQ(after.os_calls[mremap_call] - before.os_calls[mremap_call], 1u);
+    EXPECT_EQ(after.os_bytes[mremap_call] - before.os_bytes[mremap_call], 12 * kMiB + kPage);
+    // Spans of 12 MiB and 20 MiB, each with its page of header: the cached one is gone.
+    EXPECT_EQ(after.mapped_bytes - before.mapped_bytes, 8 * kMiB);
+    if (zeroed) {
+      for (size_t off = 0; off < 20 * kMiB; off += 512) ASSERT_EQ(p[off], 0) << off;
+    } else {
+      EXPECT_EQ(p[0], static_cast<char>(0xab));   // the old block's bytes, where they were
+      EXPECT_EQ(p[12 * kMiB - 1], static_cast<char>(0xab));
+    }
+    for (size_t off = 0; off < 20 * kMiB; off += kPage) p[off] = 1;
+    // The 8 MiB tail faults (2,048 pages); fresh memory would fault all 5,120. (calloc
+    // discards the old pages instead of clearing them, above a MiB: they fault again.)
+    if (!zeroed) EXPECT_LT(minor_faults() - faults, 3000);
+    hak_free(p);
   }
 }
 

@@ -70,8 +70,10 @@
   X(RECLAIM, "reclaim")
 
 /* What the cache of freed spans above 8 MiB (own mappings, large/span.h) did. hit: a request
- * served from it; miss: a request it had nothing for (a span mapped anew); trim: a cached span
- * more than twice too big cut down to the request, its tail unmapped; evict: a freed span
+ * served from it; miss: a request it had no span big enough for (a span mapped anew, which
+ * takes over the biggest cached span's pages by an mremap when there is one, counted with the
+ * OS calls); trim: a cached span more than four times too big cut down to the request, its
+ * tail unmapped; evict: a freed span
  * unmapped instead of kept, or a cached one unmapped (over the budget, past its decay, or
  * malloc_trim). */
 #define HAK_SPAN_CACHE_EVENTS(X) \
