@@ -6,6 +6,7 @@
 // dissolve); the malloc and free fast paths touch only the caches, never the lock. Holding the
 // lock, another heap's refill may act as the user for a moment (small/reclaim.h).
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 #include "base/constants.h"
@@ -40,9 +41,13 @@ constexpr unsigned kMaxStash = 32;
 // again by a later scan, the heap has not refilled since its slabs regained blocks
 // (small/reclaim.h).
 enum : uint32_t { kIdlePushed = 1, kIdleSeen = 2 };
+// parked: the heap is on the parked list (written under the registry lock, thread_heap.cc),
+// which reclaim scans skip; here, not cleared by heap_create, since a scan may read it while
+// a retired heap is made anew (every path off the parked list clears it first).
 struct RemoteReady {
   alignas(64) std::atomic<SlabMeta*> top[kNumClasses];
   std::atomic<uint32_t> idle_mark;
+  std::atomic<bool> parked;
 };
 
 // Slow-path state of one thread (or of the global heap that serves torn-down threads).
@@ -64,6 +69,7 @@ struct ThreadHeap {
   // caches, for a fork child.
   ThreadHeap* park_next;
   uint64_t parked_at_ns;
+
   ClassCache parked_cache[kNumClasses];
   // Where this heap's counts go: a segment slot it keeps for life, or own_slot when the
   // segment's slots are all taken (added into the retired record when the heap retires).

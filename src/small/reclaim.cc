@@ -76,7 +76,7 @@ uint32_t reclaim_idle_heaps(const ThreadHeap* self) {
   uint32_t released = 0;
   for (uint32_t k = 0; k < scan; ++k) {
     ThreadHeap* h = heap_table_at((start + k) % n);
-    if (h == self) continue;
+    if (h == self || h->ready.parked.load(std::memory_order_relaxed)) continue;
     uint32_t mark = h->ready.idle_mark.load(std::memory_order_relaxed);
     if (mark == 0) continue;
     if (mark == kIdlePushed) {

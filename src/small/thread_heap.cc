@@ -149,6 +149,7 @@ bool park(ThreadCache& tc) {
   LockGuard g(lock_of(kLockHEAP_REGISTRY));
   if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
   h->park_next = g_parked;
+  h->ready.parked.store(true, std::memory_order_relaxed);
   g_parked = h;
   g_parked_count.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -170,6 +171,7 @@ ThreadHeap* unpark(const ThreadHeap* prefer) {
   ThreadHeap* h = *link;
   if (h != nullptr) {
     *link = h->park_next;
+    h->ready.parked.store(false, std::memory_order_relaxed);
     g_parked_count.fetch_sub(1, std::memory_order_relaxed);
   }
   return h;
@@ -236,6 +238,7 @@ size_t release_expired_parked(bool force) {
       ThreadHeap* h = *link;
       if (force || decayed(h->parked_at_ns, now)) {
         *link = h->park_next;
+        h->ready.parked.store(false, std::memory_order_relaxed);
         g_parked_count.fetch_sub(1, std::memory_order_relaxed);
         h->park_next = doomed;
         doomed = h;
@@ -352,6 +355,7 @@ void heaps_unlock_after_fork(bool child) {
     ThreadHeap* h = *link;
     if (h->index >= g_fork_heaps_locked) {
       *link = h->park_next;
+      h->ready.parked.store(false, std::memory_order_relaxed);
       g_parked_count.fetch_sub(1, std::memory_order_relaxed);
     } else {
       link = &h->park_next;

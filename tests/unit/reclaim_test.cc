@@ -6,7 +6,8 @@
 // cache and bound slab may keep) and the third thread's refills take them from there
 // (pool_acquires{stage="locked_free_slab"}) instead of carving or mapping new ones; the idler's
 // blocks stay usable afterwards (its heap is consistent). With HAKMEM_RECLAIM=0 nothing is
-// reclaimed (ReclaimOff, run in a process of its own by CMake). Reclaims racing the owner's own
+// reclaimed (ReclaimOff, run in a process of its own by CMake), nor is a parked heap
+// (AParkedHeapIsLeftForTheNextThread). Reclaims racing the owner's own
 // slow paths leave every live block untouched (ReclaimsRaceTheOwnersSlowPaths).
 #include <gtest/gtest.h>
 
@@ -91,6 +92,51 @@ TEST(Reclaim, ReclaimOff) {
   Outcome r = idle_owner_remote_frees_then_refill();
   EXPECT_EQ(r.reclaimed, 0u);
   EXPECT_GE(r.carved_or_mapped, kSlabs - 1);
+}
+
+// A parked heap is not reclaimed: the next new thread takes it whole (thread_heap.h). Here its
+// thread exits after filling several slabs, another thread frees every block remotely, and a
+// third, whose refills scan for idle heaps, allocates as many. The freer and the refiller have
+// heaps of their own before the parking, so neither takes the parked one over.
+TEST(Reclaim, AParkedHeapIsLeftForTheNextThread) {
+  ASSERT_NE(config().reclaim, 0u) << "this test needs HAKMEM_RECLAIM=1 (its default)";
+  ASSERT_GT(config().park_heaps, 0u) << "this test needs HAKMEM_PARK_HEAPS > 0 (its default)";
+  hak_malloc_trim(0);   // dissolves heaps parked by earlier tests
+  std::atomic<int> stage{0};
+  auto wait_for = [&](int s) {
+    while (stage.load() != s) std::this_thread::yield();
+  };
+  std::vector<void*> blocks, mine;
+  uint64_t reclaimed = 0;
+  std::thread freer([&] {
+    hak_free(hak_malloc(kSize));
+    stage = 1;
+    wait_for(3);
+    for (void* b : blocks) hak_free(b);
+    stage = 4;
+  });
+  wait_for(1);
+  std::thread refiller([&] {
+    hak_free(hak_malloc(kSize));
+    stage = 2;
+    wait_for(5);
+    reclaimed = releases(kReleaseRECLAIM);
+    for (unsigned i = 0; i < kBlocks; ++i) mine.push_back(hak_malloc(kSize));
+    reclaimed = releases(kReleaseRECLAIM) - reclaimed;
+  });
+  wait_for(2);
+  std::thread parker([&] {
+    for (unsigned i = 0; i < kBlocks; ++i) blocks.push_back(hak_malloc(kSize));
+  });
+  parker.join();   // its heap is parked
+  stage = 3;
+  wait_for(4);
+  stage = 5;
+  refiller.join();
+  freer.join();
+  EXPECT_EQ(reclaimed, 0u);
+  for (void* p : mine) hak_free(p);
+  hak_malloc_trim(0);
 }
 
 // Reclaims racing the owner's own slow paths: the owner keeps allocating (its refills and
