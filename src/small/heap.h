@@ -69,7 +69,6 @@ struct ThreadHeap {
   // caches, for a fork child.
   ThreadHeap* park_next;
   uint64_t parked_at_ns;
-
   ClassCache parked_cache[kNumClasses];
   // Where this heap's counts go: a segment slot it keeps for life, or own_slot when the
   // segment's slots are all taken (added into the retired record when the heap retires).
