@@ -68,7 +68,7 @@ void collect_stats(hak_stats* out) {
   // claimed are all zero and stay unread: reading them would fault in the segment's pages (an
   // exit summary once added 0.4 MiB of shared pages to a small program's peak RSS).
   auto every_slot = [out](void (*add)(const hak_seg_slot&, hak_stats*)) {
-    for (unsigned i = 0; i < segment_slots_in_use(); ++i) add(g_segment.slots[i], out);
+    for (unsigned i = 0, n = segment_slots_in_use(); i < n; ++i) add(g_segment.slots[i], out);
     for (ThreadHeap* h = registry_first(); h != nullptr; h = h->reg_next) {
       if (h->slot == &h->own_slot) add(h->own_slot, out);
     }

@@ -126,6 +126,12 @@ void unmap_span(LargeHeader* h) {
   note_mapped(-1, -static_cast<long>(bytes));
 }
 
+// A span unmapped instead of kept, or taken from the cache and then not used: an eviction.
+void evict_span(LargeHeader* h) {
+  unmap_span(h);
+  count_event(kSpanCacheEVICT);
+}
+
 // Evicts the oldest spans until a free slot exists and the bytes fit the budget; returns them
 // linked through cache_next for unmapping outside the lock.
 LargeHeader* evict_locked(size_t budget, size_t incoming) {
@@ -151,8 +157,7 @@ LargeHeader* evict_locked(size_t budget, size_t incoming) {
 void unmap_list(LargeHeader* list) {
   while (list != nullptr) {
     LargeHeader* next = list->cache_next;
-    unmap_span(list);
-    count_event(kSpanCacheEVICT);
+    evict_span(list);
     list = next;
   }
 }
@@ -207,8 +212,7 @@ void cache_put(LargeHeader* h) {
     }
   }
   if (!keep) {
-    unmap_span(h);
-    count_event(kSpanCacheEVICT);
+    evict_span(h);
     return;
   }
   unmap_list(doomed);
@@ -230,12 +234,6 @@ void* map_fresh_span(size_t need) {
   return mem;
 }
 
-// A span taken out of the cache and not used after all: unmapped, as an eviction.
-void give_back(LargeHeader* h) {
-  unmap_span(h);
-  count_event(kSpanCacheEVICT);
-}
-
 // Moves the pages of the cached span `from`, smaller than the fresh mapping `to`, to the start
 // of `to`: the block that needs more than any cached span holds reuses the biggest one's
 // faulted pages and faults only the rest, and the cache does not keep a span the working set
@@ -247,8 +245,7 @@ size_t move_span_into(LargeHeader* from, void* to) {
   page_map_clear(reinterpret_cast<uintptr_t>(from), bytes);   // before its addresses go
   from->magic = 0;
   if (!os::move_mapping(from, bytes, to)) {
-    from->magic = kLargeMagic ^ reinterpret_cast<uintptr_t>(from);
-    give_back(from);
+    evict_span(from);
     return 0;
   }
   return bytes;
@@ -274,7 +271,7 @@ void* span_alloc(size_t size, size_t align, bool zero, size_t* usable) {
   if (h == nullptr) {
     void* mem = map_fresh_span(need);
     if (mem == nullptr) {
-      if (grown != nullptr) give_back(grown);
+      if (grown != nullptr) evict_span(grown);   // taken, not used
       errno = ENOMEM;
       return nullptr;
     }

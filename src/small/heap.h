@@ -43,7 +43,7 @@ constexpr unsigned kMaxStash = 32;
 enum : uint32_t { kIdlePushed = 1, kIdleSeen = 2 };
 // parked: the heap is on the parked list (written under the registry lock, thread_heap.cc),
 // which reclaim scans skip; here, not cleared by heap_create, since a scan may read it while
-// a retired heap is made anew (every path off the parked list clears it first).
+// a retired heap is made anew (unlink_parked, every path off the parked list, clears it).
 struct RemoteReady {
   alignas(64) std::atomic<SlabMeta*> top[kNumClasses];
   std::atomic<uint32_t> idle_mark;

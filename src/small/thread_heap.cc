@@ -39,6 +39,15 @@ char* g_arena_end;
 os::ThreadKey g_exit_key;
 bool g_exit_key_ok;
 
+// Registry lock held: takes *link's heap off the parked list. Its parked flag, which reclaim
+// scans read without the lock (heap.h), goes with it: every path off the list comes here.
+void unlink_parked(ThreadHeap** link) {
+  ThreadHeap* h = *link;
+  *link = h->park_next;
+  h->ready.parked.store(false, std::memory_order_relaxed);
+  g_parked_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
 // tc now serves h: the fields the fast and slow paths copy from it.
 void attach(ThreadCache& tc, ThreadHeap* h) {
   tc.heap = h;
@@ -169,11 +178,7 @@ ThreadHeap* unpark(const ThreadHeap* prefer) {
     }
   }
   ThreadHeap* h = *link;
-  if (h != nullptr) {
-    *link = h->park_next;
-    h->ready.parked.store(false, std::memory_order_relaxed);
-    g_parked_count.fetch_sub(1, std::memory_order_relaxed);
-  }
+  if (h != nullptr) unlink_parked(link);
   return h;
 }
 
@@ -237,9 +242,7 @@ size_t release_expired_parked(bool force) {
     for (ThreadHeap** link = &g_parked; *link != nullptr;) {
       ThreadHeap* h = *link;
       if (force || decayed(h->parked_at_ns, now)) {
-        *link = h->park_next;
-        h->ready.parked.store(false, std::memory_order_relaxed);
-        g_parked_count.fetch_sub(1, std::memory_order_relaxed);
+        unlink_parked(link);
         h->park_next = doomed;
         doomed = h;
       } else {
@@ -354,9 +357,7 @@ void heaps_unlock_after_fork(bool child) {
   for (ThreadHeap** link = &g_parked; *link != nullptr;) {
     ThreadHeap* h = *link;
     if (h->index >= g_fork_heaps_locked) {
-      *link = h->park_next;
-      h->ready.parked.store(false, std::memory_order_relaxed);
-      g_parked_count.fetch_sub(1, std::memory_order_relaxed);
+      unlink_parked(link);
     } else {
       link = &h->park_next;
     }
