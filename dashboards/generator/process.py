@@ -139,12 +139,13 @@ CACHES = Row("Caches: freed spans and thread caches", [
                   "{{pid}}", Check(lo=0.0, hi=1.0, empty=NO_SPANS[0], empty_when=NO_SPANS[1]))], max=1, width=8),
     Panel("Thread-cache capacity by class",
           "Bytes the thread caches of each class may hold, over the live heaps (capacity in blocks x block size): it "
-          "grows where blocks went to the slabs and came back, within HAKMEM_TCACHE_MAX_BYTES.", "bytes",
+          "grows where blocks went to the slabs and came back, or where refills take other threads' frees in long lists, "
+          "within HAKMEM_TCACHE_MAX_BYTES.", "bytes",
           [Target(f"sum by (pid, class, size) (hakmem_thread_cache_capacity_bytes{{{SEL_CLASS}}})",
                   "{{pid}} class {{class}} ({{size}} B)")]),
     Panel("Thread-cache resizes per second by class",
-          "Capacity changes of the thread caches of each class: grow (the list filled up after running empty) and "
-          "shrink (it filled up again without running empty).", "ops",
+          "Capacity changes of the thread caches of each class: grow (the list filled up after running empty, or a refill "
+          "took a longer list whole) and shrink (it filled up again without running empty).", "ops",
           [Target(rate("hakmem_thread_cache_resizes_total", "pid, class, direction", SEL_CLASS),
                   "{{pid}} class {{class}} {{direction}}")]),
 ])

@@ -9,6 +9,7 @@
 #include "core/block_lookup.h"
 
 #include "base/page_map.h"
+#include "small/remote_list.h"
 #include "small/slab.h"
 #include "small/thread_cache.h"
 
@@ -63,7 +64,7 @@ bool in_list(const void* head, const void* p, uint32_t limit, const SlabMeta* bo
 }  // namespace
 
 bool confirm_double_free(SlabMeta* m, const void* p, const ThreadCache& tc) {
-  void* remote = m->remote_head.load(std::memory_order_acquire);
+  void* remote = remote_list_top(m, m->remote_head.load(std::memory_order_acquire));
   if (in_list(remote, p, m->capacity, m)) return true;
   if (m->owner.load(std::memory_order_relaxed) != tc.heap || tc.heap == nullptr) return true;
   const ClassCache& cc = tc.cls[m->cls];

@@ -39,6 +39,27 @@ void set_cache_caps(ThreadCache& tc) {
   }
 }
 
+namespace {
+
+// Doubles cls's capacity once, within kMaxCacheCap and the budget. False when it cannot.
+bool double_cap(ThreadHeap* h, ClassCache& cc, unsigned cls) {
+  uint32_t grown = cc.cap * 2 > kMaxCacheCap ? kMaxCacheCap : cc.cap * 2;
+  uint64_t more = uint64_t{grown - cc.cap} * class_size_of(cls);
+  if (grown <= cc.cap || h->grown_bytes + more > config().tcache_max_bytes) return false;
+  h->grown_bytes += more;
+  cc.cap = grown;
+  count_resize(kCacheResizeGROW, cls);
+  return true;
+}
+
+}  // namespace
+
+void grow_cache_cap_to(ThreadCache& tc, unsigned cls, uint32_t blocks) {
+  ClassCache& cc = tc.cls[cls];
+  while (cc.cap < blocks && double_cap(tc.heap, cc, cls)) {
+  }
+}
+
 bool adapt_cache_cap(ThreadCache& tc, unsigned cls) {
   ThreadHeap* h = tc.heap;
   ClassSlabs& cs = h->slabs[cls];
@@ -50,13 +71,8 @@ bool adapt_cache_cap(ThreadCache& tc, unsigned cls) {
   cs.ran_empty = 0;
   cs.grew = 0;
   if (reused) {
-    uint32_t grown = cc.cap * 2 > kMaxCacheCap ? kMaxCacheCap : cc.cap * 2;
-    uint64_t more = uint64_t{grown - cc.cap} * size;
-    if (grown <= cc.cap || h->grown_bytes + more > config().tcache_max_bytes) return false;
-    h->grown_bytes += more;
-    cc.cap = grown;
+    if (!double_cap(h, cc, cls)) return false;
     cs.grew = 1;
-    count_resize(kCacheResizeGROW, cls);
     return true;
   }
   if (cc.cap > base) {

@@ -41,5 +41,11 @@ void reset_cache_caps(ThreadCache& tc);
 // The list for cls is full: grows or shrinks its capacity as above. True when the list now
 // has room (it grew), so the free in progress needs no flush.
 bool adapt_cache_cap(ThreadCache& tc, unsigned cls);
+// A refill found a list of free blocks it can take whole (refill.cc) if the list for cls holds
+// `blocks`: doubles the capacity until it does, within kMaxCacheCap and the heap's budget
+// (counted as grows). The blocks are the heap's either way, in its slab or in its cache, so
+// this holds no more memory; the shrink rule above gives the capacity back once the thread's
+// own frees fill the list without its running empty.
+void grow_cache_cap_to(ThreadCache& tc, unsigned cls, uint32_t blocks);
 
 }  // namespace hakmem

@@ -16,11 +16,10 @@ std::atomic<ThreadHeap*> g_heaps[kMaxHeaps];
 std::atomic<uint32_t> g_heap_count{0};
 std::atomic<uint32_t> g_cursor{0};   // where the next scan starts (racy by design: a hint)
 
-// No block of m in use, in a cache or on its way: `used` never lags low (superslab.h), and a
-// push still in flight shows in remote_head or remote_count.
+// No block of m in use, in a cache or on its way: a pushed block stays in `used` until a drain
+// takes it (superslab.h), and one pushed since the drain shows in remote_head.
 bool idle_empty(const SlabMeta* m) {
-  return m->used == 0 && m->remote_head.load(std::memory_order_acquire) == nullptr &&
-         m->remote_count.load(std::memory_order_acquire) == 0 &&
+  return m->used == 0 && m->remote_head.load(std::memory_order_acquire) == 0 &&
          m->ready.load(std::memory_order_acquire) == 0;
 }
 

@@ -25,9 +25,22 @@ namespace hakmem {
 namespace {
 
 struct Gather {
+  ThreadCache& tc;
+  unsigned cls;
   BlockChain chain;
   uint32_t objects[kNumPaths] = {};
   void credit(unsigned path, uint32_t n) { objects[path] += n; }
+  // How long a list of a slab may be to be taken whole (slab.h), unwalked: what the cache has
+  // room for, after growing its capacity to hold a list of `listed` blocks if need be
+  // (cache_capacity.h). Walking a list that another core wrote is a miss per block, one after
+  // the other; the same blocks in the cache are loaded as they are handed out.
+  uint32_t whole(uint32_t listed) {
+    if (listed == 0 || !chain.can_append()) return 0;
+    ClassCache& cc = tc.cls[cls];
+    uint32_t held = cache_count(cc) + chain.count;
+    if (held + listed > cc.cap) grow_cache_cap_to(tc, cls, held + listed);
+    return cc.cap > held ? cc.cap - held : 0;
+  }
 };
 
 // Blocks to gather: a page's worth at a heap's first refill of a class, doubling at each
@@ -48,11 +61,14 @@ uint32_t refill_want(ClassSlabs* cs, const ClassCache& cc, unsigned cls) {
 void take_from(SlabMeta* m, Gather* g, uint32_t want, unsigned path, const Config& cfg) {
   bool bound_before = path == kPathSLAB_LOCAL;
   if (cfg.slab_local != 0 || !bound_before) {
-    g->credit(path, slab_take_local(m, &g->chain, want - g->chain.count));
+    uint32_t whole = m->free_list != nullptr ? g->whole(slab_free_count(m)) : 0;
+    g->credit(path, slab_take_local(m, &g->chain, want - g->chain.count, whole));
   }
   if (g->chain.count < want && (cfg.remote_drain != 0 || !bound_before)) {
+    // The count may grow before the drain takes the list: then it is walked.
+    uint32_t whole = g->whole(remote_list_count(m->remote_head.load(std::memory_order_relaxed)));
     g->credit(bound_before ? kPathREMOTE_DRAIN : path,
-              remote_drain(m, &g->chain, want - g->chain.count));
+              remote_drain(m, &g->chain, want - g->chain.count, whole));
   }
   if (g->chain.count < want) {
     g->credit(bound_before ? kPathVIRGIN_CARVE : path,
@@ -116,7 +132,7 @@ bool refill(ThreadCache& tc, unsigned cls) {
   ClassCache& cc = tc.cls[cls];
   ClassSlabs* cs = &h->slabs[cls];
   uint32_t want = refill_want(cs, cc, cls);
-  Gather g;
+  Gather g{tc, cls, {}, {}};
 
   if (cs->bound != nullptr) take_from(cs->bound, &g, want, kPathSLAB_LOCAL, cfg);
   while (g.chain.count == 0) {
@@ -137,7 +153,8 @@ bool refill(ThreadCache& tc, unsigned cls) {
   }
   if (g.chain.count == 0) return false;
   cs->ran_empty = 1;
-  *static_cast<void**>(g.chain.tail) = cc.head;
+  // Every chain ends in nullptr: only a list that still holds blocks needs the tail.
+  if (cc.head != nullptr) *static_cast<void**>(g.chain.take_tail()) = cc.head;
   cc.head = g.chain.head;
   cache_add_blocks(cc, g.chain.count);
   HAKMEM_VALIDATE(validate_slab(cs->bound));

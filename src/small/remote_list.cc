@@ -9,15 +9,24 @@ namespace hakmem {
 
 void remote_push(SlabMeta* m, void* p) {
   set_free_tag(p);
-  void* head = m->remote_head.load(std::memory_order_relaxed);
-  do {
-    *static_cast<void**>(p) = head;
-  } while (!m->remote_head.compare_exchange_weak(head, p, std::memory_order_release,
-                                                 std::memory_order_relaxed));
-  // Before the count: until it is added, `used` keeps this block live, so the slab cannot be
-  // released (and its SuperSlab unmapped) while the notification still touches it.
-  if (head == nullptr) remote_notify_owner(m);
-  m->remote_count.fetch_add(1, std::memory_order_relaxed);
+  const uint64_t offset = static_cast<uint64_t>(static_cast<char*>(p) - m->start);
+  uint64_t head = m->remote_head.load(std::memory_order_relaxed);
+  bool notified = false;
+  for (;;) {
+    // Before the block is visible (remote_list.h); again if a drain emptied the list meanwhile
+    // (the flag on the slab keeps a second notification from pushing it twice).
+    if (head == 0 && !notified) {
+      remote_notify_owner(m);
+      notified = true;
+    }
+    *static_cast<void**>(p) = remote_list_top(m, head);
+    uint64_t next = ((head >> kRemoteCountShift) + 1) << kRemoteCountShift | offset;
+    // Release: the owner's drain sees the tag and the next pointer.
+    if (m->remote_head.compare_exchange_weak(head, next, std::memory_order_release,
+                                             std::memory_order_relaxed)) {
+      return;
+    }
+  }
 }
 
 void remote_notify_owner(SlabMeta* m) {
@@ -61,27 +70,24 @@ uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls) {
   return moved;
 }
 
-uint32_t remote_drain(SlabMeta* m, BlockChain* out, uint32_t n) {
-  // A count can trail its block (see below): drain also when only the count is pending, or
-  // `used` would keep a phantom block forever.
-  if (m->remote_head.load(std::memory_order_relaxed) == nullptr &&
-      m->remote_count.load(std::memory_order_relaxed) == 0) {
-    return 0;
+uint32_t remote_drain(SlabMeta* m, BlockChain* out, uint32_t n, uint32_t whole) {
+  if (m->remote_head.load(std::memory_order_relaxed) == 0) return 0;
+  // Acquire pairs with the pushers' release: their writes to the blocks (next, tag) are seen.
+  uint64_t head = m->remote_head.exchange(0, std::memory_order_acquire);
+  const uint32_t count = remote_list_count(head);
+  void* b = remote_list_top(m, head);
+  if (count <= whole && out->can_append()) {
+    // Blocks on the remote list and in caches both count as used: `used` stays.
+    out->append_whole(b, count);
+    return count;
   }
-  // Acquire pairs with the pushers' release: their writes to the block (next, tag) are seen.
-  void* b = m->remote_head.exchange(nullptr, std::memory_order_acquire);
-  // Pushers count after their CAS, so this may miss blocks already in the chain (counted at a
-  // later drain), or count a block pushed onto the emptied list since the exchange (taken by a
-  // later drain, uncounted then). It never counts a block that is not free: while the remote
-  // list is empty, `used` only lags high.
-  uint32_t drained = m->remote_count.exchange(0, std::memory_order_relaxed);
   uint32_t taken = 0;
-  for (; b != nullptr && taken < n; ++taken) {
+  for (; taken < count && taken < n; ++taken) {
     void* next = *static_cast<void**>(b);
     out->push(b);
     b = next;
   }
-  if (b != nullptr) {
+  if (taken < count) {
     // The rest joins the free list whole; the refill paths try the free list first, so it is
     // almost always empty here and nothing needs walking.
     if (m->free_list == nullptr) {
@@ -93,7 +99,7 @@ uint32_t remote_drain(SlabMeta* m, BlockChain* out, uint32_t n) {
       m->free_list = b;
     }
   }
-  m->used = m->used - drained + taken;
+  m->used -= count - taken;
   return taken;
 }
 

@@ -42,8 +42,7 @@ void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
   m->used = 0;
   m->in_owned_list = 0;
   m->prev = m->next = nullptr;
-  m->remote_head.store(nullptr, std::memory_order_relaxed);
-  m->remote_count.store(0, std::memory_order_relaxed);
+  m->remote_head.store(0, std::memory_order_relaxed);
   if (eager_carve) {
     for (char* b = m->limit - info.size; b >= start; b -= info.size) {
       set_free_tag(b);
@@ -58,7 +57,15 @@ void slab_bind(SlabMeta* m, unsigned cls, ThreadHeap* h, bool eager_carve) {
   m->owner.store(h, std::memory_order_release);
 }
 
-uint32_t slab_take_local(SlabMeta* m, BlockChain* out, uint32_t n) {
+uint32_t slab_take_local(SlabMeta* m, BlockChain* out, uint32_t n, uint32_t whole) {
+  if (m->free_list == nullptr) return 0;
+  uint32_t listed = slab_free_count(m);
+  if (listed <= whole && out->can_append()) {
+    out->append_whole(m->free_list, listed);
+    m->free_list = nullptr;
+    m->used += listed;
+    return listed;
+  }
   uint32_t got = 0;
   while (got < n && m->free_list != nullptr) {
     void* b = m->free_list;
@@ -91,11 +98,7 @@ void validate_slab(const SlabMeta* m) {
   }
   uint64_t virgin = static_cast<uint64_t>(m->limit - m->virgin) / m->obj_size;
   uint64_t total = m->used + free_blocks + virgin;
-  // A drain may consume the count of a block pushed after it took the chain (see
-  // remote_drain): until a later drain takes that block, `used` is low by it. With the
-  // remote list empty no such block is pending, and `used` can only lag high.
-  if (m->remote_head.load(std::memory_order_acquire) == nullptr && total < m->capacity)
-    invariant_broken("used + free + virgin < capacity", m, total, m->capacity);
+  if (total != m->capacity) invariant_broken("used + free + virgin != capacity", m, total, m->capacity);
 }
 
 }  // namespace hakmem

@@ -27,10 +27,10 @@ enum SlabState : uint8_t {
 // remote list, so remote pushes never invalidate line A.
 //
 // Invariant (owned or orphaned slab):
-//   used + length(free_list) + (limit - virgin) / obj_size == capacity + uncounted
-// where `used` counts blocks with users, in thread caches, or on the remote list, and
-// `uncounted` >= 0 is the number of drained remote blocks whose pusher had not yet bumped
-// remote_count: `used` may lag high, never low, so a slab is never released early.
+//   used + length(free_list) + (limit - virgin) / obj_size == capacity
+// where `used` counts blocks with users, in thread caches, or on the remote list. A block on
+// the remote list stays counted until the owner's drain takes it, with the list's exact
+// count (remote_head), so a slab is never released while a block of it is on its way.
 struct alignas(64) SlabMeta {
   // line A
   std::atomic<ThreadHeap*> owner;
@@ -48,8 +48,10 @@ struct alignas(64) SlabMeta {
   // per drain cycle, not per free, so line A stays quiet for the free path's readers.
   std::atomic<uint8_t> ready;
   SlabMeta* ready_next;   // the ready stack's link, written by the pusher that set `ready`
-  alignas(64) std::atomic<void*> remote_head;   // line B: MPSC list, next pointer in word 0
-  std::atomic<uint32_t> remote_count;           // pushes counted after their CAS (see slab.cc)
+  // line B: the MPSC remote list (small/remote_list.h), next pointer in word 0. One word: the
+  // list's block count (high 32 bits) and the top block's offset from `start` (low 32); 0
+  // when empty. A push updates both with one CAS, so a drain knows the chain's length exactly.
+  alignas(64) std::atomic<uint64_t> remote_head;
   // Bytes from the slab's base counted in resident_bytes (counters/resident.h): page-rounded,
   // up to the end of the highest block ever carved (slab 0: at least the SuperSlab header).
   // Kept across binds, since a rebound slab's old pages stay resident; 0 in a fresh mapping.

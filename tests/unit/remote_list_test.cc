@@ -1,11 +1,12 @@
 // small/remote_list.h: blocks freed by threads that do not own their slab, pushed from
 // several std::threads onto one slab of a real SuperSlab and drained by the owner (this
 // thread). Invariants: every pushed block comes back exactly once, through the drain's chain
-// or the free list; a pushed block carries its free tag; once every push is counted,
-// used == (blocks live before) - (blocks pushed) + (blocks the drains handed out), so
-// used + free + virgin == capacity again; a drain of n takes at most n and threads the rest
-// onto the free list; a drain of an empty list returns 0 and changes nothing; a count that
-// trails its block leaves `used` high, never low, until a later drain settles it.
+// or the free list; a pushed block carries its free tag; the list's head counts its blocks
+// exactly; used == (blocks live before) - (blocks pushed) + (blocks the drains handed out),
+// so used + free + virgin == capacity after every drain; a drain of n takes at most n and
+// threads the rest onto the free list, unless the whole chain fits what the caller allows,
+// which then goes to the caller's chain as it is; a drain of an empty list returns 0 and
+// changes nothing.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -68,8 +69,7 @@ void put_all(SlabMeta* m, const std::vector<void*>& blocks) {
 // nothing is left on the remote list or the free list. Then hands them back.
 void expect_all_handed_out(SlabMeta* m, const BlockChain& out, const std::vector<void*>& blocks) {
   EXPECT_EQ(out.count, blocks.size());
-  EXPECT_EQ(m->remote_head.load(), nullptr);
-  EXPECT_EQ(m->remote_count.load(), 0u);
+  EXPECT_EQ(m->remote_head.load(), 0u);
   EXPECT_EQ(m->free_list, nullptr);
   EXPECT_EQ(m->used, blocks.size());
   std::vector<void*> got = chain_blocks(out.head);
@@ -112,8 +112,8 @@ TEST_F(RemoteList, PushesFromThreadsDrainOnceEach) {
   SlabMeta* m = slab_with_live_blocks(n);
   ASSERT_NE(m, nullptr);
   push_from_threads(m, blocks_, [] {});
-  EXPECT_EQ(m->remote_count.load(), n);
-  EXPECT_EQ(chain_blocks(m->remote_head.load()).size(), n);
+  EXPECT_EQ(remote_list_count(m->remote_head.load()), n);
+  EXPECT_EQ(chain_blocks(remote_list_top(m, m->remote_head.load())).size(), n);
   EXPECT_TRUE(slab_has_free(m));
 
   BlockChain out;
@@ -138,8 +138,7 @@ TEST_F(RemoteList, DrainOfNPutsTheRestOnTheFreeList) {
     EXPECT_EQ(remote_drain(m, &out, take), take);
     EXPECT_EQ(out.count, take);
     EXPECT_EQ(m->used, take);
-    EXPECT_EQ(m->remote_head.load(), nullptr);
-    EXPECT_EQ(m->remote_count.load(), 0u);
+    EXPECT_EQ(m->remote_head.load(), 0u);
     std::vector<void*> free_list = chain_blocks(m->free_list);
     EXPECT_EQ(free_list.size(), pushed - take + already_free);
     std::vector<void*> back = chain_blocks(out.head);
@@ -166,24 +165,43 @@ TEST_F(RemoteList, DrainOfAnEmptyListChangesNothing) {
   put_all(m, {blocks_.begin() + 1, blocks_.end()});
 }
 
-// The window remote_list.h describes: the owner drains a pushed block before its pusher
-// counts it (reproduced by holding the count back), then the count arrives alone.
-TEST_F(RemoteList, ATrailingCountLeavesUsedHighUntilTheNextDrain) {
-  SlabMeta* m = slab_with_live_blocks(5);
+// A chain no longer than `whole` goes to the caller whole, behind what it gathered already,
+// with its tail unknown (BlockChain::append_whole); one block longer, it is walked as before.
+TEST_F(RemoteList, AChainThatFitsIsTakenWhole) {
+  const uint32_t pushed = 40;
+  SlabMeta* m = slab_with_live_blocks(pushed + 2);
   ASSERT_NE(m, nullptr);
-  remote_push(m, blocks_[0]);
-  m->remote_count.store(0);   // the pusher's count, not yet added
+  std::vector<void*> remote(blocks_.begin(), blocks_.begin() + pushed);
+  push_from_threads(m, remote, [] {});
   BlockChain out;
-  EXPECT_EQ(remote_drain(m, &out, 100), 1u);
-  EXPECT_EQ(m->used, 6u);     // high by the uncounted block, never low
-  validate_slab(m);
-  m->remote_count.fetch_add(1);   // the count arrives
-  EXPECT_TRUE(slab_has_free(m));
-  EXPECT_EQ(remote_drain(m, &out, 100), 0u);
-  EXPECT_EQ(m->used, 5u);
-  EXPECT_EQ(m->remote_count.load(), 0u);
+  out.push(blocks_[pushed]);   // gathered before the drain: the chain goes behind it
+  EXPECT_EQ(remote_drain(m, &out, 5, pushed - 1), 5u);   // too long for `whole`: 5 walked
+  EXPECT_EQ(out.count, 6u);
+  EXPECT_EQ(free_blocks(m), pushed - 5);
   expect_accounted(m);
-  put_all(m, blocks_);
+
+  BlockChain whole;
+  whole.push(blocks_[pushed + 1]);
+  std::vector<void*> again = chain_blocks(m->free_list);
+  m->free_list = nullptr;   // back to the remote list, for a whole take
+  m->used += pushed - 5;
+  push_from_threads(m, again, [] {});
+  EXPECT_EQ(remote_drain(m, &whole, 1, pushed - 5), pushed - 5);
+  EXPECT_EQ(whole.count, pushed - 5 + 1);
+  EXPECT_EQ(whole.tail, nullptr);
+  EXPECT_FALSE(whole.can_append());
+  EXPECT_EQ(whole.head, blocks_[pushed + 1]);
+  EXPECT_EQ(m->remote_head.load(), 0u);
+  EXPECT_EQ(m->free_list, nullptr);
+  EXPECT_EQ(m->used, pushed + 2);   // every block with a user or in a chain
+  expect_accounted(m);
+  std::vector<void*> got = chain_blocks(whole.head);
+  EXPECT_EQ(got.size(), whole.count);
+  EXPECT_EQ(whole.take_tail(), got.back());
+  std::vector<void*> walked = chain_blocks(out.head);
+  got.insert(got.end(), walked.begin(), walked.end());
+  expect_same_blocks(got, blocks_);
+  put_all(m, got);
 }
 
 // The owner drains (a few at a time, and from the free list the rest lands on) while the

@@ -46,8 +46,7 @@ void expect_layout(const SlabMeta* m, unsigned cls, const ThreadHeap* h) {
   EXPECT_EQ(m->owner.load(), h);
   EXPECT_EQ(m->state.load(), kSlabOwned);
   EXPECT_EQ(m->used, 0u);
-  EXPECT_EQ(m->remote_head.load(), nullptr);
-  EXPECT_EQ(m->remote_count.load(), 0u);
+  EXPECT_EQ(m->remote_head.load(), 0u);
   EXPECT_EQ(m->limit, m->start + m->span);
 }
 
@@ -164,6 +163,43 @@ TEST(Slab, CarveTakePutKeepUsed) {
   expect_accounted(m.get());
 }
 
+// A free list no longer than `whole` is taken as it is, unwalked (its length follows from
+// `used`), behind the blocks gathered already; one block longer, n are walked off it.
+TEST(Slab, TakeLocalTakesAListThatFitsWhole) {
+  ThreadHeap* h = test_heap();
+  ASSERT_NE(h, nullptr);
+  BoundSlab m(h, 3, false);
+  ASSERT_NE(m.get(), nullptr);
+  BlockChain carved;
+  ASSERT_EQ(slab_carve(m.get(), &carved, 12), 12u);
+  std::vector<void*> blocks = chain_blocks(carved.head);
+  for (unsigned i = 0; i < 10; ++i) slab_put_local(m.get(), blocks[i]);
+  EXPECT_EQ(slab_free_count(m.get()), 10u);
+
+  BlockChain out;
+  out.push(blocks[10]);
+  EXPECT_EQ(slab_take_local(m.get(), &out, 2, 9), 2u);   // 10 > 9: walked
+  EXPECT_TRUE(out.can_append());
+  EXPECT_EQ(slab_free_count(m.get()), 8u);
+  EXPECT_EQ(slab_take_local(m.get(), &out, 2, 8), 8u);   // fits: all of it, unwalked
+  EXPECT_EQ(out.count, 11u);
+  EXPECT_EQ(out.tail, nullptr);
+  EXPECT_EQ(m->free_list, nullptr);
+  EXPECT_EQ(m->used, 12u);
+  expect_accounted(m.get());
+  // Only one list may be appended: the next one is walked, whatever `whole` allows.
+  slab_put_local(m.get(), blocks[11]);
+  EXPECT_FALSE(out.can_append());
+  EXPECT_EQ(slab_take_local(m.get(), &out, 1, 100), 1u);
+  EXPECT_EQ(out.head, blocks[11]);
+  std::vector<void*> got = chain_blocks(out.head);
+  EXPECT_EQ(got.size(), 12u);
+  EXPECT_EQ(out.take_tail(), got.back());
+  for (void* b : got) slab_put_local(m.get(), b);
+  EXPECT_EQ(m->used, 0u);
+  expect_accounted(m.get());
+}
+
 TEST(Slab, BlockStartAcceptsOnlyBlockStarts) {
   ThreadHeap* h = test_heap();
   ASSERT_NE(h, nullptr);
@@ -237,7 +273,14 @@ TEST(SlabDeathTest, ValidateCatchesABrokenSlab) {
         m->used = 2;
         validate_slab(m.get());
       },
-      "invariant broken.*used \\+ free \\+ virgin < capacity");
+      "invariant broken.*used \\+ free \\+ virgin != capacity");
+  // `used` high: the slab would never be released (a drain knows its chain's count exactly).
+  EXPECT_DEATH(
+      {
+        m->used = 7;
+        validate_slab(m.get());
+      },
+      "invariant broken.*used \\+ free \\+ virgin != capacity");
   // A free-list entry inside a block, not at its start.
   EXPECT_DEATH(
       {

@@ -83,9 +83,11 @@
   X(EVICT, "evict")
 
 /* Capacity changes of a thread cache's class list (small/thread_cache.h). grow: the list
- * filled up and had run empty since it last did, so blocks went to the slabs and came back
- * (capacity doubled, within HAKMEM_TCACHE_MAX_BYTES); shrink: it filled up again without
- * running empty, so part of it sat unused (capacity halved, not below its start). */
+ * filled up and had run empty since it last did, so blocks went to the slabs and came back,
+ * or a refill found a slab's list of free blocks longer than the cache's room and took it
+ * whole, unwalked (capacity doubled, within HAKMEM_TCACHE_MAX_BYTES); shrink: it filled up
+ * again without running empty, so part of it sat unused (capacity halved, not below its
+ * start). */
 #define HAK_CACHE_RESIZES(X) \
   X(GROW, "grow")            \
   X(SHRINK, "shrink")
@@ -167,7 +169,8 @@
     "Bytes of freed spans above 8 MiB kept mapped for reuse (part of hakmem_mapped_bytes)")   \
   X(CACHE_RESIZES, "hakmem_thread_cache_resizes_total", COUNTER,                              \
     "Capacity changes of the thread caches of a size class: grow (blocks went to the slabs "   \
-    "and came back), shrink (part of the cache sat unused)")                                  \
+    "and came back, or a refill took a longer list whole), shrink (part of the cache sat "    \
+    "unused)")                                                                                \
   X(CACHE_CAPACITY, "hakmem_thread_cache_capacity_bytes", GAUGE,                              \
     "Bytes the thread caches of a size class may hold, over live heaps (capacity x block "   \
     "size)")                                                                                  \
