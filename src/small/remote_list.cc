@@ -2,10 +2,25 @@
 #include "small/remote_list.h"
 
 #include "small/heap.h"
+#include "support/env_config.h"
 
 #include <atomic>
 
 namespace hakmem {
+namespace {
+
+// A hint without architectural effect: no fault, no change to memory, a NOP on CPUs without
+// CLDEMOTE. So it may follow the push's CAS, after which the block may already be the owner's
+// (or its SuperSlab unmapped): the pusher's locked CAS then does not wait behind the demotion.
+inline void demote_line(const void* p) {
+#if defined(__x86_64__)
+  asm volatile("cldemote (%0)" : : "r"(p) : "memory");
+#else
+  (void)p;
+#endif
+}
+
+}  // namespace
 
 void remote_push(SlabMeta* m, void* p) {
   set_free_tag(p);
@@ -24,6 +39,8 @@ void remote_push(SlabMeta* m, void* p) {
     // Release: the owner's drain sees the tag and the next pointer.
     if (m->remote_head.compare_exchange_weak(head, next, std::memory_order_release,
                                              std::memory_order_relaxed)) {
+      const uint32_t demote_from = config().remote_demote;
+      if (demote_from != 0 && remote_list_count(head) >= demote_from) demote_line(p);
       return;
     }
   }

@@ -11,6 +11,12 @@
 // that remote frees fill back at random. A slab stays pinned while it is on a stack (`ready`):
 // the pool does not unmap a SuperSlab with such a slab, since a popper will still read it.
 //
+// A push onto a list that already holds HAKMEM_REMOTE_DEMOTE blocks demotes the block's line
+// to the shared cache after the CAS (x86 CLDEMOTE): its owner has not drained for that long, so
+// its later read is served from there instead of from this core's private cache (README,
+// Demoting far lines). Not on short lists: there the owner comes soon and the instruction's
+// cost falls on the freeing thread.
+//
 // Lifetime: a pushed block is counted in `used` until the drain that takes it, which may run
 // the moment the push's CAS lands and release the slab; so a pusher touches the slab only
 // before its CAS (the notification comes first, while the block still keeps the slab).
