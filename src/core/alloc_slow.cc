@@ -41,8 +41,9 @@ void* alloc_small_from(ThreadCache& tc, unsigned cls, bool retry) {
 
 void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
   unsigned cls = m->cls;
-  ClassCache& cc = tc.cls[cls];
-  if (m->owner.load(std::memory_order_acquire) == tc.heap) {
+  ThreadHeap* owner = m->owner.load(std::memory_order_acquire);
+  if (owner == tc.heap || (HAKMEM_UNLIKELY(tc.takeover != 0) && take_over_parked_owner(tc, owner))) {
+    ClassCache& cc = tc.cls[cls];   // after a takeover, the new heap's
     if (cache_count(cc) >= cc.cap) flush(tc, cls);
     if (cache_push(cc, p, free_tag(p))) frees_wrapped(tc, cc);
     return;

@@ -8,6 +8,7 @@
 #include "small/remote_list.h"
 #include "small/shared_pool.h"
 #include "small/slab.h"
+#include "support/env_config.h"
 
 namespace hakmem {
 namespace {
@@ -54,7 +55,62 @@ uint32_t reclaim_heap_locked(ThreadHeap* h) {
   return released;
 }
 
+// h's lock held, h not the caller's heap: pops h's ready stack of class cls and drains each
+// slab on it. Emptied ones go to the pool as a reclaim's would (HAKMEM_RECLAIM, not from a
+// parked heap); of the others, the first one at most three quarters in use (or empty) is
+// unlinked, made thief's and returned; the other such ones go back on
+// the stack, for the next steal (or h's refill), and the rest to the front of h's list, as
+// h's own refill would put them.
+SlabMeta* steal_from_locked(ThreadHeap* h, ThreadHeap* thief, unsigned cls) {
+  ClassSlabs* cs = &h->slabs[cls];
+  // What a reclaim would do with an emptied slab: to the pool (not a parked heap's, reclaim.h).
+  bool release_empty = config().reclaim != 0 && !h->ready.parked.load(std::memory_order_relaxed);
+  SlabMeta* taken = nullptr;
+  remote_ready_pop(h->ready.top[cls], [&](SlabMeta* m) {
+    if (m->owner.load(std::memory_order_relaxed) != h || m->cls != cls ||
+        m->state.load(std::memory_order_relaxed) != kSlabOwned || m == cs->bound || m->in_owned_list == 0) {
+      return;
+    }
+    BlockChain none;
+    remote_drain(m, &none, 0);
+    if (release_empty && idle_empty(m)) {
+      owned_unlink(cs, m);
+      pool_release_reclaimed(m);
+    } else if (m->used <= m->capacity - m->capacity / 4) {
+      if (taken == nullptr) {
+        owned_unlink(cs, m);
+        // Under h's lock: h's next slow path, which takes it, sees the slab is not its own.
+        m->owner.store(thief, std::memory_order_release);
+        taken = m;
+      } else {
+        remote_notify_owner(m);   // back on the stack, for the next steal or h's own refill
+      }
+    } else if (cs->head != m) {
+      owned_unlink(cs, m);
+      owned_push_front(cs, m);
+    }
+  });
+  return taken;
+}
+
 }  // namespace
+
+SlabMeta* steal_slab(ThreadHeap* self, unsigned cls) {
+  uint32_t n = heap_table_size();
+  if (n < 2) return nullptr;
+  uint32_t scan = n < kReclaimScan ? n : kReclaimScan;
+  uint32_t start = g_cursor.load(std::memory_order_relaxed);
+  g_cursor.store(start + scan, std::memory_order_relaxed);
+  for (uint32_t k = 0; k < scan; ++k) {
+    ThreadHeap* h = heap_table_at((start + k) % n);
+    if (h == self || h->ready.top[cls].load(std::memory_order_relaxed) == nullptr) continue;
+    if (!h->lock.try_lock()) continue;
+    SlabMeta* m = steal_from_locked(h, self, cls);
+    h->lock.unlock();
+    if (m != nullptr) return m;
+  }
+  return nullptr;
+}
 
 uint32_t heap_table_add_locked(ThreadHeap* h) {
   uint32_t n = g_heap_count.load(std::memory_order_relaxed);

@@ -22,6 +22,7 @@
 namespace hakmem {
 
 struct ThreadHeap;
+struct SlabMeta;
 
 // The table of every heap ever made (up to kMaxHeaps; heap structs are reused, never freed),
 // in creation order, read lock-free: entries are published with release before the size. A
@@ -38,5 +39,24 @@ ThreadHeap* heap_table_at(uint32_t i);
 // skipping self. Returns the slabs released to the pool.
 uint32_t reclaim_idle_heaps(const ThreadHeap* self);
 constexpr uint32_t kReclaimScan = 16;
+
+// Steal (refill path adopt, HAKMEM_STEAL): before a refill takes a slab from the pool or the
+// OS, a slab of its class that other threads' frees left at least a quarter free, from another
+// heap. Blocks freed remotely stay in their owner's slabs until it refills from them, which a
+// heap that serves its thread from its own frees, or a parked one, may never do: in Larson's
+// lanes at T=4 (more threads than cores) 21.8 of the 43.6 MB in the heaps' slabs were such
+// blocks (one snapshot, instrumented build). Scans up to kReclaimScan heaps of the table whose
+// ready stack of the class got a push, try-locked, never waited for; in each, pops that stack
+// and drains its slabs: the emptied ones go to the pool as a reclaim's would (not a parked
+// heap's), the first of the others left a quarter free (or a parked heap's empty one: it keeps
+// its class, so no page of it is touched anew, unlike a reclaimed slab, which any class may
+// take) is taken, the other such ones go back on the stack for the next steal, and the rest
+// to the front of the heap's list, as its own refill would put them. The taken slab is made
+// the caller's (its owner field) before the other heap's lock is released, so that heap's
+// next slow path sees it is no longer its own. Its blocks still in the old owner's cache go to
+// the new owner by a remote free when they are flushed (refill.cc, return_block); those the old
+// owner hands out are freed to the new one like any other heap's blocks. The caller holds its
+// own heap's lock.
+SlabMeta* steal_slab(ThreadHeap* self, unsigned cls);
 
 }  // namespace hakmem

@@ -105,6 +105,12 @@ SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& c
       return m;
     }
   }
+  if (cfg.adopt != 0 && cfg.steal != 0) {
+    if (SlabMeta* m = steal_slab(h, cls)) {
+      *path = kPathADOPT;
+      return m;
+    }
+  }
   // Only when the heap's own stash is empty: what a reclaim releases goes to the shared pool.
   if (cfg.reclaim != 0 && h->stash_count == 0) reclaim_idle_heaps(h);
   PoolStage stage;
@@ -164,9 +170,14 @@ bool refill(ThreadCache& tc, unsigned cls) {
 
 namespace {
 
-// Gives block b back to its slab, which h owns. A slab emptied by this leaves h unless bound.
+// Gives block b back to its slab. A slab emptied by this leaves h unless bound.
 void return_block(ThreadHeap* h, void* b) {
   SlabMeta* m = slab_of(superslab_of(b), b);
+  if (m->owner.load(std::memory_order_relaxed) != h) {
+    // Stolen while b sat in the cache (reclaim.h): b goes to its new owner like any free.
+    remote_push(m, b);
+    return;
+  }
   bool had_free = m->free_list != nullptr;
   slab_put_local(m, b);
   HAKMEM_VALIDATE(validate_slab(m));

@@ -56,6 +56,9 @@ struct ThreadCache {
   hak_seg_slot* slot = nullptr;    // heap->slot
   uintptr_t tag_secret = 0;        // copy of g_free_secret: one TLS load on the free fast path
   uint8_t state = kCacheNew;
+  // Remote frees during which the thread may still move to the heap whose blocks it frees
+  // (take_over_parked_owner, thread_heap.h); 0 once it did, or when it got the heap it wanted.
+  uint16_t takeover = 0;
 };
 
 extern __thread ThreadCache t_cache __attribute__((tls_model("initial-exec")));

@@ -29,6 +29,9 @@ namespace hakmem {
 namespace {
 
 constexpr size_t kArenaChunk = 256 * 1024;
+// A thread's remote frees within which it may still take over its preferred heap (above
+// Larson's 5000 inherited blocks per lane: its predecessor may be off the CPU for a while).
+constexpr uint16_t kTakeoverFrees = 65535;
 
 ThreadHeap* g_registry;        // live and parked heaps (registry lock)
 ThreadHeap* g_parked;          // parked heaps, newest first, linked by park_next (registry lock)
@@ -177,6 +180,10 @@ ThreadHeap* unpark(const ThreadHeap* prefer) {
       }
     }
   }
+  if (prefer != nullptr && *link != prefer) {
+    // Missed: the oldest, the least likely to be another new thread's preferred one.
+    while (*link != nullptr && (*link)->park_next != nullptr) link = &(*link)->park_next;
+  }
   ThreadHeap* h = *link;
   if (h != nullptr) unlink_parked(link);
   return h;
@@ -202,6 +209,30 @@ void thread_exit(void* arg) {
 
 }  // namespace
 
+bool take_over_parked_owner(ThreadCache& tc, ThreadHeap* owner) {
+  --tc.takeover;
+  if (owner == nullptr || !owner->ready.parked.load(std::memory_order_relaxed)) return false;
+  ThreadHeap* mine = tc.heap;
+  memcpy(static_cast<void*>(mine->parked_cache), tc.cls, sizeof mine->parked_cache);
+  {
+    LockGuard g(lock_of(kLockHEAP_REGISTRY));
+    ThreadHeap** link = &g_parked;
+    while (*link != nullptr && *link != owner) link = &(*link)->park_next;
+    if (*link == nullptr) return false;
+    // The swap keeps the parked count: owner off the list, this thread's heap on it.
+    unlink_parked(link);
+    mine->parked_at_ns = os::now_ns();
+    mine->park_next = g_parked;
+    mine->ready.parked.store(true, std::memory_order_relaxed);
+    g_parked = mine;
+    g_parked_count.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::atomic_ref<int32_t>(owner->slot->tid).store(os::thread_tid(), std::memory_order_relaxed);
+  attach(tc, owner);
+  tc.takeover = 0;
+  return true;
+}
+
 bool thread_cache_ready(const ThreadHeap* prefer) {
   if (t_cache.state == kCacheActive) return true;
   if (t_cache.state == kCacheTornDown) return false;
@@ -214,6 +245,7 @@ bool thread_cache_ready(const ThreadHeap* prefer) {
   seg_add(process_counts().threads_started, 1);
   attach(t_cache, h);
   if (fresh) set_cache_caps(t_cache);
+  t_cache.takeover = prefer != nullptr && h != prefer ? kTakeoverFrees : 0;
   t_cache.state = kCacheActive;
   // May allocate (pthread's second-level key array); the cache is already usable then.
   // Counted only with its exit hook in place: an uncounted thread can keep the helper away,

@@ -21,6 +21,11 @@ namespace hakmem {
 // (torn down, or no memory for a heap).
 // The caller has run ensure_initialized() (core/init.h).
 bool thread_cache_ready(const ThreadHeap* prefer = nullptr);
+// A thread that did not get the heap it preferred (its predecessor had not exited yet) frees
+// a block of `owner` while still within its first remote frees (ThreadCache::takeover): if
+// owner is parked by now, the thread parks its own heap and takes owner. True when tc's heap
+// is owner then. The calling thread's own cache only.
+bool take_over_parked_owner(ThreadCache& tc, ThreadHeap* owner);
 // The calling thread's heap's large-wing state for an allocation (its heap is created if need
 // be) or a free (nullptr when it has none); nullptr: the large wing takes its locks.
 LargeLocal* large_local_for_alloc();

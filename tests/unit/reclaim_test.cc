@@ -6,7 +6,9 @@
 // cache and bound slab may keep) and the third thread's refills take them from there
 // (pool_acquires{stage="locked_free_slab"}) instead of carving or mapping new ones; the idler's
 // blocks stay usable afterwards (its heap is consistent). With HAKMEM_RECLAIM=0 nothing is
-// reclaimed (ReclaimOff, run in a process of its own by CMake), nor is a parked heap
+// reclaimed, and with HAKMEM_STEAL=0 too the third thread carves new slabs (ReclaimOff, run in
+// a process of its own by CMake); with steal alone it takes the idler's slabs over (StealOnly,
+// likewise). A parked heap is not reclaimed
 // (AParkedHeapIsLeftForTheNextThread). Reclaims racing the owner's own
 // slow paths leave every live block untouched (ReclaimsRaceTheOwnersSlowPaths).
 #include <gtest/gtest.h>
@@ -89,12 +91,27 @@ TEST(Reclaim, AnIdleHeapsEmptiedSlabsServeAnotherThreadsRefills) {
 
 TEST(Reclaim, ReclaimOff) {
   ASSERT_EQ(config().reclaim, 0u) << "this test needs HAKMEM_RECLAIM=0 (CMake's reclaim.off sets it)";
+  ASSERT_EQ(config().steal, 0u) << "this test needs HAKMEM_STEAL=0 (CMake's reclaim.off sets it)";
   Outcome r = idle_owner_remote_frees_then_refill();
   EXPECT_EQ(r.reclaimed, 0u);
   EXPECT_GE(r.carved_or_mapped, kSlabs - 1);
 }
 
-// A parked heap is not reclaimed: the next new thread takes it whole (thread_heap.h). Here its
+// Steal without reclaim (CMake's steal.only): the third thread's refills take the idler's
+// slabs over, drained, instead of carving or mapping new ones; nothing goes through the pool,
+// and the idler's heap stays sound (it allocates, writes and frees as many again, the blocks
+// still in its cache belonging to slabs it no longer owns).
+TEST(Reclaim, StealOnly) {
+  ASSERT_EQ(config().reclaim, 0u) << "this test needs HAKMEM_RECLAIM=0 (CMake's steal.only sets it)";
+  ASSERT_NE(config().steal, 0u) << "this test needs HAKMEM_STEAL=1 (its default)";
+  Outcome r = idle_owner_remote_frees_then_refill();
+  EXPECT_EQ(r.reclaimed, 0u);
+  EXPECT_EQ(r.from_pool, 0u);
+  EXPECT_LE(r.carved_or_mapped, 2u);
+}
+
+// A parked heap is not reclaimed: the next new thread takes it (thread_heap.h), and no other
+// class takes its emptied slabs (a steal, same class, may take one over: reclaim.h). Here its
 // thread exits after filling several slabs, another thread frees every block remotely, and a
 // third, whose refills scan for idle heaps, allocates as many. The freer and the refiller have
 // heaps of their own before the parking, so neither takes the parked one over.
