@@ -44,10 +44,16 @@ enum : uint32_t { kIdlePushed = 1, kIdleSeen = 2 };
 // parked: the heap is on the parked list (written under the registry lock, thread_heap.cc),
 // which reclaim scans skip; here, not cleared by heap_create, since a scan may read it while
 // a retired heap is made anew (unlink_parked, every path off the parked list, clears it).
+// collects: per class, how many times the heap's refills popped the stack (written by the
+// heap's user only, remote_ready_collect); steal_seen: that count as a steal scan last found it
+// (reclaim.h), written by the scanners only. Equal at a later scan: the heap has not come for
+// its ready slabs of the class since.
 struct RemoteReady {
   alignas(64) std::atomic<SlabMeta*> top[kNumClasses];
   std::atomic<uint32_t> idle_mark;
   std::atomic<bool> parked;
+  alignas(64) std::atomic<uint32_t> collects[kNumClasses];
+  alignas(64) std::atomic<uint32_t> steal_seen[kNumClasses];
 };
 
 // Slow-path state of one thread (or of the global heap that serves torn-down threads).

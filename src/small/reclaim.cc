@@ -103,7 +103,15 @@ SlabMeta* steal_slab(ThreadHeap* self, unsigned cls) {
   g_cursor.store(start + scan, std::memory_order_relaxed);
   for (uint32_t k = 0; k < scan; ++k) {
     ThreadHeap* h = heap_table_at((start + k) % n);
-    if (h == self || h->ready.top[cls].load(std::memory_order_relaxed) == nullptr) continue;
+    if (h == self) continue;
+    SlabMeta* top = h->ready.top[cls].load(std::memory_order_relaxed);
+    if (top == nullptr) continue;
+    // The heap came for its ready slabs since the last scan: it uses them. A parked heap uses none.
+    uint32_t collects = h->ready.collects[cls].load(std::memory_order_relaxed);
+    if (h->ready.steal_seen[cls].exchange(collects, std::memory_order_relaxed) != collects &&
+        !h->ready.parked.load(std::memory_order_relaxed)) {
+      continue;
+    }
     if (!h->lock.try_lock()) continue;
     SlabMeta* m = steal_from_locked(h, self, cls);
     h->lock.unlock();

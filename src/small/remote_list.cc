@@ -75,6 +75,9 @@ void remote_ready_clear(ThreadHeap* h) {
 uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls) {
   ClassSlabs* cs = &h->slabs[cls];
   uint32_t moved = 0;
+  if (h->ready.top[cls].load(std::memory_order_relaxed) == nullptr) return 0;
+  std::atomic<uint32_t>& n = h->ready.collects[cls];
+  n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   remote_ready_pop(h->ready.top[cls], [&](SlabMeta* m) {
     if (m->owner.load(std::memory_order_relaxed) == h && m->cls == cls &&
         m->state.load(std::memory_order_relaxed) == kSlabOwned && m->in_owned_list != 0 &&
