@@ -17,6 +17,21 @@ std::atomic<ThreadHeap*> g_heaps[kMaxHeaps];
 std::atomic<uint32_t> g_heap_count{0};
 std::atomic<uint32_t> g_cursor{0};   // where the next scan starts (racy by design: a hint)
 
+// Visits up to kReclaimScan heaps of the table other than self, from the shared cursor on,
+// until visit(h) returns true.
+template <typename Visit>
+void scan_other_heaps(const ThreadHeap* self, Visit visit) {
+  uint32_t n = heap_table_size();
+  if (n < 2) return;
+  uint32_t scan = n < kReclaimScan ? n : kReclaimScan;
+  uint32_t start = g_cursor.load(std::memory_order_relaxed);
+  g_cursor.store(start + scan, std::memory_order_relaxed);
+  for (uint32_t k = 0; k < scan; ++k) {
+    ThreadHeap* h = heap_table_at((start + k) % n);
+    if (h != self && visit(h)) return;
+  }
+}
+
 // No block of m in use, in a cache or on its way: a pushed block stays in `used` until a drain
 // takes it (superslab.h), and one pushed since the drain shows in remote_head.
 bool idle_empty(const SlabMeta* m) {
@@ -30,10 +45,7 @@ uint32_t reclaim_heap_locked(ThreadHeap* h) {
   for (unsigned cls = 0; cls < kNumClasses; ++cls) {
     ClassSlabs* cs = &h->slabs[cls];
     remote_ready_pop(h->ready.top[cls], [&](SlabMeta* m) {
-      if (m->owner.load(std::memory_order_relaxed) != h || m->cls != cls ||
-          m->state.load(std::memory_order_relaxed) != kSlabOwned) {
-        return;
-      }
+      if (!ready_slab_of(m, h, cls)) return;
       bool bound = m == cs->bound;
       if (!bound && m->in_owned_list == 0) return;
       BlockChain none;
@@ -67,10 +79,7 @@ SlabMeta* steal_from_locked(ThreadHeap* h, ThreadHeap* thief, unsigned cls) {
   bool release_empty = config().reclaim != 0 && !h->ready.parked.load(std::memory_order_relaxed);
   SlabMeta* taken = nullptr;
   remote_ready_pop(h->ready.top[cls], [&](SlabMeta* m) {
-    if (m->owner.load(std::memory_order_relaxed) != h || m->cls != cls ||
-        m->state.load(std::memory_order_relaxed) != kSlabOwned || m == cs->bound || m->in_owned_list == 0) {
-      return;
-    }
+    if (!ready_slab_of(m, h, cls) || m == cs->bound || m->in_owned_list == 0) return;
     BlockChain none;
     remote_drain(m, &none, 0);
     if (release_empty && idle_empty(m)) {
@@ -96,28 +105,21 @@ SlabMeta* steal_from_locked(ThreadHeap* h, ThreadHeap* thief, unsigned cls) {
 }  // namespace
 
 SlabMeta* steal_slab(ThreadHeap* self, unsigned cls) {
-  uint32_t n = heap_table_size();
-  if (n < 2) return nullptr;
-  uint32_t scan = n < kReclaimScan ? n : kReclaimScan;
-  uint32_t start = g_cursor.load(std::memory_order_relaxed);
-  g_cursor.store(start + scan, std::memory_order_relaxed);
-  for (uint32_t k = 0; k < scan; ++k) {
-    ThreadHeap* h = heap_table_at((start + k) % n);
-    if (h == self) continue;
-    SlabMeta* top = h->ready.top[cls].load(std::memory_order_relaxed);
-    if (top == nullptr) continue;
+  SlabMeta* taken = nullptr;
+  scan_other_heaps(self, [&](ThreadHeap* h) {
+    if (h->ready.top[cls].load(std::memory_order_relaxed) == nullptr) return false;
     // The heap came for its ready slabs since the last scan: it uses them. A parked heap uses none.
     uint32_t collects = h->ready.collects[cls].load(std::memory_order_relaxed);
     if (h->ready.steal_seen[cls].exchange(collects, std::memory_order_relaxed) != collects &&
         !h->ready.parked.load(std::memory_order_relaxed)) {
-      continue;
+      return false;
     }
-    if (!h->lock.try_lock()) continue;
-    SlabMeta* m = steal_from_locked(h, self, cls);
+    if (!h->lock.try_lock()) return false;
+    taken = steal_from_locked(h, self, cls);
     h->lock.unlock();
-    if (m != nullptr) return m;
-  }
-  return nullptr;
+    return taken != nullptr;
+  });
+  return taken;
 }
 
 uint32_t heap_table_add_locked(ThreadHeap* h) {
@@ -131,28 +133,23 @@ uint32_t heap_table_size() { return g_heap_count.load(std::memory_order_acquire)
 ThreadHeap* heap_table_at(uint32_t i) { return g_heaps[i].load(std::memory_order_acquire); }
 
 uint32_t reclaim_idle_heaps(const ThreadHeap* self) {
-  uint32_t n = heap_table_size();
-  if (n < 2) return 0;
-  uint32_t scan = n < kReclaimScan ? n : kReclaimScan;
-  uint32_t start = g_cursor.load(std::memory_order_relaxed);
-  g_cursor.store(start + scan, std::memory_order_relaxed);
   uint32_t released = 0;
-  for (uint32_t k = 0; k < scan; ++k) {
-    ThreadHeap* h = heap_table_at((start + k) % n);
-    if (h == self || h->ready.parked.load(std::memory_order_relaxed)) continue;
+  scan_other_heaps(self, [&](ThreadHeap* h) {
+    if (h->ready.parked.load(std::memory_order_relaxed)) return false;
     uint32_t mark = h->ready.idle_mark.load(std::memory_order_relaxed);
-    if (mark == 0) continue;
+    if (mark == 0) return false;
     if (mark == kIdlePushed) {
       // First sighting: a busy heap refills before the next one and clears it.
       h->ready.idle_mark.compare_exchange_strong(mark, kIdleSeen, std::memory_order_relaxed);
-      continue;
+      return false;
     }
-    if (!h->lock.try_lock()) continue;
+    if (!h->lock.try_lock()) return false;
     // Before the pops: a push from here on marks it again.
     h->ready.idle_mark.store(0, std::memory_order_relaxed);
     released += reclaim_heap_locked(h);
     h->lock.unlock();
-  }
+    return false;
+  });
   return released;
 }
 

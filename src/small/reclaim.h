@@ -42,24 +42,18 @@ constexpr uint32_t kReclaimScan = 16;
 
 // Steal (refill path adopt, HAKMEM_STEAL): before a refill takes a slab from the pool or the
 // OS, a slab of its class that other threads' frees left at least a quarter free, from another
-// heap. Blocks freed remotely stay in their owner's slabs until it refills from them, which a
-// heap that serves its thread from its own frees, or a parked one, may never do: in Larson's
-// lanes at T=4 (more threads than cores) 21.8 of the 43.6 MB in the heaps' slabs were such
-// blocks (one snapshot, instrumented build). Scans up to kReclaimScan heaps of the table whose
-// ready stack of the class is not empty and whose refills have not collected it since the
-// previous scan (RemoteReady::collects and steal_seen: it is not using those slabs; stealing
-// from a heap that refills from them, a producer's in prodcons T=8, made it take new slabs:
-// peak RSS 6.2 -> 7.3 MiB), or that is parked, try-locked, never waited for; in each, pops that stack
-// and drains its slabs: the emptied ones go to the pool as a reclaim's would (not a parked
-// heap's), the first of the others left a quarter free (or a parked heap's empty one: it keeps
-// its class, so no page of it is touched anew, unlike a reclaimed slab, which any class may
-// take) is taken, the other such ones go back on the stack for the next steal, and the rest
-// to the front of the heap's list, as its own refill would put them. The taken slab is made
-// the caller's (its owner field) before the other heap's lock is released, so that heap's
-// next slow path sees it is no longer its own. Its blocks still in the old owner's cache go to
-// the new owner by a remote free when they are flushed (refill.cc, return_block); those the old
-// owner hands out are freed to the new one like any other heap's blocks. The caller holds its
-// own heap's lock.
+// heap. Remotely freed blocks stay in their owner's slabs until it refills from them, which a
+// heap serving its thread from its own frees, or a parked one, may never do (half the bytes of
+// Larson's slabs at T=4). Scans heaps as reclaim_idle_heaps does, only those whose ready stack
+// of the class is not empty and whose refills have not collected it since the previous scan
+// (RemoteReady::collects, steal_seen: a heap that refills from them would only take new slabs
+// in their place), or that are parked; try-locked, never waited for. In each, pops that stack
+// and drains its slabs: emptied ones go to the pool as a reclaim's would (not a parked heap's),
+// the first of the others left a quarter free is taken, further such ones go back on the stack,
+// the rest to the front of the heap's list, as its own refill would put them. The taken slab's
+// owner becomes the caller before the other heap's lock is released, so that heap's next slow
+// path sees it is no longer its own; its blocks still in the old owner's cache go to the new one
+// as remote frees when flushed (refill.cc, return_block). The caller holds its own heap's lock.
 SlabMeta* steal_slab(ThreadHeap* self, unsigned cls);
 
 }  // namespace hakmem

@@ -79,9 +79,7 @@ uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls) {
   std::atomic<uint32_t>& n = h->ready.collects[cls];
   n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   remote_ready_pop(h->ready.top[cls], [&](SlabMeta* m) {
-    if (m->owner.load(std::memory_order_relaxed) == h && m->cls == cls &&
-        m->state.load(std::memory_order_relaxed) == kSlabOwned && m->in_owned_list != 0 &&
-        cs->head != m) {
+    if (ready_slab_of(m, h, cls) && m->in_owned_list != 0 && cs->head != m) {
       owned_unlink(cs, m);
       owned_push_front(cs, m);
       ++moved;

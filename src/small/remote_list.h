@@ -41,7 +41,7 @@ void remote_notify_owner(SlabMeta* m);
 uint32_t remote_ready_collect(ThreadHeap* h, unsigned cls);
 // h's user: pops h's ready stack `top` whole, clearing each slab's flag after reading its link
 // (a pusher may put the slab on a stack again from there on), then hands the slab to on_slab.
-// The slab may no longer be h's or of the stack's class: on_slab checks.
+// The slab may no longer be h's or of the stack's class: on_slab checks (ready_slab_of).
 template <typename OnSlab>
 void remote_ready_pop(std::atomic<SlabMeta*>& top, OnSlab on_slab) {
   if (top.load(std::memory_order_relaxed) == nullptr) return;
@@ -51,6 +51,11 @@ void remote_ready_pop(std::atomic<SlabMeta*>& top, OnSlab on_slab) {
     on_slab(m);
     m = next;
   }
+}
+// A slab popped from h's ready stack of class cls is still h's slab of that class, in use.
+inline bool ready_slab_of(const SlabMeta* m, const ThreadHeap* h, unsigned cls) {
+  return m->owner.load(std::memory_order_relaxed) == h && m->cls == cls &&
+         m->state.load(std::memory_order_relaxed) == kSlabOwned;
 }
 // h is being dissolved: pops all its ready stacks, clearing each slab's flag (a push that
 // comes later stays until a heap recycled from h pops it).

@@ -51,6 +51,15 @@ void unlink_parked(ThreadHeap** link) {
   g_parked_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
+// Registry lock held: puts h, whose cache tc.cls was copied into parked_cache, on the parked list.
+void push_parked_locked(ThreadHeap* h) {
+  h->parked_at_ns = os::now_ns();
+  h->park_next = g_parked;
+  h->ready.parked.store(true, std::memory_order_relaxed);
+  g_parked = h;
+  g_parked_count.fetch_add(1, std::memory_order_relaxed);
+}
+
 // tc now serves h: the fields the fast and slow paths copy from it.
 void attach(ThreadCache& tc, ThreadHeap* h) {
   tc.heap = h;
@@ -157,13 +166,9 @@ bool park(ThreadCache& tc) {
   if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
   ThreadHeap* h = tc.heap;
   memcpy(static_cast<void*>(h->parked_cache), tc.cls, sizeof h->parked_cache);
-  h->parked_at_ns = os::now_ns();
   LockGuard g(lock_of(kLockHEAP_REGISTRY));
   if (g_parked_count.load(std::memory_order_relaxed) >= config().park_heaps) return false;
-  h->park_next = g_parked;
-  h->ready.parked.store(true, std::memory_order_relaxed);
-  g_parked = h;
-  g_parked_count.fetch_add(1, std::memory_order_relaxed);
+  push_parked_locked(h);
   return true;
 }
 
@@ -221,11 +226,7 @@ bool take_over_parked_owner(ThreadCache& tc, ThreadHeap* owner) {
     if (*link == nullptr) return false;
     // The swap keeps the parked count: owner off the list, this thread's heap on it.
     unlink_parked(link);
-    mine->parked_at_ns = os::now_ns();
-    mine->park_next = g_parked;
-    mine->ready.parked.store(true, std::memory_order_relaxed);
-    g_parked = mine;
-    g_parked_count.fetch_add(1, std::memory_order_relaxed);
+    push_parked_locked(mine);
   }
   std::atomic_ref<int32_t>(owner->slot->tid).store(os::thread_tid(), std::memory_order_relaxed);
   attach(tc, owner);
