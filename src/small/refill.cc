@@ -56,6 +56,18 @@ uint32_t refill_want(ClassSlabs* cs, const ClassCache& cc, unsigned cls) {
   return w;
 }
 
+// Of n never-used blocks of m a refill wants, those it carves: at most HAKMEM_CARVE_BYTES of
+// them (at least one block). Carving writes every block, so the rest of a big batch would be
+// resident before the program needs it: at the peak of a class's live count, that rest is
+// memory no other class can use (churn-random at 8 threads: 7.3 -> 6.9 MiB peak RSS). Refills
+// from free lists are not limited: their blocks are resident already.
+uint32_t carve_limit(const SlabMeta* m, uint32_t n, const Config& cfg) {
+  if (cfg.carve_bytes == 0) return n;
+  uint32_t most = cfg.carve_bytes / m->obj_size;
+  if (most == 0) most = 1;
+  return n < most ? n : most;
+}
+
 // Takes what the bound slab m can give; `path` is kPathSLAB_LOCAL for a slab bound before this
 // refill, otherwise the path that just produced m.
 void take_from(SlabMeta* m, Gather* g, uint32_t want, unsigned path, const Config& cfg) {
@@ -72,7 +84,7 @@ void take_from(SlabMeta* m, Gather* g, uint32_t want, unsigned path, const Confi
   }
   if (g->chain.count < want) {
     g->credit(bound_before ? kPathVIRGIN_CARVE : path,
-              slab_carve(m, &g->chain, want - g->chain.count));
+              slab_carve(m, &g->chain, carve_limit(m, want - g->chain.count, cfg)));
   }
 }
 

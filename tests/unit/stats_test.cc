@@ -156,3 +156,25 @@ TEST(Stats, AForkedChildCountsItsOwnOperations) {
   EXPECT_EQ(after.frees, at_fork.frees);
   for (void* b : blocks) hak_free(b);
 }
+
+// HAKMEM_CARVE_BYTES (default 4096): a refill carves at most a page of never-used blocks, one
+// block of the 3072 B class, however big the batch it wants (up to half the cache).
+TEST(Stats, ARefillCarvesAtMostCarveBytesOfNeverUsedBlocks) {
+#define PATH_INDEX(id, name) kPath_##id,
+  enum { HAK_REFILL_PATHS(PATH_INDEX) };
+#undef PATH_INDEX
+  int cls = hak_size_to_class(kOwnClassSize);
+  hak_class_stats before = class_stats(cls);
+  std::thread fresh([] {
+    // More than any free list of the class holds, so refills reach the never-used tail.
+    std::vector<void*> blocks;
+    for (int i = 0; i < 2000; ++i) blocks.push_back(hak_malloc(kOwnClassSize));
+    for (void* b : blocks) hak_free(b);
+  });
+  fresh.join();
+  hak_class_stats after = class_stats(cls);
+  uint64_t refills = after.refills[kPath_VIRGIN_CARVE] - before.refills[kPath_VIRGIN_CARVE];
+  uint64_t objects = after.refill_objects[kPath_VIRGIN_CARVE] - before.refill_objects[kPath_VIRGIN_CARVE];
+  EXPECT_GT(refills, 0u);
+  EXPECT_EQ(objects, refills);
+}
