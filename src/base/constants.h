@@ -9,6 +9,7 @@
 namespace hakmem {
 
 constexpr size_t kPageSize = 4096;
+constexpr uint32_t kCacheLine = 64;
 constexpr unsigned kSuperSlabShift = 21;                        // 2 MiB
 constexpr size_t kSuperSlabSize = size_t{1} << kSuperSlabShift;
 constexpr uintptr_t kSuperSlabMask = kSuperSlabSize - 1;

@@ -226,11 +226,14 @@ bool grow_locked(Arena* a, ArenaRun* run, uint32_t pages) {
   return true;
 }
 
+// Page `page` starts a live run whose user pointer is addr.
 bool live_start(Arena* a, uint32_t page, uintptr_t addr, ArenaRun* run) {
   const RunTag& t = a->tags[page];
-  if ((t.flags & (kTagStart | kTagFree)) != kTagStart || addr % kPageSize != 0) return false;
+  if ((t.flags & (kTagStart | kTagFree)) != kTagStart) return false;
+  uint32_t offset = uint32_t{t.colour} * kCacheLine;
+  if (addr != reinterpret_cast<uintptr_t>(page_addr(a, page)) + offset) return false;
   if (a->cached[page].load(std::memory_order_relaxed) != 0) return false;   // freed already
-  *run = ArenaRun{a, page, t.pages};
+  *run = ArenaRun{a, page, t.pages, offset};
   return true;
 }
 
@@ -276,8 +279,23 @@ void* arena_alloc(unsigned shard, size_t size, size_t align, bool zero, size_t* 
     HAKMEM_VALIDATE(validate_arena_locked(a));
   }
   zero_ranges(a, z);   // the run is ours now: no lock needed
-  *usable = size_t{pages} * kPageSize;
-  return page_addr(a, at);
+  ArenaRun run{a, at, pages, 0};
+  void* p = arena_colour(&run, size, align);
+  *usable = arena_run_usable(run);
+  return p;
+}
+
+void* arena_colour(ArenaRun* run, size_t size, size_t align) {
+  size_t slack = arena_run_bytes(*run) - size;
+  uint32_t step = align > kCacheLine ? static_cast<uint32_t>(align) : kCacheLine;
+  size_t room = slack < kPageSize ? slack : kPageSize - 1;   // the offset stays in the first page
+  uint32_t choices = step < kPageSize ? static_cast<uint32_t>(room / step) + 1 : 1;
+  // A multiplicative hash of the run's address: neighbouring runs land far apart.
+  uint32_t pick = static_cast<uint32_t>((reinterpret_cast<uintptr_t>(arena_run_start(*run)) >> 12) * 2654435761u >> 16);
+  run->offset = (pick % choices) * step;
+  // Only the run's owner writes its start tag while it is live (arena_lookup reads it so).
+  run->arena->tags[run->page].colour = static_cast<uint8_t>(run->offset / kCacheLine);
+  return static_cast<char*>(arena_run_start(*run)) + run->offset;
 }
 
 bool arena_lookup(const void* p, ArenaRun* run, const char** reason) {
@@ -312,8 +330,8 @@ const char* arena_free(const ArenaRun& run) {
     LockGuard g(arena_lock(run.arena));
     // Two threads freeing the same run race past arena_lookup; only one finds it live here.
     ArenaRun live;
-    auto start = reinterpret_cast<uintptr_t>(page_addr(run.arena, run.page));
-    if (!live_start(run.arena, run.page, start, &live) || live.pages != run.pages) {
+    auto user = reinterpret_cast<uintptr_t>(page_addr(run.arena, run.page)) + run.offset;
+    if (!live_start(run.arena, run.page, user, &live) || live.pages != run.pages) {
       return "double free";
     }
     clear_tag(run.arena, run.page);
@@ -331,7 +349,7 @@ void arena_set_cached(const ArenaRun& run, bool cached) {
 
 bool arena_resize_in_place(ArenaRun* run, size_t size) {
   if (size == 0 || size > kArenaSize) return false;
-  auto pages = static_cast<uint32_t>((size + kPageSize - 1) / kPageSize);
+  auto pages = static_cast<uint32_t>((size + run->offset + kPageSize - 1) / kPageSize);
   if (pages == run->pages) return true;
   bool shrink = pages < run->pages;
   bool done = true;

@@ -79,9 +79,9 @@ void* large_alloc(LargeLocal* local, size_t size, size_t align, bool zero) {
     auto pages = static_cast<uint32_t>(size == 0 ? 1 : round_up(size, kPageSize) / kPageSize);
     ArenaRun run;
     if (local_take(local, pages, &run)) {
-      void* p = arena_run_start(run);
+      void* p = arena_colour(&run, size, align);
       if (zero) zero_reused(p, size);   // a run that was in use: all of it may be dirty
-      count_alloc(arena_run_bytes(run));
+      count_alloc(arena_run_usable(run));
       return p;
     }
   }
@@ -109,7 +109,7 @@ const char* large_free(LargeLocal* local, const LargeRef& r) {
 bool large_resize_in_place(LargeRef* r, size_t size) {
   if (r->run.arena == nullptr) return size > r->usable && span_grow_in_place(r->span, size);
   if (!arena_resize_in_place(&r->run, size)) return false;
-  size_t usable = arena_run_bytes(r->run);
+  size_t usable = arena_run_usable(r->run);
   seg_add(process_counts().large_live_bytes, usable);
   seg_sub(process_counts().large_live_bytes, r->usable);
   r->usable = usable;
@@ -119,7 +119,7 @@ bool large_resize_in_place(LargeRef* r, size_t size) {
 bool large_lookup(const void* p, LargeRef* out, const char** reason) {
   if (chunk_kind(reinterpret_cast<uintptr_t>(p)) == kChunkLargeArena) {
     if (!arena_lookup(p, &out->run, reason)) return false;
-    out->usable = arena_run_bytes(out->run);
+    out->usable = arena_run_usable(out->run);
     return true;
   }
   out->span = span_header_of(p, reason);

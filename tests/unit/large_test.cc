@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -40,6 +41,10 @@ long minor_faults() {
 }
 
 char* addr(void* p) { return static_cast<char*>(p); }
+// An arena block's run is found from its first page; its user pointer sits at a cache line of
+// that page (arena_colour).
+uintptr_t run_of(const void* p) { return reinterpret_cast<uintptr_t>(p) & ~uintptr_t{kPage - 1}; }
+size_t colour_of(const void* p) { return reinterpret_cast<uintptr_t>(p) % kPage; }
 
 // Every test starts with no arena: all previous large blocks are freed, so trim unmaps them.
 class Large : public testing::Test {
@@ -203,7 +208,7 @@ TEST_F(Large, CallocZeroesReusedDirtyRuns) {
     hak_free(later);
     // The same place again (LIFO reuse), now spanning dirty and fresh pages.
     auto* z = static_cast<unsigned char*>(hak_calloc(1, n + kLater));
-    ASSERT_EQ(static_cast<void*>(z), dirty);
+    ASSERT_EQ(run_of(z), run_of(dirty));
     for (size_t i = 0; i < n + kLater; ++i) ASSERT_EQ(z[i], 0) << i;
     memset(z, 0xcd, n + kLater);
     hak_free(z);
@@ -213,7 +218,7 @@ TEST_F(Large, CallocZeroesReusedDirtyRuns) {
   memset(d, 0xab, 100 * kKiB);
   hak_free(d);
   auto* z = static_cast<unsigned char*>(hak_calloc(1, 90 * kKiB));
-  ASSERT_EQ(z, d);
+  ASSERT_EQ(run_of(z), run_of(d));
   for (size_t i = 0; i < 90 * kKiB; ++i) ASSERT_EQ(z[i], 0) << i;
   hak_free(z);
 }
@@ -226,7 +231,7 @@ TEST_F(Large, SmallRunsComeBackToTheirThreadWithoutTheLock) {
   hak_stats before = snap();
   for (int i = 0; i < 100; ++i) {   // realloc growth: similar sizes freed and allocated in turn
     void* q = hak_malloc(i % 2 == 0 ? 90 * kKiB : 60 * kKiB);
-    EXPECT_EQ(q, p);
+    EXPECT_EQ(run_of(q), run_of(p));
     hak_free(q);
   }
   hak_stats after = snap();
@@ -235,7 +240,7 @@ TEST_F(Large, SmallRunsComeBackToTheirThreadWithoutTheLock) {
   EXPECT_EQ(after.large_frees - before.large_frees, 100u);
   EXPECT_EQ(after.large_live_bytes, before.large_live_bytes);
   void* big = hak_malloc(200 * kKiB);   // more than twice the cached run: from the arena
-  EXPECT_NE(big, p);
+  EXPECT_NE(run_of(big), run_of(p));
   hak_free(big);
 }
 
@@ -305,6 +310,34 @@ TEST_F(Large, ReallocResizesInPlaceAndKeepsContents) {
   hak_free(blocker);
 }
 
+// Blocks whose last page leaves room start at different cache lines of their first page, each
+// within its run, aligned as asked; a block of whole pages starts at its page.
+TEST_F(Large, BlocksStartAtCacheLinesTheirSlackLeaves) {
+  std::vector<void*> v;
+  std::vector<size_t> colours;
+  for (int i = 0; i < 32; ++i) {
+    size_t n = 100 * kKiB + 2000 + 64 * static_cast<size_t>(i);   // 2 KiB or less of slack
+    void* p = hak_malloc(n);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(colour_of(p) % 64, 0u);
+    EXPECT_LE(colour_of(p) + n, 26 * kPage);   // within its 26 pages
+    EXPECT_EQ(hak_malloc_usable_size(p), 26 * kPage - colour_of(p));
+    memset(p, 0x11, n);
+    colours.push_back(colour_of(p));
+    v.push_back(p);
+  }
+  std::sort(colours.begin(), colours.end());
+  EXPECT_GE(std::unique(colours.begin(), colours.end()) - colours.begin(), 8);
+  void* aligned = nullptr;
+  ASSERT_EQ(hak_posix_memalign(&aligned, 1024, 100 * kKiB + 10), 0);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(aligned) % 1024, 0u);
+  v.push_back(aligned);
+  void* whole = hak_malloc(64 * kKiB);
+  EXPECT_EQ(colour_of(whole), 0u);
+  v.push_back(whole);
+  for (void* p : v) hak_free(p);
+}
+
 TEST_F(Large, CountersAreExact) {
   hak_stats before = snap();
   void* a = hak_malloc(100 * kKiB + 1);   // 26 pages
@@ -313,11 +346,14 @@ TEST_F(Large, CountersAreExact) {
   ASSERT_EQ(hak_posix_memalign(&c, 256 * kKiB, 50 * kKiB), 0);
   hak_stats live = snap();
   EXPECT_EQ(live.large_allocs - before.large_allocs, 3u);
-  EXPECT_EQ(live.large_live_bytes - before.large_live_bytes, 26 * kPage + 3 * kMiB + 52 * kKiB);
-  EXPECT_EQ(hak_malloc_usable_size(a), 26 * kPage);
+  // A block's run holds it from its user pointer on (arena_colour); whole pages leave none.
+  size_t a_usable = 26 * kPage - colour_of(a);
+  EXPECT_EQ(colour_of(b), 0u);
+  EXPECT_EQ(live.large_live_bytes - before.large_live_bytes, a_usable + 3 * kMiB + 52 * kKiB);
+  EXPECT_EQ(hak_malloc_usable_size(a), a_usable);
   a = hak_realloc(a, 200 * kKiB);
   hak_stats grown = snap();
-  EXPECT_EQ(grown.large_live_bytes - live.large_live_bytes, 200 * kKiB - 26 * kPage);
+  EXPECT_EQ(grown.large_live_bytes - live.large_live_bytes, 200 * kKiB - a_usable);
   hak_free(a);
   hak_free(b);
   hak_free(c);
