@@ -207,7 +207,7 @@ void shrink_locked(Arena* a, ArenaRun* run, uint32_t pages) {
   clear_tag(a, run->page + run->pages - 1);
   set_run(a, run->page, pages, false);
   free_pages_locked(a, run->page + pages, tail);
-  run->pages = pages;
+  run->pages = static_cast<uint16_t>(pages);
 }
 
 // Extends a live run over its free right neighbour; false when that is not free or too small.
@@ -222,7 +222,7 @@ bool grow_locked(Arena* a, ArenaRun* run, uint32_t pages) {
   clear_tag(a, end);
   if (extra > 1) clear_tag(a, end + extra - 1);
   set_run(a, run->page, pages, false);
-  run->pages = pages;
+  run->pages = static_cast<uint16_t>(pages);
   return true;
 }
 
@@ -233,7 +233,7 @@ bool live_start(Arena* a, uint32_t page, uintptr_t addr, ArenaRun* run) {
   uint32_t offset = uint32_t{t.colour} * kCacheLine;
   if (addr != reinterpret_cast<uintptr_t>(page_addr(a, page)) + offset) return false;
   if (a->cached[page].load(std::memory_order_relaxed) != 0) return false;   // freed already
-  *run = ArenaRun{a, page, t.pages, offset};
+  *run = ArenaRun{a, page, t.pages, static_cast<uint16_t>(offset)};
   return true;
 }
 
@@ -279,7 +279,7 @@ void* arena_alloc(unsigned shard, size_t size, size_t align, bool zero, size_t* 
     HAKMEM_VALIDATE(validate_arena_locked(a));
   }
   zero_ranges(a, z);   // the run is ours now: no lock needed
-  ArenaRun run{a, at, pages, 0};
+  ArenaRun run{a, at, static_cast<uint16_t>(pages), 0};
   void* p = arena_colour(&run, size, align);
   *usable = arena_run_usable(run);
   return p;
@@ -292,7 +292,7 @@ void* arena_colour(ArenaRun* run, size_t size, size_t align) {
   uint32_t choices = step < kPageSize ? static_cast<uint32_t>(room / step) + 1 : 1;
   // A multiplicative hash of the run's address: neighbouring runs land far apart.
   uint32_t pick = static_cast<uint32_t>((reinterpret_cast<uintptr_t>(arena_run_start(*run)) >> 12) * 2654435761u >> 16);
-  run->offset = (pick % choices) * step;
+  run->offset = static_cast<uint16_t>((pick % choices) * step);
   // Only the run's owner writes its start tag while it is live (arena_lookup reads it so).
   run->arena->tags[run->page].colour = static_cast<uint8_t>(run->offset / kCacheLine);
   return static_cast<char*>(arena_run_start(*run)) + run->offset;
