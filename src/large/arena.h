@@ -37,9 +37,9 @@ struct ArenaRun {
   uint16_t pages = 0;   // < kArenaPages
   uint16_t offset = 0;  // bytes from the run's start to its user pointer (arena_colour)
 };
-// Kept at 16 bytes: with 24 (32-bit pages and offset), the four in every heap's LargeLocal
-// moved the ThreadHeap fields after them, and batch-free-share at T=2 lost 15 % (80 -> 68 M
-// ops/s, 5 interleaved runs), a layout effect not understood yet.
+// Kept at 16 bytes: at 24, the four in every heap's LargeLocal moved the ThreadHeap fields
+// after them and a small-block workload (batch-free-share, T=2) lost 15 %, a layout effect
+// not understood yet.
 static_assert(sizeof(ArenaRun) == 16);
 
 // A run for `size` bytes at `align` (a power of two <= kArenaMaxAlign) from an arena of
@@ -49,13 +49,11 @@ static_assert(sizeof(ArenaRun) == 16);
 void* arena_alloc(unsigned shard, size_t size, size_t align, bool zero, size_t* usable);
 // Places a live run's user pointer for a block of `size` bytes at `align`: a cache line of the
 // run's first page, within the slack its last page leaves (no page is added for it), chosen
-// from the run's address. Every block in a page-aligned run starts at the same offset in its
-// pages, so a program that writes each page of its blocks at the same place (a byte per page
-// as it fills a buffer, a header per page) sends every write of every block to the same few
-// cache sets; spread over the lines of a page, they use all of them (the large workload at
-// T=1: 267 K -> 395 K ops/s, jemalloc, which offsets its large blocks too, 363 K; realloc
-// growth, whose blocks fit their slack less often, 0.97-0.98). Returns the user pointer; the
-// run's owner calls it before handing the block out.
+// from the run's address. Page-aligned blocks all start at the same offset in their pages, so
+// a program that writes each page of its blocks at the same place (a byte per page as it fills
+// a buffer) sends every write to the same few cache sets; spread over a page's lines, the
+// writes use all of them (README, Large blocks). The run's owner calls it before handing the
+// block out; it returns the user pointer.
 void* arena_colour(ArenaRun* run, size_t size, size_t align);
 // The live run whose user pointer is p; false with *reason set when p is not one (p's chunk
 // is an arena).

@@ -34,7 +34,7 @@ enum : uint8_t { kTagStart = 1, kTagEnd = 2, kTagFree = 4 };
 struct RunTag {
   uint16_t pages;      // the run's length, on its first and its last page
   uint8_t flags;
-  uint8_t colour;      // live run, first page: its user pointer's offset in cache lines (arena_colour)
+  uint8_t colour;      // live run, first page: its user pointer's offset in lines (arena_colour)
   uint16_t next;       // free run, first page: its bin's list (kNoRun at the ends)
   uint16_t prev;
   uint64_t freed_ns;   // free run, first page: when it became free (the decay's clock)

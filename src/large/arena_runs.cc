@@ -290,8 +290,9 @@ void* arena_colour(ArenaRun* run, size_t size, size_t align) {
   uint32_t step = align > kCacheLine ? static_cast<uint32_t>(align) : kCacheLine;
   size_t room = slack < kPageSize ? slack : kPageSize - 1;   // the offset stays in the first page
   uint32_t choices = step < kPageSize ? static_cast<uint32_t>(room / step) + 1 : 1;
-  // A multiplicative hash of the run's address: neighbouring runs land far apart.
-  uint32_t pick = static_cast<uint32_t>((reinterpret_cast<uintptr_t>(arena_run_start(*run)) >> 12) * 2654435761u >> 16);
+  // A multiplicative hash of the run's page: neighbouring runs land far apart.
+  auto page = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(arena_run_start(*run)) >> 12);
+  uint32_t pick = page * 2654435761u >> 16;
   run->offset = static_cast<uint16_t>((pick % choices) * step);
   // Only the run's owner writes its start tag while it is live (arena_lookup reads it so).
   run->arena->tags[run->page].colour = static_cast<uint8_t>(run->offset / kCacheLine);

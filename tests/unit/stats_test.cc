@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hakmem/hakmem.h"
+#include "small/refill.h"
 #include "stats_snapshot.h"
 
 namespace {
@@ -160,9 +161,6 @@ TEST(Stats, AForkedChildCountsItsOwnOperations) {
 // HAKMEM_CARVE_BYTES (default 4096): a refill carves at most a page of never-used blocks, one
 // block of the 3072 B class, however big the batch it wants (up to half the cache).
 TEST(Stats, ARefillCarvesAtMostCarveBytesOfNeverUsedBlocks) {
-#define PATH_INDEX(id, name) kPath_##id,
-  enum { HAK_REFILL_PATHS(PATH_INDEX) };
-#undef PATH_INDEX
   int cls = hak_size_to_class(kOwnClassSize);
   hak_class_stats before = class_stats(cls);
   std::thread fresh([] {
@@ -173,8 +171,9 @@ TEST(Stats, ARefillCarvesAtMostCarveBytesOfNeverUsedBlocks) {
   });
   fresh.join();
   hak_class_stats after = class_stats(cls);
-  uint64_t refills = after.refills[kPath_VIRGIN_CARVE] - before.refills[kPath_VIRGIN_CARVE];
-  uint64_t objects = after.refill_objects[kPath_VIRGIN_CARVE] - before.refill_objects[kPath_VIRGIN_CARVE];
+  constexpr unsigned kCarve = hakmem::kPathVIRGIN_CARVE;
+  uint64_t refills = after.refills[kCarve] - before.refills[kCarve];
+  uint64_t objects = after.refill_objects[kCarve] - before.refill_objects[kCarve];
   EXPECT_GT(refills, 0u);
   EXPECT_EQ(objects, refills);
 }
