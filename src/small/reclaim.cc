@@ -104,10 +104,14 @@ SlabMeta* steal_from_locked(ThreadHeap* h, ThreadHeap* thief, unsigned cls) {
 
 }  // namespace
 
-SlabMeta* steal_slab(ThreadHeap* self, unsigned cls) {
+SlabMeta* steal_slab(ThreadHeap* self, unsigned cls, StealFrom from) {
   SlabMeta* taken = nullptr;
   scan_other_heaps(self, [&](ThreadHeap* h) {
     if (h->ready.top[cls].load(std::memory_order_relaxed) == nullptr) return false;
+    if (from == kStealFromIdle && !h->ready.parked.load(std::memory_order_relaxed) &&
+        h->ready.idle_mark.load(std::memory_order_relaxed) != kIdleSeen) {
+      return false;
+    }
     // The heap came for its ready slabs since the last scan: it uses them. A parked heap uses none.
     uint32_t collects = h->ready.collects[cls].load(std::memory_order_relaxed);
     if (h->ready.steal_seen[cls].exchange(collects, std::memory_order_relaxed) != collects &&

@@ -1,7 +1,9 @@
 // Refill and flush. A refill gathers up to half the class cache's capacity (ramping up to it,
 // see refill_want), trying the paths cheapest first and stopping at the first slab that yields
 // anything:
-//   bound slab: slab_local -> remote_drain -> virgin_carve
+//   bound slab: slab_local -> remote_drain
+//   if they gave nothing, a slab with freed blocks: partial_slab (own) -> adopt (an idle heap's)
+//   bound slab: virgin_carve (not when they gave some and an own slab with freed blocks waits)
 //   then a new bound slab: partial_slab -> adopt -> pool_slab -> new_superslab
 // Blocks from a slab that was just bound are credited to the path that produced the slab.
 // Each path is one list operation or a bounded scan (HAKMEM_PARTIAL_SCAN): no unbounded walk.
@@ -68,9 +70,10 @@ uint32_t carve_limit(const SlabMeta* m, uint32_t n, const Config& cfg) {
   return n < most ? n : most;
 }
 
-// Takes what the bound slab m can give; `path` is kPathSLAB_LOCAL for a slab bound before this
-// refill, otherwise the path that just produced m.
-void take_from(SlabMeta* m, Gather* g, uint32_t want, unsigned path, const Config& cfg) {
+// Takes what the bound slab m can give, its never-used blocks only with `carve`; `path` is
+// kPathSLAB_LOCAL for a slab bound before this refill, otherwise the path that just produced m.
+void take_from(SlabMeta* m, Gather* g, uint32_t want, unsigned path, const Config& cfg,
+               bool carve = true) {
   bool bound_before = path == kPathSLAB_LOCAL;
   if (cfg.slab_local != 0 || !bound_before) {
     uint32_t whole = m->free_list != nullptr ? g->whole(slab_free_count(m)) : 0;
@@ -82,7 +85,7 @@ void take_from(SlabMeta* m, Gather* g, uint32_t want, unsigned path, const Confi
     g->credit(bound_before ? kPathREMOTE_DRAIN : path,
               remote_drain(m, &g->chain, want - g->chain.count, whole));
   }
-  if (g->chain.count < want) {
+  if (carve && g->chain.count < want) {
     g->credit(bound_before ? kPathVIRGIN_CARVE : path,
               slab_carve(m, &g->chain, carve_limit(m, want - g->chain.count, cfg)));
   }
@@ -98,6 +101,19 @@ SlabMeta* find_partial(ClassSlabs* cs, unsigned budget) {
     owned_push_back(cs, m);
   }
   return nullptr;
+}
+
+// The front of h's owned slabs of cls once the ready slabs are moved there, if it holds blocks
+// freed back to it (its free or remote list): one look, no scan. nullptr otherwise.
+SlabMeta* freed_owned_slab(ThreadHeap* h, unsigned cls, const Config& cfg) {
+  if (cfg.partial_scan == 0) return nullptr;
+  remote_ready_collect(h, cls);
+  SlabMeta* m = h->slabs[cls].head;
+  if (m == nullptr ||
+      (m->free_list == nullptr && m->remote_head.load(std::memory_order_relaxed) == 0)) {
+    return nullptr;
+  }
+  return m;
 }
 
 SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& cfg) {
@@ -118,7 +134,7 @@ SlabMeta* next_slab(ThreadHeap* h, unsigned cls, unsigned* path, const Config& c
     }
   }
   if (cfg.adopt != 0 && cfg.steal != 0) {
-    if (SlabMeta* m = steal_slab(h, cls)) {
+    if (SlabMeta* m = steal_slab(h, cls, kStealFromAny)) {
       *path = kPathADOPT;
       return m;
     }
@@ -152,7 +168,32 @@ bool refill(ThreadCache& tc, unsigned cls) {
   uint32_t want = refill_want(cs, cc, cls);
   Gather g{tc, cls, {}, {}};
 
-  if (cs->bound != nullptr) take_from(cs->bound, &g, want, kPathSLAB_LOCAL, cfg);
+  // Blocks freed back to a slab of the class are resident already; the bound slab's never-used
+  // ones are not. So when the bound slab's lists fall short, a slab with freed blocks comes
+  // before carving: this heap's own, or one stolen from a heap not coming for its slabs
+  // (parked, or seen idle: reclaim.h); when they gave some, the refill stops short instead of
+  // carving while its own such slab waits. Without this, heaps carved and cycled through their
+  // own nearly full slabs while idle heaps' slabs filled up with remotely freed blocks
+  // (larson-mb T=4 and 8).
+  if (SlabMeta* b = cs->bound; b != nullptr) {
+    take_from(b, &g, want, kPathSLAB_LOCAL, cfg, false);
+    SlabMeta* own = g.chain.count < want ? freed_owned_slab(h, cls, cfg) : nullptr;
+    SlabMeta* m = own;
+    unsigned path = kPathPARTIAL_SLAB;
+    if (m == nullptr && g.chain.count == 0 && cfg.adopt != 0 && cfg.steal != 0) {
+      m = steal_slab(h, cls, kStealFromIdle);
+      path = kPathADOPT;
+    }
+    if (m != nullptr && g.chain.count == 0) {
+      if (m == own) owned_unlink(cs, m);
+      owned_push_back(cs, b);   // any never-used blocks it has wait there (find_partial)
+      cs->bound = m;
+      take_from(m, &g, want, path, cfg, false);
+    } else if (m == nullptr && g.chain.count < want) {
+      uint32_t n = carve_limit(b, want - g.chain.count, cfg);
+      g.credit(kPathVIRGIN_CARVE, slab_carve(b, &g.chain, n));
+    }
+  }
   while (g.chain.count == 0) {
     // The bound slab is exhausted for this refill: park it with the other owned slabs.
     if (cs->bound != nullptr) owned_push_back(cs, cs->bound);

@@ -23,6 +23,8 @@
 
 #include "hakmem/hakmem.h"
 #include "slab_fixtures.h"
+#include "small/refill.h"
+#include "stats_snapshot.h"
 #include "support/env_config.h"
 
 namespace {
@@ -235,4 +237,101 @@ TEST(Reclaim, ReclaimsRaceTheOwnersSlowPaths) {
   EXPECT_EQ(bad.load(), 0u);
   // How often the race was run: not asserted (it depends on the scheduling).
   RecordProperty("reclaimed_slabs", std::to_string(releases(kReleaseRECLAIM) - reclaimed));
+}
+
+namespace {
+
+// Objects the calling process's refills of cls drew from `path` while fn ran.
+template <typename Fn>
+uint64_t refill_objects_during(unsigned path, Fn fn) {
+  int cls = hak_size_to_class(kSize);
+  uint64_t before = class_stats(cls).refill_objects[path];
+  fn();
+  return class_stats(cls).refill_objects[path] - before;
+}
+
+}  // namespace
+
+// A refill whose bound slab's lists are empty takes an owned slab holding blocks freed back to
+// it before carving the bound slab's never-used ones (refill.cc, freed_elsewhere): the owner
+// fills two slabs and part of a third, another thread frees the two slabs' blocks, and the
+// owner's next allocations, fewer than those, come from them (refill path partial_slab).
+TEST(Reclaim, BlocksFreedBackAreReusedBeforeNeverUsedOnes) {
+  hak_malloc_trim(0);   // dissolves heaps parked by earlier tests: the owner's heap is new
+  std::vector<void*> handed, kept;
+  std::atomic<int> stage{0};
+  uint64_t carved = 0, partial = 0;
+  std::thread owner([&] {
+    for (unsigned i = 0; i < 2 * kPerSlab; ++i) handed.push_back(hak_malloc(kSize));
+    for (unsigned i = 0; i < 8; ++i) kept.push_back(hak_malloc(kSize));   // the third slab
+    stage = 1;
+    while (stage.load() != 2) std::this_thread::yield();
+    std::vector<void*> again;
+    auto allocate = [&] {
+      for (unsigned i = 0; i < kPerSlab; ++i) again.push_back(hak_malloc(kSize));
+    };
+    partial = refill_objects_during(hakmem::kPathPARTIAL_SLAB, [&] {
+      carved = refill_objects_during(hakmem::kPathVIRGIN_CARVE, allocate);
+    });
+    for (void* p : again) hak_free(p);
+    for (void* p : kept) hak_free(p);
+  });
+  while (stage.load() != 1) std::this_thread::yield();
+  std::thread freer([&] {
+    for (void* p : handed) hak_free(p);
+  });
+  freer.join();
+  stage = 2;
+  owner.join();
+  EXPECT_EQ(carved, 0u);
+  EXPECT_GE(partial, kPerSlab / 2);
+}
+
+// Likewise from a parked heap's slabs (reclaim.h, kStealFromIdle): a thread that has a bound
+// slab with never-used blocks left takes over a slab of the class that another thread's frees
+// emptied in a parked heap (refill path adopt) instead of carving. The freer and the refiller
+// have heaps of their own before the parking, so neither takes the parked one over.
+TEST(Reclaim, AParkedHeapsFreedSlabsAreStolenBeforeCarving) {
+  ASSERT_NE(config().steal, 0u) << "this test needs HAKMEM_STEAL=1 (its default)";
+  ASSERT_GT(config().park_heaps, 0u) << "this test needs HAKMEM_PARK_HEAPS > 0 (its default)";
+  hak_malloc_trim(0);
+  std::atomic<int> stage{0};
+  auto wait_for = [&](int s) {
+    while (stage.load() != s) std::this_thread::yield();
+  };
+  std::vector<void*> blocks, mine;
+  uint64_t carved = 0, adopted = 0;
+  std::thread freer([&] {
+    hak_free(hak_malloc(kSize));
+    stage = 1;
+    wait_for(3);
+    for (void* b : blocks) hak_free(b);
+    stage = 4;
+  });
+  wait_for(1);
+  std::thread refiller([&] {
+    mine.push_back(hak_malloc(kSize));   // its bound slab of the class, mostly never used
+    stage = 2;
+    wait_for(5);
+    auto allocate = [&] {
+      for (unsigned i = 0; i < kPerSlab; ++i) mine.push_back(hak_malloc(kSize));
+    };
+    adopted = refill_objects_during(hakmem::kPathADOPT, [&] {
+      carved = refill_objects_during(hakmem::kPathVIRGIN_CARVE, allocate);
+    });
+  });
+  wait_for(2);
+  std::thread parker([&] {
+    for (unsigned i = 0; i < 2 * kPerSlab; ++i) blocks.push_back(hak_malloc(kSize));
+  });
+  parker.join();   // its heap is parked
+  stage = 3;
+  wait_for(4);
+  stage = 5;
+  refiller.join();
+  freer.join();
+  EXPECT_EQ(carved, 0u);   // the blocks its first refill carved were in its cache already
+  EXPECT_GE(adopted, kPerSlab / 2);
+  for (void* p : mine) hak_free(p);
+  hak_malloc_trim(0);
 }
