@@ -56,10 +56,10 @@ constexpr uint32_t kReclaimScan = 16;
 // as remote frees when flushed (refill.cc, return_block). The caller holds its own heap's lock.
 // kStealFromIdle, for a refill whose bound slab's lists are empty, before it carves or scans its
 // own slabs (refill.cc): only from heaps that are parked or that a reclaim scan found pushed
-// to and that have not refilled since (idle_mark kIdleSeen). Taking from any heap there, at
-// most refills, took the slabs of heaps about to use them: batch-free-share T=2 lost 13 %, and
-// with "not collected for 1 ms" instead prodcons T=8 (threads off the CPU for longer) gained
-// 1.4 MiB of peak RSS.
+// to and that have not refilled since (idle_mark kIdleSeen). Scans that come at most refills
+// find busy heaps between two of their collects, and a time since the last collect cannot
+// tell an idle heap from a thread that is off the CPU: both took slabs their heaps were about
+// to use (README, Stealing).
 enum StealFrom : unsigned { kStealFromAny, kStealFromIdle };
 SlabMeta* steal_slab(ThreadHeap* self, unsigned cls, StealFrom from);
 

@@ -174,7 +174,7 @@ bool refill(ThreadCache& tc, unsigned cls) {
   // (parked, or seen idle: reclaim.h); when they gave some, the refill stops short instead of
   // carving while its own such slab waits. Without this, heaps carved and cycled through their
   // own nearly full slabs while idle heaps' slabs filled up with remotely freed blocks
-  // (larson-mb T=4 and 8).
+  // (README, Stealing).
   if (SlabMeta* b = cs->bound; b != nullptr) {
     take_from(b, &g, want, kPathSLAB_LOCAL, cfg, false);
     SlabMeta* own = g.chain.count < want ? freed_owned_slab(h, cls, cfg) : nullptr;
