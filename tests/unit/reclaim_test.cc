@@ -10,7 +10,10 @@
 // a process of its own by CMake); with steal alone it takes the idler's slabs over (StealOnly,
 // likewise). A parked heap is not reclaimed
 // (AParkedHeapIsLeftForTheNextThread). Reclaims racing the owner's own
-// slow paths leave every live block untouched (ReclaimsRaceTheOwnersSlowPaths).
+// slow paths leave every live block untouched (ReclaimsRaceTheOwnersSlowPaths). Before a refill
+// carves never-used blocks, it takes blocks freed back to its own slabs
+// (BlocksFreedBackAreReusedBeforeNeverUsedOnes) or a parked heap's freed slab
+// (AParkedHeapsFreedSlabsAreStolenBeforeCarving).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -112,26 +115,26 @@ TEST(Reclaim, StealOnly) {
   EXPECT_LE(r.carved_or_mapped, 2u);
 }
 
-// A parked heap is not reclaimed: the next new thread takes it (thread_heap.h), and no other
-// class takes its emptied slabs (a steal, same class, may take one over: reclaim.h). Here its
-// thread exits after filling several slabs, another thread frees every block remotely, and a
-// third, whose refills scan for idle heaps, allocates as many. The freer and the refiller have
-// heaps of their own before the parking, so neither takes the parked one over.
-TEST(Reclaim, AParkedHeapIsLeftForTheNextThread) {
-  ASSERT_NE(config().reclaim, 0u) << "this test needs HAKMEM_RECLAIM=1 (its default)";
-  ASSERT_GT(config().park_heaps, 0u) << "this test needs HAKMEM_PARK_HEAPS > 0 (its default)";
-  hak_malloc_trim(0);   // dissolves heaps parked by earlier tests
+namespace {
+
+// The parked-heap tests' choreography: a freer and a refiller get heaps of their own (so that
+// neither takes the parked one over later), a parker allocates `blocks` blocks of kSize and
+// exits (its heap is parked), the freer frees them all (remote frees onto the parked heap's
+// slabs), and then `refill` runs on the refiller's thread, whose heap has a bound slab of the
+// class with never-used blocks left. Dissolves heaps parked by earlier tests first.
+template <typename Refill>
+void after_a_parked_heaps_blocks_are_freed(unsigned blocks, Refill refill) {
+  hak_malloc_trim(0);
   std::atomic<int> stage{0};
   auto wait_for = [&](int s) {
     while (stage.load() != s) std::this_thread::yield();
   };
-  std::vector<void*> blocks, mine;
-  uint64_t reclaimed = 0;
+  std::vector<void*> parked;
   std::thread freer([&] {
     hak_free(hak_malloc(kSize));
     stage = 1;
     wait_for(3);
-    for (void* b : blocks) hak_free(b);
+    for (void* b : parked) hak_free(b);
     stage = 4;
   });
   wait_for(1);
@@ -139,20 +142,45 @@ TEST(Reclaim, AParkedHeapIsLeftForTheNextThread) {
     hak_free(hak_malloc(kSize));
     stage = 2;
     wait_for(5);
-    reclaimed = releases(kReleaseRECLAIM);
-    for (unsigned i = 0; i < kBlocks; ++i) mine.push_back(hak_malloc(kSize));
-    reclaimed = releases(kReleaseRECLAIM) - reclaimed;
+    refill();
   });
   wait_for(2);
   std::thread parker([&] {
-    for (unsigned i = 0; i < kBlocks; ++i) blocks.push_back(hak_malloc(kSize));
+    for (unsigned i = 0; i < blocks; ++i) parked.push_back(hak_malloc(kSize));
   });
-  parker.join();   // its heap is parked
+  parker.join();
   stage = 3;
   wait_for(4);
   stage = 5;
   refiller.join();
   freer.join();
+}
+
+// Objects the calling process's refills of cls drew from `path` while fn ran.
+template <typename Fn>
+uint64_t refill_objects_during(unsigned path, Fn fn) {
+  int cls = hak_size_to_class(kSize);
+  uint64_t before = class_stats(cls).refill_objects[path];
+  fn();
+  return class_stats(cls).refill_objects[path] - before;
+}
+
+}  // namespace
+
+// A parked heap is not reclaimed: the next new thread takes it (thread_heap.h), and no other
+// class takes its emptied slabs (a steal, same class, may take one over: reclaim.h). Here its
+// thread exits after filling several slabs, another thread frees every block remotely, and a
+// third, whose refills scan for idle heaps, allocates as many.
+TEST(Reclaim, AParkedHeapIsLeftForTheNextThread) {
+  ASSERT_NE(config().reclaim, 0u) << "this test needs HAKMEM_RECLAIM=1 (its default)";
+  ASSERT_GT(config().park_heaps, 0u) << "this test needs HAKMEM_PARK_HEAPS > 0 (its default)";
+  std::vector<void*> mine;
+  uint64_t reclaimed = 0;
+  after_a_parked_heaps_blocks_are_freed(kBlocks, [&] {
+    reclaimed = releases(kReleaseRECLAIM);
+    for (unsigned i = 0; i < kBlocks; ++i) mine.push_back(hak_malloc(kSize));
+    reclaimed = releases(kReleaseRECLAIM) - reclaimed;
+  });
   EXPECT_EQ(reclaimed, 0u);
   for (void* p : mine) hak_free(p);
   hak_malloc_trim(0);
@@ -239,19 +267,6 @@ TEST(Reclaim, ReclaimsRaceTheOwnersSlowPaths) {
   RecordProperty("reclaimed_slabs", std::to_string(releases(kReleaseRECLAIM) - reclaimed));
 }
 
-namespace {
-
-// Objects the calling process's refills of cls drew from `path` while fn ran.
-template <typename Fn>
-uint64_t refill_objects_during(unsigned path, Fn fn) {
-  int cls = hak_size_to_class(kSize);
-  uint64_t before = class_stats(cls).refill_objects[path];
-  fn();
-  return class_stats(cls).refill_objects[path] - before;
-}
-
-}  // namespace
-
 // A refill whose bound slab's lists are empty takes an owned slab holding blocks freed back to
 // it before carving the bound slab's never-used ones (refill.cc, freed_elsewhere): the owner
 // fills two slabs and part of a third, another thread frees the two slabs' blocks, and the
@@ -289,30 +304,13 @@ TEST(Reclaim, BlocksFreedBackAreReusedBeforeNeverUsedOnes) {
 
 // Likewise from a parked heap's slabs (reclaim.h, kStealFromIdle): a thread that has a bound
 // slab with never-used blocks left takes over a slab of the class that another thread's frees
-// emptied in a parked heap (refill path adopt) instead of carving. The freer and the refiller
-// have heaps of their own before the parking, so neither takes the parked one over.
+// emptied in a parked heap (refill path adopt) instead of carving.
 TEST(Reclaim, AParkedHeapsFreedSlabsAreStolenBeforeCarving) {
   ASSERT_NE(config().steal, 0u) << "this test needs HAKMEM_STEAL=1 (its default)";
   ASSERT_GT(config().park_heaps, 0u) << "this test needs HAKMEM_PARK_HEAPS > 0 (its default)";
-  hak_malloc_trim(0);
-  std::atomic<int> stage{0};
-  auto wait_for = [&](int s) {
-    while (stage.load() != s) std::this_thread::yield();
-  };
-  std::vector<void*> blocks, mine;
+  std::vector<void*> mine;
   uint64_t carved = 0, adopted = 0;
-  std::thread freer([&] {
-    hak_free(hak_malloc(kSize));
-    stage = 1;
-    wait_for(3);
-    for (void* b : blocks) hak_free(b);
-    stage = 4;
-  });
-  wait_for(1);
-  std::thread refiller([&] {
-    mine.push_back(hak_malloc(kSize));   // its bound slab of the class, mostly never used
-    stage = 2;
-    wait_for(5);
+  after_a_parked_heaps_blocks_are_freed(2 * kPerSlab, [&] {
     auto allocate = [&] {
       for (unsigned i = 0; i < kPerSlab; ++i) mine.push_back(hak_malloc(kSize));
     };
@@ -320,16 +318,6 @@ TEST(Reclaim, AParkedHeapsFreedSlabsAreStolenBeforeCarving) {
       carved = refill_objects_during(hakmem::kPathVIRGIN_CARVE, allocate);
     });
   });
-  wait_for(2);
-  std::thread parker([&] {
-    for (unsigned i = 0; i < 2 * kPerSlab; ++i) blocks.push_back(hak_malloc(kSize));
-  });
-  parker.join();   // its heap is parked
-  stage = 3;
-  wait_for(4);
-  stage = 5;
-  refiller.join();
-  freer.join();
   EXPECT_EQ(carved, 0u);   // the blocks its first refill carved were in its cache already
   EXPECT_GE(adopted, kPerSlab / 2);
   for (void* p : mine) hak_free(p);
