@@ -80,6 +80,24 @@ void* large_alloc_slow(size_t size, size_t align, bool zero) {
   return p;
 }
 
+void free_remote(void* p) {
+  ThreadCache& tc = t_cache;
+  // Not for a thread without its heap yet (its first call may take over the block's heap; an
+  // active cache also means the allocator is initialized), nor within its takeover window
+  // (free_small_in): free_slow does those.
+  if (tc.state != kCacheActive || tc.takeover != 0) return free_slow(p);
+  BlockRef r = lookup_block(p);
+  if (r.error != nullptr || r.is_large() || has_free_tag(p)) return free_slow(p);   // reports, or confirms
+  // Acquire: as free_small_in. A slab this heap took over meanwhile is its own: free_slow.
+  if (r.slab->owner.load(std::memory_order_acquire) == tc.heap) return free_slow(p);
+  remote_push(r.slab, p);
+#if HAKMEM_TELEMETRY
+  hak_seg_class_counters& c = tc.slot->classes[r.slab->cls];
+  seg_bump(c.frees, 1);
+  seg_bump(c.remote_frees, 1);
+#endif
+}
+
 void* malloc_slow(size_t size) {
   ensure_initialized();
   background_poll();

@@ -1,6 +1,7 @@
 // FAST PATH, the allocator's front: inline in every malloc-family entry (entry.cc, api.cc).
-// malloc: class lookup, pop the thread's list. free: page-map check, slab owner
-// check, block-boundary and free-tag checks, push the thread's list. No locks, atomics with
+// malloc: class lookup, pop the thread's list (prefetching the next block, thread_cache.h).
+// free: page-map check, slab owner check (another heap's block: free_remote), block-boundary
+// and free-tag checks, push the thread's list. No locks, atomics with
 // ordering, syscalls or shared writes: the owner load is a relaxed read of a line written
 // only when the slab changes hands. Everything else is malloc_slow / free_slow.
 #pragma once
@@ -22,6 +23,10 @@ namespace hakmem {
 
 [[gnu::cold, gnu::noinline]] void* malloc_slow(size_t size);
 [[gnu::cold, gnu::noinline]] void free_slow(void* p);
+// free of a block of a SuperSlab whose slab another heap owns (or none): the remote free,
+// hot in producer-consumer programs, so not cold like free_slow (whose callees GCC would
+// compile for size); anything unusual goes on to free_slow. See alloc_slow.cc.
+[[gnu::noinline]] void free_remote(void* p);
 // A large block for the calling thread (its heap is created if need be). See large/large.h.
 [[gnu::cold]] void* large_alloc_slow(size_t size, size_t align, bool zero = false);
 
@@ -57,8 +62,8 @@ inline void free_fast(void* p) {
   if (HAKMEM_LIKELY(chunk_kind(a) == kChunkSuperSlab)) {
     SlabMeta* m = slab_of(superslab_of(p), p);
     uintptr_t tag = t_cache.tag_secret ^ a;
-    if (HAKMEM_LIKELY(m->owner.load(std::memory_order_relaxed) == t_cache.heap &&
-                      slab_is_block_start(m, p) && !fast_tag_says_free(p, tag))) {
+    if (HAKMEM_UNLIKELY(m->owner.load(std::memory_order_relaxed) != t_cache.heap)) return free_remote(p);
+    if (HAKMEM_LIKELY(slab_is_block_start(m, p) && !fast_tag_says_free(p, tag))) {
       auto* base = reinterpret_cast<char*>(t_cache.cls);
       ClassCache& cc = *reinterpret_cast<ClassCache*>(base + m->cache_offset);
       if (HAKMEM_LIKELY(cache_count(cc) < cc.cap)) {

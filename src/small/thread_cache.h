@@ -90,12 +90,15 @@ inline bool count_free(ClassCache& cc) {
 }
 
 // The list operations every path shares. cache_pop hands a block to a user (precondition:
-// the list is not empty), clearing its free tag, and counts the allocation; cache_push takes a
+// the list is not empty), clearing its free tag, and counts the allocation; it prefetches the
+// next block for writing, whose line another core may hold (a list drained from a remote
+// list: README, Fast path), while the user works on this one. cache_push takes a
 // freed block, writing it, and counts the free: true when the frees field wrapped (call
 // frees_wrapped).
 inline void* cache_pop(ClassCache& cc) {
   void* b = cc.head;
   cc.head = *static_cast<void**>(b);
+  __builtin_prefetch(cc.head, 1);
   --cc.fill;   // count >= 1 here: never borrows from the frees field
 #if HAKMEM_TELEMETRY && defined(__x86_64__)
   // An add to memory: written in C, GCC pairs it with the decrement above in a vector add,

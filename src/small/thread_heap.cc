@@ -234,7 +234,7 @@ bool take_over_parked_owner(ThreadCache& tc, ThreadHeap* owner) {
   return true;
 }
 
-bool thread_cache_ready(const ThreadHeap* prefer) {
+bool thread_cache_start(const ThreadHeap* prefer) {
   if (t_cache.state == kCacheActive) return true;
   if (t_cache.state == kCacheTornDown) return false;
   release_expired_parked(false);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/hints.h"
 #include "large/large.h"
 #include "small/heap.h"
 #include "small/thread_cache.h"
@@ -19,8 +20,12 @@ namespace hakmem {
 // block's heap, so a worker that inherits its exited predecessor's blocks (a thread pool, or
 // Larson's lanes) frees them locally. Returns false when the thread must use the global heap
 // (torn down, or no memory for a heap).
-// The caller has run ensure_initialized() (core/init.h).
-bool thread_cache_ready(const ThreadHeap* prefer = nullptr);
+// The caller has run ensure_initialized() (core/init.h). Inline for the active cache, which
+// every slow path of a running thread has: one TLS load.
+bool thread_cache_start(const ThreadHeap* prefer);
+inline bool thread_cache_ready(const ThreadHeap* prefer = nullptr) {
+  return HAKMEM_LIKELY(t_cache.state == kCacheActive) || thread_cache_start(prefer);
+}
 // A thread that did not get the heap it preferred (its predecessor had not exited yet) frees
 // a block of `owner` while still within its first remote frees (ThreadCache::takeover): if
 // owner is parked by now, the thread parks its own heap and takes owner. True when tc's heap

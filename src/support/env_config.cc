@@ -24,9 +24,9 @@ const Profile kProfiles[] = {
 };
 const unsigned kNumProfiles = sizeof kProfiles / sizeof kProfiles[0];
 
-namespace {
-
 Config g_config;
+
+namespace {
 
 constexpr char kPrefix[] = "HAKMEM_";
 constexpr size_t kPrefixLen = sizeof(kPrefix) - 1;
@@ -335,7 +335,6 @@ void load_config() {
   g_checks_on = g_config.checks != 0;
 }
 
-const Config& config() { return g_config; }
 
 void config_for_each(const Config& c,
                      void (*fn)(const char* name, const char* value, unsigned source, void* ctx),

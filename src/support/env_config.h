@@ -43,7 +43,9 @@ enum OnInvalidFree : unsigned { kInvalidAbort = 0, kInvalidIgnore = 1 };
 
 // Parses the environment into the global config; called once by init.
 void load_config();
-const Config& config();
+// Inline: slow paths that run per block (a remote free) read it.
+extern Config g_config;
+inline const Config& config() { return g_config; }
 
 // Calls fn(name, value, source, ctx) for every option in options.def order, with the full
 // variable name, the effective value as text (a choice by its name) and its source.
