@@ -3,7 +3,7 @@
 // free: page-map check, slab owner check (another heap's block: free_remote), block-boundary
 // and free-tag checks, push the thread's list. No locks, atomics with
 // ordering, syscalls or shared writes: the owner load is a relaxed read of a line written
-// only when the slab changes hands. Everything else is malloc_slow / free_slow.
+// only when the slab changes hands. Everything else is malloc_slow / free_remote / free_slow.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -335,7 +335,6 @@ void load_config() {
   g_checks_on = g_config.checks != 0;
 }
 
-
 void config_for_each(const Config& c,
                      void (*fn)(const char* name, const char* value, unsigned source, void* ctx),
                      void* ctx) {
