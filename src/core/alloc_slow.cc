@@ -39,6 +39,18 @@ void* alloc_small_from(ThreadCache& tc, unsigned cls, bool retry) {
   return cache_pop(cc);
 }
 
+// p, a block of m that another heap (or none) owns, goes onto m's remote list, counted as a
+// free and a remote free in tc's slot.
+void push_remote_counted(ThreadCache& tc, SlabMeta* m, void* p) {
+  unsigned cls = m->cls;   // read before the push: after it the slab may change hands
+  remote_push(m, p);
+#if HAKMEM_TELEMETRY
+  hak_seg_class_counters& c = tc.slot->classes[cls];
+  seg_bump(c.frees, 1);
+  seg_bump(c.remote_frees, 1);
+#endif
+}
+
 void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
   unsigned cls = m->cls;
   ThreadHeap* owner = m->owner.load(std::memory_order_acquire);
@@ -48,12 +60,7 @@ void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
     if (cache_push(cc, p, free_tag(p))) frees_wrapped(tc, cc);
     return;
   }
-  remote_push(m, p);
-#if HAKMEM_TELEMETRY
-  hak_seg_class_counters& c = tc.slot->classes[cls];
-  seg_bump(c.frees, 1);
-  seg_bump(c.remote_frees, 1);
-#endif
+  push_remote_counted(tc, m, p);
 }
 
 // The check reads the slab's free list: the heap's lock keeps a reclaim (small/reclaim.h) from
@@ -86,16 +93,12 @@ void free_remote(void* p) {
   // active cache also means the allocator is initialized), nor within its takeover window
   // (free_small_in): free_slow does those.
   if (tc.state != kCacheActive || tc.takeover != 0) return free_slow(p);
+  // A SuperSlab chunk (free_fast checked): the lookup finds a slab or an error, never a run.
   BlockRef r = lookup_block(p);
-  if (r.error != nullptr || r.is_large() || has_free_tag(p)) return free_slow(p);   // reports, or confirms
+  if (r.error != nullptr || has_free_tag(p)) return free_slow(p);   // reports, or confirms
   // Acquire: as free_small_in. A slab this heap took over meanwhile is its own: free_slow.
   if (r.slab->owner.load(std::memory_order_acquire) == tc.heap) return free_slow(p);
-  remote_push(r.slab, p);
-#if HAKMEM_TELEMETRY
-  hak_seg_class_counters& c = tc.slot->classes[r.slab->cls];
-  seg_bump(c.frees, 1);
-  seg_bump(c.remote_frees, 1);
-#endif
+  push_remote_counted(tc, r.slab, p);
 }
 
 void* malloc_slow(size_t size) {

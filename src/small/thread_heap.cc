@@ -235,7 +235,6 @@ bool take_over_parked_owner(ThreadCache& tc, ThreadHeap* owner) {
 }
 
 bool thread_cache_start(const ThreadHeap* prefer) {
-  if (t_cache.state == kCacheActive) return true;
   if (t_cache.state == kCacheTornDown) return false;
   release_expired_parked(false);
   ThreadHeap* h = unpark(prefer);

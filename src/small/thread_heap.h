@@ -22,6 +22,7 @@ namespace hakmem {
 // (torn down, or no memory for a heap).
 // The caller has run ensure_initialized() (core/init.h). Inline for the active cache, which
 // every slow path of a running thread has: one TLS load.
+// The rest of it, for a cache that is not active (thread_cache_ready checked).
 bool thread_cache_start(const ThreadHeap* prefer);
 inline bool thread_cache_ready(const ThreadHeap* prefer = nullptr) {
   return HAKMEM_LIKELY(t_cache.state == kCacheActive) || thread_cache_start(prefer);
