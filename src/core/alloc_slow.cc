@@ -13,6 +13,7 @@
 #include "small/refill.h"
 #include "small/remote_list.h"
 #include "small/thread_heap.h"
+#include "support/env_config.h"
 #include "sync/background.h"
 #include "sync/lock.h"
 
@@ -39,16 +40,23 @@ void* alloc_small_from(ThreadCache& tc, unsigned cls, bool retry) {
   return cache_pop(cc);
 }
 
-// p, a block of m that another heap (or none) owns, goes onto m's remote list, counted as a
-// free and a remote free in tc's slot.
-void push_remote_counted(ThreadCache& tc, SlabMeta* m, void* p) {
-  unsigned cls = m->cls;   // read before the push: after it the slab may change hands
-  remote_push(m, p);
+// A free and a remote free of class cls, counted in tc's slot.
+void count_remote_free(ThreadCache& tc, unsigned cls) {
 #if HAKMEM_TELEMETRY
   hak_seg_class_counters& c = tc.slot->classes[cls];
   seg_bump(c.frees, 1);
   seg_bump(c.remote_frees, 1);
+#else
+  (void)tc;
+  (void)cls;
 #endif
+}
+
+// p, a block of m that another heap (or none) owns, goes onto m's remote list, counted.
+void push_remote_counted(ThreadCache& tc, SlabMeta* m, void* p) {
+  unsigned cls = m->cls;   // read before the push: after it the slab may change hands
+  remote_push(m, p);
+  count_remote_free(tc, cls);
 }
 
 void free_small_in(ThreadCache& tc, SlabMeta* m, void* p) {
@@ -95,10 +103,40 @@ void free_remote(void* p) {
   if (tc.state != kCacheActive || tc.takeover != 0) return free_slow(p);
   // A SuperSlab chunk (free_fast checked): the lookup finds a slab or an error, never a run.
   BlockRef r = lookup_block(p);
-  if (r.error != nullptr || has_free_tag(p)) return free_slow(p);   // reports, or confirms
-  // Acquire: as free_small_in. A slab this heap took over meanwhile is its own: free_slow.
-  if (r.slab->owner.load(std::memory_order_acquire) == tc.heap) return free_slow(p);
-  push_remote_counted(tc, r.slab, p);
+  if (r.error != nullptr) return free_slow(p);   // reports
+  const uint32_t batch = config().remote_batch;
+  if (batch <= 1) {
+    // A tag: a double free, or a word of data that matches one; free_slow confirms. Acquire:
+    // as free_small_in. A slab this heap took over meanwhile is its own: free_slow.
+    if (has_free_tag(p) || r.slab->owner.load(std::memory_order_acquire) == tc.heap) return free_slow(p);
+    return push_remote_counted(tc, r.slab, p);
+  }
+  // Collected (small/heap.h, RemoteOutbox). Counted now, as every free is when its call
+  // returns: the telemetry's counts stay exact.
+  count_remote_free(tc, r.slab->cls);
+  RemoteOutbox& ob = tc.heap->outbox;
+  prefetch_for_write(p);
+  ob.blocks[ob.count] = p;
+  if (++ob.count >= batch) remote_outbox_flush(tc);
+}
+
+void remote_outbox_flush(ThreadCache& tc) {
+  if (tc.heap == nullptr) return;
+  RemoteOutbox& ob = tc.heap->outbox;
+  // The count first: free_slow below never collects, but finds the outbox consistent.
+  const uint32_t n = ob.count;
+  ob.count = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    void* p = ob.blocks[i];
+    // A tag: a double free (free_slow confirms and reports it; a word of data that matched
+    // the tag is a free counted twice). Otherwise the remote list, even of a slab this heap
+    // took over since the free: its own drain takes the block like any other.
+    if (HAKMEM_UNLIKELY(has_free_tag(p))) {
+      free_slow(p);
+    } else {
+      remote_push(slab_of(superslab_of(p), p), p);
+    }
+  }
 }
 
 void* malloc_slow(size_t size) {

@@ -27,6 +27,9 @@ namespace hakmem {
 // hot in producer-consumer programs, so not cold like free_slow (whose callees GCC would
 // compile for size); anything unusual goes on to free_slow. See alloc_slow.cc.
 [[gnu::noinline]] void free_remote(void* p);
+// Pushes the remote frees free_remote collected in tc's heap (small/heap.h, RemoteOutbox):
+// when the batch is full, at the thread's exit, at malloc_trim.
+void remote_outbox_flush(ThreadCache& tc);
 // A large block for the calling thread (its heap is created if need be). See large/large.h.
 [[gnu::cold]] void* large_alloc_slow(size_t size, size_t align, bool zero = false);
 

@@ -11,6 +11,7 @@
 #include <atomic>
 
 #include "core/crash_log.h"
+#include "core/fast_path.h"
 #include "core/release.h"
 #include "core/stats.h"
 #include "os/os.h"
@@ -86,7 +87,7 @@ void ensure_initialized() {
   segment_init();
   g_free_secret = make_secret();
   g_init_state.store(kReady, std::memory_order_release);
-  thread_heap_init_globals();
+  thread_heap_init_globals(remote_outbox_flush);
   os::at_fork(before_fork, after_fork_parent, after_fork_child);
   install_crash_handler();
 }

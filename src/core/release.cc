@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "core/fast_path.h"
 #include "large/large.h"
 #include "small/cache_capacity.h"
 #include "small/heap.h"
@@ -32,6 +33,7 @@ void enter_helper() { t_cache.state = kCacheTornDown; }
 
 size_t trim_now() {
   if (thread_cache_ready()) {
+    remote_outbox_flush(t_cache);   // before the lock: a double free's confirmation takes it
     ThreadHeap* h = t_cache.heap;
     HeapGuard g(h);
     for (unsigned cls = 0; cls < kNumClasses; ++cls) {

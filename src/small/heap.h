@@ -56,12 +56,28 @@ struct RemoteReady {
   alignas(64) std::atomic<uint32_t> steal_seen[kNumClasses];
 };
 
+// The remote frees a heap's user collected before pushing them home (free_remote,
+// core/alloc_slow.cc): each block's line is prefetched for writing when it is freed, and the
+// pushes, HAKMEM_REMOTE_BATCH frees later, find the lines there. Pushed at once, each free
+// waited for its miss: the push's lock-prefixed CAS waits for the free-tag load before it, and
+// the line is the other core's, which last wrote the block (batch-free-share T=2: 30 % of the
+// time on that load). Invariant: count < kMaxRemoteBatch; every block collected is counted
+// used in its slab (not yet freed for the slab), so its slab stays. Empty while the thread may
+// still take over another heap (ThreadCache::takeover), and whenever the heap is parked or
+// dissolved: its thread's exit pushes the rest.
+constexpr unsigned kMaxRemoteBatch = 64;
+struct RemoteOutbox {
+  uint32_t count;
+  void* blocks[kMaxRemoteBatch];
+};
+
 // Slow-path state of one thread (or of the global heap that serves torn-down threads).
 // Lives in the metadata arena, not in TLS, so it outlives the thread for stats and adoption.
 struct ThreadHeap {
   RemoteReady ready;            // first, then the lock: heap_create zeroes everything after them
   alignas(64) Lock lock;        // the slow paths' (see above); its own line, as reclaims try it
   uint32_t index;               // in the table of every heap ever made (reclaim.h)
+  alignas(64) RemoteOutbox outbox;   // its user's only, without the lock (free_remote)
   alignas(64) ClassSlabs slabs[kNumClasses];
   SlabMeta* stash[kMaxStash];   // empty slabs kept for this heap (pool stage thread_stash)
   uint32_t stash_count;

@@ -41,6 +41,7 @@ char* g_arena_cursor;
 char* g_arena_end;
 os::ThreadKey g_exit_key;
 bool g_exit_key_ok;
+ExitStep g_exit_first = nullptr;   // set once, before any thread can exit
 
 // Registry lock held: takes *link's heap off the parked list. Its parked flag, which reclaim
 // scans read without the lock (heap.h), goes with it: every path off the list comes here.
@@ -197,6 +198,7 @@ ThreadHeap* unpark(const ThreadHeap* prefer) {
 void thread_exit(void* arg) {
   auto* tc = static_cast<ThreadCache*>(arg);
   if (tc->state != kCacheActive) return;
+  if (g_exit_first != nullptr) g_exit_first(*tc);
   seg_add(process_counts().threads_exited, 1);
   // Once parked, the heap may belong to another thread at any moment: this thread's cache is
   // torn down before anything here can allocate again (background_notify may start a thread,
@@ -256,7 +258,8 @@ bool thread_cache_start(const ThreadHeap* prefer) {
   return true;
 }
 
-void thread_heap_init_globals() {
+void thread_heap_init_globals(ExitStep exit_first) {
+  g_exit_first = exit_first;
   g_exit_key_ok = os::thread_key_create(&g_exit_key, thread_exit);
   attach(g_global_cache, heap_create());
   if (g_global_cache.heap != nullptr) {

@@ -42,8 +42,11 @@ size_t release_expired_parked(bool force);
 bool parked_heaps_pending();
 
 // At init, after the configuration and the free-tag secret: the thread-exit key and the
-// global heap.
-void thread_heap_init_globals();
+// global heap. exit_first: what a thread's exit does before its heap is parked or dissolved,
+// while the thread is still the heap's user (core's remote outbox flush, which may report a
+// double free: a layer above this one).
+using ExitStep = void (*)(ThreadCache&);
+void thread_heap_init_globals(ExitStep exit_first);
 
 // fork(): before, with every lock held, keeps the caches the child will use; in the child,
 // before anything allocates, gives them back and drops the other threads' lists (the caches

@@ -6,11 +6,13 @@
  * local). A producer mallocs batches of 256 blocks of 8-128 bytes, writes the first and last
  * byte of each and pushes the batch onto one queue under a mutex, as a work queue between an
  * acceptor and its workers would; a consumer takes whole batches and frees every block. The
- * queue holds at most 64 batches: a producer that finds it full frees its own batch instead
- * (so a slow consumer bounds memory, not throughput). A consumer that finds the queue empty
- * waits on an atomic count of the batches queued, not on the mutex: polling the mutex held up
- * the producer's pushes in futex waits, the more the faster the consumer freed, so that a faster
- * allocator ran this workload slower. An operation is one malloc+free pair. */
+ * queue holds at most 64 batches: a producer that finds it full waits for room, so a slow
+ * consumer bounds memory. An operation is one block a consumer freed (THREADS = 1: one
+ * malloc+free pair). Until 2026-12 a producer facing a full queue freed its batch itself and
+ * those pairs counted too, so that a faster consumer scored lower: its producer then freed
+ * fewer blocks locally and allocated more that another core had written. A consumer that finds
+ * the queue empty waits on an atomic count of the batches queued, not on the mutex: polling
+ * the mutex held up the producer's pushes in futex waits. */
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -46,27 +48,37 @@ void drain(Batch* b) {
   delete b;
 }
 
+// Waits like a consumer on an empty queue: pause, and yield now and then, so that with more
+// threads than cores the consumer gets to run.
+void wait_a_moment(uint64_t& spins) {
+  if (++spins % 64 == 0) {
+    std::this_thread::yield();
+  } else {
+    __builtin_ia32_pause();
+  }
+}
+
 uint64_t produce(bench::Rng& rng, const bench::Control& ctl) {
-  uint64_t ops = 0;
+  uint64_t spins = 0;
+  Batch* b = nullptr;
   while (!ctl.stop()) {
-    Batch* b = fill(rng);
-    bool queued = false;
+    if (b == nullptr) b = fill(rng);
     {
       std::lock_guard<std::mutex> g(g_queue.mu);
       if (g_queue.batches.size() < kMaxQueued) {
         g_queue.batches.push_back(b);
         g_queue.queued.store(g_queue.batches.size(), std::memory_order_release);
-        queued = true;
+        b = nullptr;
       }
     }
-    if (!queued) drain(b);
-    ops += kBatch;
+    if (b != nullptr) wait_a_moment(spins);
   }
-  return ops;
+  if (b != nullptr) drain(b);   // the batch the stop found waiting: not an operation
+  return 0;  // counted where the blocks are freed
 }
 
 uint64_t consume(const bench::Control& ctl) {
-  uint64_t spins = 0;
+  uint64_t spins = 0, ops = 0;
   while (!ctl.stop()) {
     Batch* b = nullptr;
     if (g_queue.queued.load(std::memory_order_acquire) != 0) {
@@ -79,13 +91,12 @@ uint64_t consume(const bench::Control& ctl) {
     }
     if (b != nullptr) {
       drain(b);
-    } else if (++spins % 64 == 0) {
-      std::this_thread::yield();  // more threads than cores: let a producer run
+      ops += kBatch;
     } else {
-      __builtin_ia32_pause();
+      wait_a_moment(spins);
     }
   }
-  return 0;  // a consumer's frees complete the producers' operations: counted there
+  return ops;
 }
 
 uint64_t alone(bench::Rng& rng, const bench::Control& ctl) {
