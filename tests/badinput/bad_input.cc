@@ -11,10 +11,12 @@
 // Pointers pass through opaque() so GCC neither warns (-Wfree-nonheap-object, -Wuse-after-free)
 // nor folds a malloc/free pair away.
 #include <pthread.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdint>
@@ -246,6 +248,36 @@ void mode_double_remote(bool by_owner) {
   free(all[guard]);
 }
 
+// The owner frees A again while the thread that freed it first is still alive, so that A may
+// still wait in that thread's outbox of remote frees (HAKMEM_REMOTE_BATCH), untagged: the
+// owner's free then takes it, and the other thread's push, at its exit, must find the tag.
+std::atomic<int> g_live_step{0};   // 1: the worker freed its blocks; 2: it may exit
+
+void* live_remote_worker(void* arg) {
+  RemoteJob* job = static_cast<RemoteJob*>(arg);
+  for (void* b : job->blocks) release(b);
+  g_live_step.store(1, std::memory_order_release);
+  while (g_live_step.load(std::memory_order_acquire) != 2) sched_yield();
+  return nullptr;
+}
+
+void mode_double_remote_live() {
+  void* all[kOthers + 2];
+  for (void*& b : all) b = must_malloc(kSize);
+  int guard = nearest(all, kOthers + 2, all[0]);
+  RemoteJob job{};
+  for (int i = 0, j = 0; i < kOthers + 2; ++i) {
+    if (i != guard) job.blocks[j++] = all[i];
+  }
+  pthread_t t;
+  if (pthread_create(&t, nullptr, live_remote_worker, &job) != 0) fail("pthread_create");
+  while (g_live_step.load(std::memory_order_acquire) != 1) sched_yield();
+  bad_free(job.blocks[0]);
+  g_live_step.store(2, std::memory_order_release);
+  pthread_join(t, nullptr);
+  free(all[guard]);
+}
+
 void mode_realloc_foreign() {
   alignas(64) unsigned char buf[256];
   memset(buf, kPattern, sizeof buf);
@@ -368,6 +400,7 @@ const Mode kModes[] = {
     {"double_slab", mode_double_slab},
     {"double_remote", [] { mode_double_remote(false); }},
     {"double_remote_owner", [] { mode_double_remote(true); }},
+    {"double_remote_live", mode_double_remote_live},
     {"realloc_foreign", mode_realloc_foreign},
     {"corrupt_header", mode_corrupt_header},
     {"valid", mode_valid},

@@ -27,7 +27,8 @@ die() {
 case $mode in
   foreign_stack | foreign_static | foreign_mmap) reason="not allocated by hakmem" call=free ;;
   interior | interior_large) reason="interior pointer" call=free ;;
-  double_tcache | double_slab | double_remote | double_remote_owner | double_large | double_large_local)
+  double_tcache | double_slab | double_remote | double_remote_owner | double_remote_live | double_large | \
+  double_large_local)
     reason="double free" call=free ;;
   realloc_foreign) reason="not allocated by hakmem" call=realloc ;;
   corrupt_header) reason="corrupt slab header" call=free ;;
