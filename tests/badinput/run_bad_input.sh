@@ -6,12 +6,15 @@
 #   ignore (HAKMEM_ON_INVALID_FREE=ignore): exit 0 after `survived MODE`; the program itself
 #          checks that nothing was damaged. stderr may hold that same line, nothing else.
 #   oom and valid take no policy: exit 0, stderr empty, last stdout line `recovered` / `valid ok`.
-# Usage: run_bad_input.sh LIB BAD_INPUT MODE [abort|ignore]
+# Usage: run_bad_input.sh LIB BAD_INPUT MODE [abort|ignore] [HAKMEM_X=VALUE ...]
+#   (the settings after the policy reach the program; every other HAKMEM_* is unset)
 set -euo pipefail
 
 lib=${1:-} exe=${2:-} mode=${3:-} policy=${4:-abort}
+settings=("${@:5}")
 name="badinput.$mode"
 [[ $policy == ignore ]] && name+=".ignore"
+[[ ${#settings[@]} -gt 0 ]] && name+=" (${settings[*]})"
 die() {
   echo "$name: FAIL: $*" >&2
   if [[ -n ${work:-} && -f $work/out ]]; then
@@ -47,6 +50,10 @@ unset LD_PRELOAD
 ulimit -c 0  # the aborts are expected; no core files
 env_args=("LD_PRELOAD=$(realpath "$lib")")
 [[ $policy == ignore ]] && env_args+=(HAKMEM_ON_INVALID_FREE=ignore)
+for kv in "${settings[@]}"; do
+  [[ $kv == HAKMEM_*=* ]] || die "a setting must be HAKMEM_NAME=VALUE, not '$kv'"
+  env_args+=("$kv")
+done
 [[ $policy == abort || $policy == ignore ]] || die "policy must be abort or ignore, not '$policy'"
 
 set +e

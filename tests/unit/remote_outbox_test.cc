@@ -1,8 +1,10 @@
-// The remote outbox (small/heap.h, RemoteOutbox; core/alloc_slow.cc, free_remote): a thread's
-// frees of another live heap's blocks wait in its heap's outbox, counted as frees at once,
-// and reach their slabs' remote lists HAKMEM_REMOTE_BATCH frees at a time, at malloc_trim, or
-// at the thread's exit. Invariants: while collected, a block is on no list (its slab's remote
-// list does not hold it); once pushed, every one is, exactly once.
+// The remote outbox (small/heap.h, RemoteOutbox; core/alloc_slow.cc, free_remote). By default
+// (HAKMEM_REMOTE_BATCH=0) a thread's free of another live heap's block goes onto the slab's
+// remote list at once (RemoteOutboxDefault). With HAKMEM_REMOTE_BATCH >= 2 (the ctest entry
+// remote_outbox.batched runs RemoteOutboxBatched.* with 32) such frees wait in the heap's
+// outbox, counted as frees at once, and reach their slabs' remote lists a batch at a time, at
+// malloc_trim, or at the thread's exit. Invariants: while collected, a block is on no list
+// (its slab's remote list does not hold it); once pushed, every one is, exactly once.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -40,11 +42,10 @@ uint32_t outbox_count() { return t_cache.heap == nullptr ? 0 : t_cache.heap->out
 
 // An owner thread that allocates `count` blocks of the test's class and stays alive (its heap
 // neither drains nor parks) until the test ends.
-class RemoteOutbox : public ::testing::Test {
+class OwnerAlive : public ::testing::Test {
  protected:
   void SetUp() override {
     hak_malloc_trim(0);
-    ASSERT_GE(config().remote_batch, 2u) << "these tests need HAKMEM_REMOTE_BATCH's default";
     owner_ = std::thread([this] {
       for (int i = 0; i < kBlocks; ++i) blocks_.push_back(hak_malloc(kOwnClassSize));
       stage_ = 1;
@@ -75,7 +76,27 @@ class RemoteOutbox : public ::testing::Test {
   std::thread owner_;
 };
 
-TEST_F(RemoteOutbox, CollectsABatchThenPushesIt) {
+class RemoteOutboxDefault : public OwnerAlive {};
+
+TEST_F(RemoteOutboxDefault, PushesEachFreeAtOnce) {
+  ASSERT_LE(config().remote_batch, 1u) << "run with HAKMEM_REMOTE_BATCH unset, its default";
+  on_freer([&] {
+    for (int i = 0; i < 5; ++i) hak_free(blocks_[i]);
+    EXPECT_EQ(outbox_count(), 0u);
+    EXPECT_EQ(on_remote_lists(blocks_), 5u);
+    for (int i = 5; i < kBlocks; ++i) hak_free(blocks_[i]);
+  });
+}
+
+class RemoteOutboxBatched : public OwnerAlive {
+ protected:
+  void SetUp() override {
+    ASSERT_GE(config().remote_batch, 2u) << "run as remote_outbox.batched (HAKMEM_REMOTE_BATCH=32)";
+    OwnerAlive::SetUp();
+  }
+};
+
+TEST_F(RemoteOutboxBatched, CollectsABatchThenPushesIt) {
   const uint32_t batch = config().remote_batch;
   ASSERT_LE(batch, static_cast<uint32_t>(kBlocks));
   int cls = hak_size_to_class(kOwnClassSize);
@@ -96,7 +117,7 @@ TEST_F(RemoteOutbox, CollectsABatchThenPushesIt) {
   EXPECT_EQ(class_stats(cls).remote_frees - before.remote_frees, static_cast<uint64_t>(kBlocks));
 }
 
-TEST_F(RemoteOutbox, MallocTrimPushesWhatWaits) {
+TEST_F(RemoteOutboxBatched, MallocTrimPushesWhatWaits) {
   on_freer([&] {
     for (int i = 0; i < 5; ++i) hak_free(blocks_[i]);
     EXPECT_EQ(outbox_count(), 5u);
@@ -107,7 +128,7 @@ TEST_F(RemoteOutbox, MallocTrimPushesWhatWaits) {
   });
 }
 
-TEST_F(RemoteOutbox, ExitPushesWhatWaits) {
+TEST_F(RemoteOutboxBatched, ExitPushesWhatWaits) {
   on_freer([&] {
     for (int i = 0; i < 7; ++i) hak_free(blocks_[i]);
     EXPECT_EQ(on_remote_lists(blocks_), 0u);
