@@ -218,9 +218,16 @@ void mode_double_slab() {
   release(blocks[guard]);
 }
 
+// Who frees A the second time: the remote thread itself; the owner after that thread exited;
+// or the owner while it is still alive, so that A may still wait in its outbox of remote frees
+// (HAKMEM_REMOTE_BATCH), untagged: the owner's free then takes A, and the other thread's push,
+// at its exit, must find the tag.
+enum class Again { kRemote, kOwnerAfterExit, kOwnerWhileAlive };
+
 struct RemoteJob {
   void* blocks[kOthers + 1];  // [0] is A; the others are freed after it
-  bool free_again;            // the second free of A also comes from this thread
+  Again again;
+  std::atomic<int> step{0};   // kOwnerWhileAlive: 1 once the blocks are freed, 2 to exit
 };
 
 // The remote frees run on a raw pthread: std::thread would allocate and free its state
@@ -228,11 +235,15 @@ struct RemoteJob {
 void* remote_worker(void* arg) {
   RemoteJob* job = static_cast<RemoteJob*>(arg);
   for (void* b : job->blocks) release(b);  // A first, so it ends up below the others
-  if (job->free_again) bad_free(job->blocks[0]);
+  if (job->again == Again::kRemote) bad_free(job->blocks[0]);
+  job->step.store(1, std::memory_order_release);
+  if (job->again == Again::kOwnerWhileAlive) {
+    while (job->step.load(std::memory_order_acquire) != 2) sched_yield();
+  }
   return nullptr;
 }
 
-void mode_double_remote(bool by_owner) {
+void mode_double_remote(Again again) {
   void* all[kOthers + 2];
   for (void*& b : all) b = must_malloc(kSize);
   int guard = nearest(all, kOthers + 2, all[0]);
@@ -240,41 +251,16 @@ void mode_double_remote(bool by_owner) {
   for (int i = 0, j = 0; i < kOthers + 2; ++i) {
     if (i != guard) job.blocks[j++] = all[i];
   }
-  job.free_again = !by_owner;
+  job.again = again;
   pthread_t t;
   if (pthread_create(&t, nullptr, remote_worker, &job) != 0) fail("pthread_create");
-  pthread_join(t, nullptr);
-  if (by_owner) bad_free(job.blocks[0]);
-  free(all[guard]);
-}
-
-// The owner frees A again while the thread that freed it first is still alive, so that A may
-// still wait in that thread's outbox of remote frees (HAKMEM_REMOTE_BATCH), untagged: the
-// owner's free then takes it, and the other thread's push, at its exit, must find the tag.
-std::atomic<int> g_live_step{0};   // 1: the worker freed its blocks; 2: it may exit
-
-void* live_remote_worker(void* arg) {
-  RemoteJob* job = static_cast<RemoteJob*>(arg);
-  for (void* b : job->blocks) release(b);
-  g_live_step.store(1, std::memory_order_release);
-  while (g_live_step.load(std::memory_order_acquire) != 2) sched_yield();
-  return nullptr;
-}
-
-void mode_double_remote_live() {
-  void* all[kOthers + 2];
-  for (void*& b : all) b = must_malloc(kSize);
-  int guard = nearest(all, kOthers + 2, all[0]);
-  RemoteJob job{};
-  for (int i = 0, j = 0; i < kOthers + 2; ++i) {
-    if (i != guard) job.blocks[j++] = all[i];
+  if (again == Again::kOwnerWhileAlive) {
+    while (job.step.load(std::memory_order_acquire) != 1) sched_yield();
+    bad_free(job.blocks[0]);
+    job.step.store(2, std::memory_order_release);
   }
-  pthread_t t;
-  if (pthread_create(&t, nullptr, live_remote_worker, &job) != 0) fail("pthread_create");
-  while (g_live_step.load(std::memory_order_acquire) != 1) sched_yield();
-  bad_free(job.blocks[0]);
-  g_live_step.store(2, std::memory_order_release);
   pthread_join(t, nullptr);
+  if (again == Again::kOwnerAfterExit) bad_free(job.blocks[0]);
   free(all[guard]);
 }
 
@@ -293,7 +279,7 @@ void mode_valid() {
   for (void* b : blocks) free(b);
   RemoteJob job{};
   for (void*& b : job.blocks) b = must_malloc(kSize);
-  job.free_again = false;
+  job.again = Again::kOwnerAfterExit;   // the worker frees each once and exits; nothing frees again
   pthread_t t;
   if (pthread_create(&t, nullptr, remote_worker, &job) != 0) fail("pthread_create");
   pthread_join(t, nullptr);
@@ -398,9 +384,9 @@ const Mode kModes[] = {
     {"double_large_local", mode_double_large_local},
     {"double_tcache", mode_double_tcache},
     {"double_slab", mode_double_slab},
-    {"double_remote", [] { mode_double_remote(false); }},
-    {"double_remote_owner", [] { mode_double_remote(true); }},
-    {"double_remote_live", mode_double_remote_live},
+    {"double_remote", [] { mode_double_remote(Again::kRemote); }},
+    {"double_remote_owner", [] { mode_double_remote(Again::kOwnerAfterExit); }},
+    {"double_remote_live", [] { mode_double_remote(Again::kOwnerWhileAlive); }},
     {"realloc_foreign", mode_realloc_foreign},
     {"corrupt_header", mode_corrupt_header},
     {"valid", mode_valid},
