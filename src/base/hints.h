@@ -1,6 +1,6 @@
-// Hints to the compiler and the CPU. Each branch hint marks the branch that the instruction-count benchmark
-// (tests/bench/compare --instructions) was measured with; a hint that stops matching the
-// common case costs more than it saves.
+// Hints to the compiler and the CPU. Each branch hint marks the branch that the
+// instruction-count benchmark (tests/bench/compare --instructions) was measured with; a hint
+// that stops matching the common case costs more than it saves.
 #pragma once
 
 #define HAKMEM_LIKELY(x) __builtin_expect(!!(x), 1)

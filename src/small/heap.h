@@ -57,14 +57,16 @@ struct RemoteReady {
 };
 
 // The remote frees a heap's user collected before pushing them home (free_remote,
-// core/alloc_slow.cc): each block's line is prefetched for writing when it is freed, and the
-// pushes, HAKMEM_REMOTE_BATCH frees later, find the lines there. Pushed at once, each free
-// waited for its miss: the push's lock-prefixed CAS waits for the free-tag load before it, and
-// the line is the other core's, which last wrote the block (batch-free-share T=2: 30 % of the
-// time on that load). Invariant: count < kMaxRemoteBatch; every block collected is counted
-// used in its slab (not yet freed for the slab), so its slab stays. Empty while the thread may
-// still take over another heap (ThreadCache::takeover), and whenever the heap is parked or
-// dissolved: its thread's exit pushes the rest.
+// core/alloc_slow.cc; only with HAKMEM_REMOTE_BATCH >= 2, the throughput profile's): each
+// block's line is prefetched for writing when it is freed, and the pushes, a batch later, check
+// the tags and find the lines there. Pushed at once, each remote free waits for its miss: the
+// tag load reads a line the other core wrote last (batch-free-share T=2 in the machine's slow
+// cross-core mode: 30 % of the time on that load). Off by default: a collected block carries no
+// tag, so its owner's double free of it, reused before the push, goes unseen. Invariant:
+// count < kMaxRemoteBatch between frees; a collected block is still used in its slab (not yet
+// freed for the slab), so its slab stays. Empty while the thread may still take over another
+// heap (ThreadCache::takeover), and whenever the heap is parked or dissolved: its thread's
+// exit pushes the rest.
 constexpr unsigned kMaxRemoteBatch = 64;
 struct RemoteOutbox {
   uint32_t count;
